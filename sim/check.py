@@ -1,0 +1,156 @@
+"""Validation helpers: walk raw YAML values, collect every problem with its file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable
+
+from .errors import Problem, ValidationError
+from .yamlio import YamlList, YamlMap, line_of
+
+ID_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+FILE_ID_RE = re.compile(r"^[a-z0-9_][a-z0-9_-]*$")
+MISSING = object()
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """A "; did you mean 'x'?" suffix when a close match exists, else ""."""
+    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def listing(options: Iterable[str]) -> str:
+    return ", ".join(str(o) for o in options)
+
+
+def join(path: str, key: object) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__
+
+
+class Checker:
+    """Collects problems for one file; typed getters report and return None on bad values."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def error(self, line: int | None, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line, field, message))
+
+    def warn(self, line: int | None, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line, field, message, warning=True))
+
+    def raise_if_errors(self) -> None:
+        if any(not p.warning for p in self.problems):
+            raise ValidationError(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.warning]
+
+    # -- containers -------------------------------------------------------------------------
+    def mapping(
+        self,
+        value: object,
+        path: str,
+        line: int | None,
+        allowed: frozenset[str],
+        required: Iterable[str] = (),
+    ) -> YamlMap | None:
+        """Check that value is a mapping with only `allowed` keys and all `required` ones."""
+        if not isinstance(value, dict):
+            self.error(line, path, f"expected a mapping with keys {listing(sorted(allowed))}, "
+                       f"got {type_name(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.error(line_of(value, key), join(path, key),
+                           f"unknown key{suggest(key, allowed)} (allowed: {listing(sorted(allowed))})")
+        for key in required:
+            if key not in value:
+                self.error(line_of(value), path, f"missing required key '{key}'")
+        return value
+
+    def id_mapping(self, value: object, path: str, line: int | None, what: str) -> YamlMap | None:
+        """A mapping keyed by ids (actors, actions, weights); checks the id syntax."""
+        if not isinstance(value, dict):
+            self.error(line, path, f"expected a mapping of {what} ids, got {type_name(value)}")
+            return None
+        for key in value:
+            if not isinstance(key, str) or not ID_RE.match(key):
+                self.error(line_of(value, key), join(path, key),
+                           f"bad {what} id {key!r}; expected lower-case letters, digits and _")
+        return value
+
+    def sequence(self, value: object, path: str, line: int | None, what: str) -> YamlList | None:
+        if not isinstance(value, list):
+            self.error(line, path, f"expected a list of {what}, got {type_name(value)}")
+            return None
+        return value
+
+    # -- scalars ----------------------------------------------------------------------------
+    def get(self, m: dict, key: str, path: str, kind: str, required: bool = False,
+            default: object = None) -> object:
+        """Read m[key] and check it is of `kind`: str, id, file_id, bool, int, number, strings."""
+        field = join(path, key)
+        if key not in m or m[key] is None:
+            if required:
+                self.error(line_of(m), path, f"missing required key '{key}'")
+            return default
+        value, line = m[key], line_of(m, key)
+        ok = check_scalar(value, kind)
+        if ok is not None:
+            self.error(line, field, f"{ok}, got {type_name(value)}")
+            return default
+        return value
+
+    def finite(self, value: object, line: int | None, field: str) -> float | None:
+        ok = check_scalar(value, "number")
+        if ok is not None:
+            self.error(line, field, f"{ok}, got {type_name(value)}")
+            return None
+        return float(value)
+
+
+def check_scalar(value: object, kind: str) -> str | None:
+    """Return None when value is of `kind`, else what was expected (for the error message)."""
+    if kind == "str":
+        return None if isinstance(value, str) and value.strip() else "expected a non-empty string"
+    if kind == "id":
+        return None if isinstance(value, str) and ID_RE.match(value) else (
+            "expected an id (lower-case letters, digits and _)")
+    if kind == "file_id":
+        return None if isinstance(value, str) and FILE_ID_RE.match(value) else (
+            "expected an id (lower-case letters, digits, _ and -)")
+    if kind == "bool":
+        return None if isinstance(value, bool) else "expected true or false"
+    if kind == "int":
+        return None if isinstance(value, int) and not isinstance(value, bool) else (
+            "expected an integer")
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "expected a number"
+        return None if math.isfinite(value) else "expected a finite number"
+    if kind == "strings":
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return None
+        return "expected a list of strings"
+    raise ValueError(kind)

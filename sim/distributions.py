@@ -1,0 +1,205 @@
+"""Uncertain numbers: a value given as a distribution is drawn once per run."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .check import Checker, join, listing, suggest, type_name
+from .yamlio import line_of
+
+DIST_KINDS = frozenset({"uniform", "normal", "beta", "choice"})
+DIST_KEYS = DIST_KINDS | {"clip", "p"}
+
+
+@dataclass(frozen=True, slots=True)
+class Dist:
+    """A distribution from a file: `kind` with its `args`, optional `clip` and choice `p`."""
+
+    kind: str
+    args: tuple[float, ...]
+    clip: tuple[float, float] | None = None
+    p: tuple[float, ...] | None = None
+    integer: bool = False
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw n values (one per run)."""
+        a = self.args
+        if self.kind == "uniform":
+            if self.integer:
+                out = rng.integers(int(a[0]), int(a[1]), size=n, endpoint=True)
+            else:
+                out = rng.uniform(a[0], a[1], size=n)
+        elif self.kind == "normal":
+            out = rng.normal(a[0], a[1], size=n)
+        elif self.kind == "beta":
+            out = rng.beta(a[0], a[1], size=n)
+        else:
+            out = rng.choice(np.asarray(a, dtype=float), size=n, p=self.p)
+        if self.clip is not None:
+            out = np.clip(out, self.clip[0], self.clip[1])
+        if self.integer:
+            out = np.rint(out).astype(np.int64)
+        return out
+
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest value a draw can take."""
+        if self.clip is not None:
+            lo, hi = self.clip
+        elif self.kind == "uniform":
+            lo, hi = self.args
+        elif self.kind == "normal":
+            lo, hi = (-math.inf, math.inf) if self.args[1] > 0 else (self.args[0],) * 2
+        elif self.kind == "beta":
+            lo, hi = 0.0, 1.0
+        else:
+            lo, hi = min(self.args), max(self.args)
+        if self.kind == "normal" and self.clip is not None:
+            lo, hi = max(lo, self.clip[0]), min(hi, self.clip[1])
+        return lo, hi
+
+    def mean(self) -> float:
+        """The mean before clipping (used for display only)."""
+        a = self.args
+        if self.kind == "uniform":
+            return (a[0] + a[1]) / 2
+        if self.kind == "normal":
+            return a[0]
+        if self.kind == "beta":
+            return a[0] / (a[0] + a[1])
+        return float(np.dot(a, self.p)) if self.p else sum(a) / len(a)
+
+    def to_data(self) -> dict:
+        """The distribution as it would be written in a file."""
+        out: dict = {self.kind: list(self.args)}
+        if self.clip is not None:
+            out["clip"] = list(self.clip)
+        if self.p is not None:
+            out["p"] = list(self.p)
+        return out
+
+
+Number = float | int | Dist
+
+
+def describe(value: Number) -> str:
+    """Short text for a number or distribution, e.g. `uniform(20, 60)`."""
+    if isinstance(value, Dist):
+        args = ", ".join(f"{a:g}" for a in value.args)
+        return f"{value.kind}({args})"
+    return f"{value:g}"
+
+
+def sample(value: Number, rng: np.random.Generator, n: int, dtype=float) -> np.ndarray:
+    """Per-run values of a number or distribution as an array of length n."""
+    if isinstance(value, Dist):
+        return value.sample(rng, n).astype(dtype)
+    return np.full(n, value, dtype=dtype)
+
+
+def parse_number(
+    ck: Checker,
+    value: object,
+    path: str,
+    line: int | None,
+    lo: float = -math.inf,
+    hi: float = math.inf,
+    integer: bool = False,
+    uncertain: bool = True,
+) -> Number | None:
+    """Read a number or (when `uncertain`) a distribution, checked to stay in [lo, hi]."""
+    domain = f"[{lo:g}, {hi:g}]"
+    if isinstance(value, dict) and uncertain:
+        return _parse_dist(ck, value, path, line, lo, hi, integer)
+    if integer:
+        if isinstance(value, bool) or not isinstance(value, int):
+            extra = " or a distribution" if uncertain else ""
+            ck.error(line, path, f"expected an integer{extra}, got {type_name(value)}")
+            return None
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        extra = " or a distribution such as {uniform: [0.5, 1.5]}" if uncertain else ""
+        ck.error(line, path, f"expected a number{extra}, got {type_name(value)}")
+        return None
+    if not math.isfinite(value):
+        ck.error(line, path, f"expected a finite number, got {value}")
+        return None
+    if not lo <= value <= hi:
+        ck.error(line, path, f"{value:g} is outside the allowed range {domain}")
+        return None
+    return value
+
+
+def _parse_dist(ck, value, path, line, lo, hi, integer) -> Dist | None:
+    for key in value:
+        if key not in DIST_KEYS:
+            ck.error(line_of(value, key), join(path, key),
+                     f"unknown distribution{suggest(key, DIST_KEYS)} "
+                     f"(allowed: {listing(sorted(DIST_KINDS))}, with optional clip, p)")
+            return None
+    kinds = [k for k in value if k in DIST_KINDS]
+    if len(kinds) != 1:
+        ck.error(line, path, "expected exactly one of uniform, normal, beta, choice")
+        return None
+    kind = kinds[0]
+    field, kline = join(path, kind), line_of(value, kind)
+    args = value[kind]
+    if not isinstance(args, list) or not args or not all(
+        isinstance(a, int | float) and not isinstance(a, bool) and math.isfinite(a) for a in args
+    ):
+        ck.error(kline, field, f"expected a list of finite numbers, got {type_name(args)}")
+        return None
+    args = tuple(float(a) for a in args)
+    shape = {"uniform": "[low, high]", "normal": "[mean, sd]", "beta": "[a, b]"}
+    if kind in shape and len(args) != 2:
+        ck.error(kline, field, f"expected two numbers {shape[kind]}, got {len(args)}")
+        return None
+    if kind == "uniform" and args[0] > args[1]:
+        ck.error(kline, field, f"low {args[0]:g} is above high {args[1]:g}")
+        return None
+    if kind == "normal" and args[1] < 0:
+        ck.error(kline, field, f"standard deviation {args[1]:g} is negative")
+        return None
+    if kind == "beta" and min(args) <= 0:
+        ck.error(kline, field, "beta parameters must be > 0")
+        return None
+    clip = _pair(ck, value, "clip", path)
+    p = None
+    if "p" in value:
+        if kind != "choice":
+            ck.error(line_of(value, "p"), join(path, "p"), "p is only allowed with choice")
+            return None
+        raw = value["p"]
+        ok = isinstance(raw, list) and len(raw) == len(args) and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and x >= 0 for x in raw)
+        if not ok or abs(sum(raw) - 1) > 1e-9:
+            ck.error(line_of(value, "p"), join(path, "p"),
+                     f"expected {len(args)} probabilities >= 0 that sum to 1")
+            return None
+        p = tuple(float(x) for x in raw)
+    if clip is False:
+        return None
+    dist = Dist(kind, args, clip or None, p, integer)
+    low, high = dist.bounds()
+    if integer and kind == "choice" and any(a != int(a) for a in args):
+        ck.error(kline, field, "expected whole numbers for an integer field")
+        return None
+    if low < lo or high > hi:
+        hint = "; add clip: [lo, hi] to keep draws inside" if kind == "normal" else ""
+        ck.error(kline, field, f"draws can range over [{low:g}, {high:g}], outside the allowed "
+                 f"range [{lo:g}, {hi:g}]{hint}")
+        return None
+    return dist
+
+
+def _pair(ck, value, key, path):
+    if key not in value:
+        return None
+    raw = value[key]
+    ok = isinstance(raw, list) and len(raw) == 2 and all(
+        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in raw)
+    if not ok or raw[0] > raw[1]:
+        ck.error(line_of(value, key), join(path, key), "expected [lo, hi] with lo <= hi")
+        return False
+    return (float(raw[0]), float(raw[1]))

@@ -1,0 +1,327 @@
+"""Ladders: ordered doctrinal stages, thresholds with hysteresis, guarded edges and jumps."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .check import Checker, join, suggest
+from .errors import Problem, ValidationError
+from .expr import Condition, ExprError, Symbols, compile_condition
+from .yamlio import line_of, load_yaml
+
+LADDER_KEYS = frozenset({"id", "title", "description", "sources", "stages", "edges", "groups"})
+STAGE_KEYS = frozenset(
+    {"id", "name", "level", "description", "source", "absorbing", "up", "down", "dwell"}
+)
+EDGE_KEYS = frozenset({"from", "to", "guard", "description", "source"})
+GROUP_KEYS = frozenset({"id", "name", "first", "last", "threshold"})
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One rung. `up`/`down` are tension thresholds (None: no drift that way)."""
+
+    id: str
+    name: str
+    level: int
+    description: str = ""
+    source: str = ""
+    absorbing: bool = False
+    up: float | None = None
+    down: float | None = None
+    dwell: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A declared edge: a guard on a neighbour move, or a jump (taken only by a trigger)."""
+
+    source: str
+    target: str
+    jump: bool
+    guard: Condition | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A named run of consecutive stages (e.g. Kahn's crisis families)."""
+
+    id: str
+    name: str
+    first: str
+    last: str
+    threshold: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """A validated ladder. Stages are lowest first; `index` maps stage id to position."""
+
+    id: str
+    title: str
+    stages: tuple[Stage, ...]
+    edges: tuple[Edge, ...] = ()
+    groups: tuple[Group, ...] = ()
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    path: str = ""
+    sha256: str = ""
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.stages)
+
+    def index(self, stage_id: str) -> int:
+        """Position of a stage in ladder order."""
+        return self.stage_ids.index(stage_id)
+
+    def edge(self, source: str, target: str) -> Edge | None:
+        """The declared edge between two stages, if any."""
+        for e in self.edges:
+            if e.source == source and e.target == target:
+                return e
+        return None
+
+    def targets(self, source: str) -> list[str]:
+        """Stages one move away from `source`: its neighbours and declared jumps."""
+        i = self.index(source)
+        if self.stages[i].absorbing:
+            return []
+        out = [self.stages[j].id for j in (i - 1, i + 1) if 0 <= j < len(self.stages)]
+        return out + [e.target for e in self.edges if e.source == source and e.jump]
+
+    def symbols(self) -> Symbols:
+        """Names a ladder guard may use (stages, tension, step; no actors)."""
+        return Symbols.of(self.stage_ids, {})
+
+
+def read_ladder(path: str | Path) -> tuple[Ladder, list[Problem]]:
+    """Load and validate a ladder file; return it with its warnings.
+
+    Raises:
+        ValidationError: listing every problem found.
+    """
+    file = str(path)
+    raw = load_yaml(path)
+    ck = Checker(file)
+    ladder = _build(ck, raw)
+    ck.raise_if_errors()
+    assert ladder is not None
+    ladder = _with_file(ladder, file, Path(path).read_bytes())
+    _graph_warnings(ck, raw, ladder)
+    return ladder, ck.warnings
+
+
+def load_ladder(path: str | Path) -> Ladder:
+    """Load and validate a ladder file (warnings are dropped; see `read_ladder`)."""
+    return read_ladder(path)[0]
+
+
+def _with_file(ladder: Ladder, file: str, data: bytes) -> Ladder:
+    from dataclasses import replace
+
+    return replace(ladder, path=file, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _build(ck: Checker, raw: object) -> Ladder | None:
+    top = ck.mapping(raw, "", 1, LADDER_KEYS, ("id", "title", "stages"))
+    if top is None:
+        return None
+    lid = ck.get(top, "id", "", "file_id", required=False)
+    title = ck.get(top, "title", "", "str")
+    description = ck.get(top, "description", "", "str", default="")
+    sources = ck.get(top, "sources", "", "strings", default=[])
+    stages = _stages(ck, top)
+    if stages is None:
+        return None
+    ids = [s.id for s in stages]
+    edges = _edges(ck, top, stages)
+    groups = _groups(ck, top, ids)
+    if lid is None or title is None:
+        return None
+    return Ladder(lid, title, tuple(stages), tuple(edges), tuple(groups), description,
+                  tuple(sources))
+
+
+def _stages(ck: Checker, top: dict) -> list[Stage] | None:
+    seq = ck.sequence(top.get("stages"), "stages", line_of(top, "stages"), "stages")
+    if seq is None:
+        return None
+    if len(seq) < 2:
+        ck.error(line_of(top, "stages"), "stages", "a ladder needs at least 2 stages")
+    stages: list[Stage] = []
+    for i, item in enumerate(seq):
+        path, line = f"stages[{i}]", seq.lines[i]
+        m = ck.mapping(item, path, line, STAGE_KEYS, ("id", "name"))
+        if m is None:
+            continue
+        sid = ck.get(m, "id", path, "id")
+        if sid is not None:
+            path = f"stages.{sid}"
+            if sid in [s.id for s in stages]:
+                ck.error(line_of(m, "id"), join(path, "id"), f"duplicate stage id '{sid}'")
+        name = ck.get(m, "name", path, "str")
+        level = ck.get(m, "level", path, "int", default=i)
+        absorbing = ck.get(m, "absorbing", path, "bool", default=False)
+        up = ck.get(m, "up", path, "number")
+        down = ck.get(m, "down", path, "number")
+        dwell = ck.get(m, "dwell", path, "int", default=1)
+        if absorbing:
+            for key in ("up", "down", "dwell"):
+                if key in m:
+                    ck.error(line_of(m, key), join(path, key),
+                             "an absorbing stage has no thresholds (a run that enters it ends)")
+        if "dwell" in m and "down" not in m:
+            ck.error(line_of(m, "dwell"), join(path, "dwell"), "dwell needs a down threshold")
+        if dwell is not None and dwell < 1:
+            ck.error(line_of(m, "dwell"), join(path, "dwell"), f"expected an integer >= 1, got {dwell}")
+            dwell = 1
+        if up is not None and down is not None and down >= up:
+            ck.error(line_of(m, "down"), join(path, "down"),
+                     f"down {down:g} must be below this stage's up {up:g}")
+        if sid is None or name is None:
+            continue
+        stages.append(Stage(sid, name, level, ck.get(m, "description", path, "str", default=""),
+                            ck.get(m, "source", path, "str", default=""), bool(absorbing),
+                            None if up is None else float(up),
+                            None if down is None else float(down), dwell))
+    _check_order(ck, seq, stages)
+    return stages
+
+
+def _check_order(ck: Checker, seq: list, stages: list[Stage]) -> None:
+    lines = {s.id: seq.lines[i] for i, s in enumerate(stages) if i < len(seq.lines)}
+    last_up: Stage | None = None
+    for prev, stage in zip(stages, stages[1:], strict=False):
+        path = f"stages.{stage.id}"
+        if stage.level <= prev.level:
+            ck.error(lines.get(stage.id), join(path, "level"),
+                     f"level {stage.level} must be above '{prev.id}' level {prev.level}")
+        if stage.down is not None and prev.up is not None and stage.down >= prev.up:
+            ck.error(lines.get(stage.id), join(path, "down"),
+                     f"down {stage.down:g} must be below '{prev.id}' up {prev.up:g} "
+                     "(hysteresis: the tension that moved a run up must not move it straight back)")
+    for stage in stages:
+        if stage.up is None:
+            continue
+        if last_up is not None and stage.up <= last_up.up:
+            ck.error(lines.get(stage.id), f"stages.{stage.id}.up",
+                     f"thresholds out of order: up {stage.up:g} must be above "
+                     f"'{last_up.id}' up {last_up.up:g}")
+        last_up = stage
+    if stages and stages[-1].up is not None:
+        ck.error(lines.get(stages[-1].id), f"stages.{stages[-1].id}.up",
+                 "the top stage has no stage above it to move up to")
+
+
+def _stage_ref(ck: Checker, m: dict, key: str, path: str, ids: list[str]) -> str | None:
+    value = ck.get(m, key, path, "id", required=True)
+    if value is not None and value not in ids:
+        ck.error(line_of(m, key), join(path, key),
+                 f"unknown stage '{value}'{suggest(value, ids)} (stages: {', '.join(ids)})")
+        return None
+    return value
+
+
+def _edges(ck: Checker, top: dict, stages: list[Stage]) -> list[Edge]:
+    seq = ck.sequence(top.get("edges", []), "edges", line_of(top, "edges"), "edges")
+    ids = [s.id for s in stages]
+    symbols = Symbols.of(tuple(ids), {})
+    edges: list[Edge] = []
+    for i, item in enumerate(seq or []):
+        path = f"edges[{i}]"
+        m = ck.mapping(item, path, seq.lines[i], EDGE_KEYS, ("from", "to"))
+        if m is None:
+            continue
+        a, b = _stage_ref(ck, m, "from", path, ids), _stage_ref(ck, m, "to", path, ids)
+        guard = compile_guard(ck, m, "guard", path, symbols)
+        if a is None or b is None:
+            continue
+        if a == b:
+            ck.error(line_of(m, "to"), join(path, "to"), "an edge must join two different stages")
+            continue
+        if stages[ids.index(a)].absorbing:
+            ck.error(line_of(m, "from"), join(path, "from"),
+                     f"'{a}' is absorbing: no edge can leave it")
+            continue
+        if any(e.source == a and e.target == b for e in edges):
+            ck.error(line_of(m, "to"), path, f"duplicate edge {a} -> {b}")
+            continue
+        jump = abs(ids.index(a) - ids.index(b)) != 1
+        edges.append(Edge(a, b, jump, guard, ck.get(m, "description", path, "str", default="")))
+    return edges
+
+
+def compile_guard(ck: Checker, m: dict, key: str, path: str, symbols: Symbols) -> Condition | None:
+    """Compile the condition at m[key] (if present), reporting parse errors at its line."""
+    text = ck.get(m, key, path, "str")
+    if text is None:
+        return None
+    try:
+        return compile_condition(text, symbols)
+    except ExprError as exc:
+        ck.error(line_of(m, key), join(path, key), f"bad condition {text!r}: {exc}")
+        return None
+
+
+def _groups(ck: Checker, top: dict, ids: list[str]) -> list[Group]:
+    seq = ck.sequence(top.get("groups", []), "groups", line_of(top, "groups"), "groups")
+    groups: list[Group] = []
+    taken: dict[int, str] = {}
+    for i, item in enumerate(seq or []):
+        path = f"groups[{i}]"
+        m = ck.mapping(item, path, seq.lines[i], GROUP_KEYS, ("id", "name", "first", "last"))
+        if m is None:
+            continue
+        gid = ck.get(m, "id", path, "id")
+        name = ck.get(m, "name", path, "str")
+        first, last = _stage_ref(ck, m, "first", path, ids), _stage_ref(ck, m, "last", path, ids)
+        if None in (gid, name, first, last):
+            continue
+        lo, hi = ids.index(first), ids.index(last)
+        if lo > hi:
+            ck.error(line_of(m, "last"), join(path, "last"), f"'{last}' is below '{first}'")
+            continue
+        overlap = [taken[j] for j in range(lo, hi + 1) if j in taken]
+        if overlap:
+            ck.error(line_of(m), path, f"group '{gid}' overlaps group '{overlap[0]}'")
+        taken.update({j: gid for j in range(lo, hi + 1)})
+        groups.append(Group(gid, name, first, last, ck.get(m, "threshold", path, "str", default="")))
+    return groups
+
+
+def reachable(ladder: Ladder, start: str, moves: dict[str, set[str]] | None = None) -> set[str]:
+    """Stages reachable from `start` along `moves` (default: every edge of the ladder)."""
+    seen, todo = {start}, [start]
+    while todo:
+        here = todo.pop()
+        nxt = moves.get(here, set()) if moves is not None else ladder.targets(here)
+        for t in nxt:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
+
+
+def _graph_warnings(ck: Checker, raw: dict, ladder: Ladder) -> None:
+    lines = {s.get("id"): raw["stages"].lines[i] for i, s in enumerate(raw["stages"])
+             if isinstance(s, dict)}
+    seen = reachable(ladder, ladder.stages[0].id)
+    for s in ladder.stages:
+        if s.id not in seen:
+            ck.warn(lines.get(s.id), f"stages.{s.id}",
+                    f"unreachable from '{ladder.stages[0].id}' (an absorbing stage below it "
+                    "blocks the way; declare a jump edge to it)")
+        elif (not s.absorbing and s.up is None and s.down is None
+              and not any(e.source == s.id for e in ladder.edges)):
+            ck.warn(lines.get(s.id), f"stages.{s.id}",
+                    "no way out: no up or down threshold and no declared edge; only triggers "
+                    "and events can move a run out of this stage")
+
+
+def ladder_error(file: str, message: str) -> ValidationError:
+    """A one-problem ValidationError for a file (e.g. a missing ladder)."""
+    return ValidationError([Problem(file, None, "", message)])
