@@ -1,4 +1,8 @@
-"""The actors as Mesa agents: each chooses an action for every run of the ensemble at once."""
+"""The actors as Mesa agents: each chooses an action for every run of the ensemble at once.
+
+Per-run arrays are laid out actions-first, (actions, [stages,] runs), so each numpy operation
+runs over long contiguous rows of runs: that is what makes an ensemble step fast.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,13 @@ NONE = -1  # action code for "no action" (before the first step, or every weight
 class ActorAgent(mesa.Agent):
     """One actor (a state, alliance, patron or proxy): one action per run per step.
 
-    Per-run parameters are arrays with a leading run axis: `weights` (runs, stages, actions),
-    `effects` (runs, actions), one `(condition, scale)` pair per modifier with scale
-    (runs, actions). `choice` holds this step's action codes, `last` the previous step's.
+    Attributes:
+        weights: (actions, stages, runs) weight of each action at each stage, zero where
+            the action is not allowed.
+        effects: (actions, runs) tension effect of each action.
+        modifiers: one (condition, scale) pair per modifier, scale (actions, runs).
+        choice: this step's action code per run (-1: none); `last`: the previous step's.
+        counts: (actions, runs) how often each action was chosen.
     """
 
     def __init__(self, model: EscalationModel, actor: Actor):
@@ -31,21 +39,21 @@ class ActorAgent(mesa.Agent):
         stage_ids = model.ladder.stage_ids
         actions = actor.actions
         self.n_actions = len(actions)
-        self.allowed = np.array([[a.allowed is None or s in a.allowed for a in actions]
-                                 for s in stage_ids])
-        self.own = np.array([[a.id in actor.policy.stages.get(s, {}) for a in actions]
-                             for s in stage_ids])
+        self.allowed = np.array([[a.allowed is None or s in a.allowed for s in stage_ids]
+                                 for a in actions])  # (actions, stages)
+        self.own = np.array([[a.id in actor.policy.stages.get(s, {}) for s in stage_ids]
+                             for a in actions])
         default = np.stack([sample(actor.policy.weights.get(a.id, 0.0), rng, n)
-                            for a in actions], axis=1)
+                            for a in actions])
         self.weights = np.repeat(default[:, None, :], len(stage_ids), axis=1)
         for s, values in actor.policy.stages.items():
             for a, value in values.items():
-                self.weights[:, stage_ids.index(s), actor.action_ids.index(a)] = sample(
+                self.weights[actor.action_ids.index(a), stage_ids.index(s)] = sample(
                     value, rng, n)
-        self.weights *= self.allowed
-        self.effects = np.stack([sample(a.effect, rng, n) for a in actions], axis=1)
+        self.weights *= self.allowed[:, :, None]
+        self.effects = np.stack([sample(a.effect, rng, n) for a in actions])
         self.modifiers = [
-            (m.when, np.stack([sample(m.scale.get(a.id, 1.0), rng, n) for a in actions], axis=1))
+            (m.when, np.stack([sample(m.scale.get(a.id, 1.0), rng, n) for a in actions]))
             for m in actor.policy.modifiers
         ]
         self.triggers = np.array([stage_ids.index(a.trigger) if a.trigger else NONE
@@ -53,32 +61,35 @@ class ActorAgent(mesa.Agent):
         self.choice = np.full(n, NONE)
         self.last = np.full(n, NONE)
         self.effect = np.zeros(n)
-        self.counts = np.zeros((n, self.n_actions), dtype=np.int64)
+        self.counts = np.zeros((self.n_actions, n), dtype=np.int64)
 
     def current_weights(self) -> np.ndarray:
-        """Weights (runs, actions) at each run's stage, times every modifier that holds."""
+        """Weights (actions, runs) at each run's stage, times every modifier that holds."""
         model = self.model
-        w = self.weights[model.run_index, model.stage]
+        w = np.take(self.weights.reshape(self.n_actions, -1), model.stage_run, axis=1)
         for when, scale in self.modifiers:
             holds = when.evaluate(model.view)
             if holds.any():
-                w = w * np.where(holds[:, None], scale, 1.0)
+                np.multiply(w, scale, out=w, where=holds)
         return w
 
     def choose(self) -> None:
         """Draw this step's action in every run (simultaneous: `last` is not touched)."""
+        model = self.model
         w = self.current_weights()
-        cum = np.cumsum(w, axis=1)
-        total = cum[:, -1]
-        u = self.model.rng.random(self.model.n) * total
-        choice = (u[:, None] >= cum).sum(axis=1)
-        choice[(total <= 0) | ~self.model.active] = NONE
+        total = w.sum(axis=0)
+        u = model.rng.random(model.n) * total
+        choice = np.zeros(model.n, dtype=np.int64)
+        below = np.zeros(model.n)
+        for row in w[:-1]:  # inverse CDF: count the cumulative weights at or below u
+            below += row
+            choice += u >= below
+        acted = (total > 0) & model.active
+        choice[~acted] = NONE
         self.choice = choice
-        acted = choice >= 0
-        self.effect = np.where(acted, self.effects[self.model.run_index, np.maximum(choice, 0)],
-                               0.0)
-        rows = np.flatnonzero(acted)
-        self.counts[rows, choice[rows]] += 1
+        flat = np.maximum(choice, 0) * model.n + model.run_index
+        self.effect = np.where(acted, np.take(self.effects, flat), 0.0)
+        self.counts.reshape(-1)[flat[acted]] += 1
 
     def trigger_targets(self) -> np.ndarray:
         """Stage index each run's chosen action triggers, or -1."""
@@ -99,24 +110,40 @@ class PopulationAgent(ActorAgent):
     def __init__(self, model: EscalationModel, actor: Actor):
         super().__init__(model, actor)
         self.size = sample(actor.count, model.rng, model.n, dtype=np.int64)
-        self.members = np.zeros((model.n, self.n_actions), dtype=np.int64)
+        self.members = np.zeros((self.n_actions, model.n), dtype=np.int64)
 
     def choose(self) -> None:
+        model = self.model
         w = self.current_weights()
-        total = w.sum(axis=1)
-        live = (total > 0) & self.model.active
-        p = np.divide(w, total[:, None], out=np.full_like(w, 1.0 / self.n_actions),
-                      where=total[:, None] > 0)
-        members = self.model.rng.multinomial(np.where(live, self.size, 0), p)
+        live = (w.sum(axis=0) > 0) & model.active
+        members = _multinomial(model.rng, np.where(live, self.size, 0), w)
         self.members = members
-        self.choice = np.where(live, members.argmax(axis=1), NONE)
-        self.effect = (members * self.effects).sum(axis=1)
+        self.choice = np.where(live, members.argmax(axis=0), NONE)
+        self.effect = (members * self.effects).sum(axis=0)
         self.counts += members
 
     def trigger_targets(self) -> np.ndarray:
         return np.full(self.model.n, NONE)
 
     def describe_choice(self, run: int) -> str:
-        parts = [f"{self.members[run, i]} {a.id}" for i, a in enumerate(self.actor.actions)
-                 if self.members[run, i]]
+        parts = [f"{self.members[i, run]} {a.id}" for i, a in enumerate(self.actor.actions)
+                 if self.members[i, run]]
         return ", ".join(parts) or "(nothing)"
+
+
+def _multinomial(rng: np.random.Generator, n: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Multinomial counts (actions, runs) as a chain of binomials, vectorised over runs.
+
+    Run r splits n[r] members over the actions with probabilities proportional to
+    weights[:, r]; runs whose weights are all zero must have n[r] == 0.
+    """
+    counts = np.zeros(weights.shape, dtype=np.int64)
+    left = n.astype(np.int64)
+    rest = weights.sum(axis=0)  # weight of actions j, j+1, ... per run
+    for j in range(len(weights) - 1):
+        p = np.divide(weights[j], rest, out=np.zeros(len(n)), where=rest > 0)
+        counts[j] = rng.binomial(left, np.clip(p, 0.0, 1.0))
+        left -= counts[j]
+        rest = rest - weights[j]
+    counts[-1] = left
+    return counts

@@ -129,6 +129,7 @@ class EscalationModel(mesa.Model):
         self.rule[:] = RULE_NONE
         for event in self.events:
             event.apply(note)
+        self.stage_run = self.stage * self.n + self.run_index  # column in (stages*runs)
         self.agents.do("choose")
         for agent in self.actors:
             np.copyto(agent.last, agent.choice)
@@ -269,22 +270,22 @@ def _setter(model: EscalationModel, path: str):
         a = ids.index(rest[1])
 
         def set_effect(mask, values):
-            agent.effects[mask, a] = values[mask]
+            agent.effects[a, mask] = values[mask]
         return set_effect
     a = ids.index(rest[-1])
     if rest[1] == "weights":
-        stages = np.flatnonzero(~agent.own[:, a] & agent.allowed[:, a])
+        stages = np.flatnonzero(~agent.own[a] & agent.allowed[a])
     elif rest[1] == "stages":
         s = model.ladder.index(rest[2])
-        stages = np.array([s] if agent.allowed[s, a] else [], dtype=int)
+        stages = np.array([s] if agent.allowed[a, s] else [], dtype=int)
     else:
         scale = agent.modifiers[int(rest[2])][1]
 
         def set_scale(mask, values):
-            scale[mask, a] = values[mask]
+            scale[a, mask] = values[mask]
         return set_scale
 
     def set_weight(mask, values):
         rows = np.flatnonzero(mask)
-        agent.weights[np.ix_(rows, stages, [a])] = values[rows][:, None, None]
+        agent.weights[a, stages[:, None], rows] = values[rows]
     return set_weight

@@ -59,7 +59,7 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
                    "absorbed": ~model.active, "steps": steps_per_run,
                    "first": model.first.copy(), "time_in": model.time_in.copy()}
         for agent in model.actors:
-            per_run[f"actions:{agent.actor.id}"] = agent.counts.copy()
+            per_run[f"actions:{agent.actor.id}"] = agent.counts.T.copy()
     decisions = 0
     for agent in model.actors:
         if hasattr(agent, "size"):
@@ -77,7 +77,7 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
         final=np.bincount(model.stage, minlength=n_stages),
         absorbed=int((~model.active).sum()), first=first, occupancy=occupancy,
         tension_sum=tension_sum,
-        actions={a.actor.id: a.counts.sum(axis=0) for a in model.actors},
+        actions={a.actor.id: a.counts.sum(axis=1) for a in model.actors},
         steps=int(steps_per_run.sum()), decisions=decisions, per_run=per_run,
         notes=model.notes,
     )

@@ -1,0 +1,52 @@
+"""The results folder written by `ladder run --out DIR`, each file written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import InputError
+from .runner import RunResult
+
+
+def atomic_write(path: Path, write: Callable[[object], None]) -> None:
+    """Write a file under a temporary name in the same folder, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def summary_json(summary: dict) -> str:
+    """The summary as stable, indented JSON."""
+    return json.dumps(summary, indent=2, sort_keys=False) + "\n"
+
+
+def write_results(result: RunResult, folder: str | Path) -> list[Path]:
+    """Write summary.json, runs.csv (when kept) and occupancy.csv into `folder`."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {folder}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {folder}: cannot create folder ({exc.strerror})") from None
+    written = []
+    target = out / "summary.json"
+    atomic_write(target, lambda h: h.write(summary_json(result.summary)))
+    written.append(target)
+    if result.runs is not None:
+        target = out / "runs.csv"
+        atomic_write(target, lambda h: result.runs.to_csv(h, index=False))
+        written.append(target)
+    target = out / "occupancy.csv"
+    atomic_write(target, lambda h: result.occupancy.to_csv(h))
+    written.append(target)
+    return written
