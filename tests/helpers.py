@@ -1,0 +1,40 @@
+"""Build small ladders and scenarios in a temporary folder for tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+import sim
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_scenario(tmp_path: Path, stages: list[dict], actors: dict, edges=None, events=None,
+                  start: str | None = None, horizon: int = 10, initial=0.0, decay=1.0,
+                  name: str = "s") -> sim.Scenario:
+    """Write a ladder and a scenario to tmp_path and load the scenario."""
+    ladder = {"id": f"{name}-ladder", "title": "Test ladder", "stages": stages}
+    if edges:
+        ladder["edges"] = edges
+    (tmp_path / f"{name}-ladder.yaml").write_text(yaml.safe_dump(ladder, sort_keys=False))
+    scenario = {"id": name, "title": "Test scenario", "ladder": f"./{name}-ladder.yaml",
+                "start": start or stages[0]["id"], "clock": {"horizon": horizon},
+                "tension": {"initial": initial, "decay": decay}, "actors": actors}
+    if events:
+        scenario["events"] = events
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return sim.load_scenario(path)
+
+
+def one_action(effect=0.0, trigger=None, allowed=None, **extra) -> dict:
+    """An actor with a single action `act`."""
+    action = {"effect": effect}
+    if trigger:
+        action["trigger"] = trigger
+    if allowed:
+        action["allowed"] = allowed
+    return {"kind": "state", "actions": {"act": action}, "policy": {"weights": {"act": 1}},
+            **extra}
