@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
               f"-> {_verdict(best >= TARGET_DECISIONS_PER_S)}")
     else:
         print(f"  >= 30 M agent-decisions/s on one core: {_verdict(None)}")
-    print(f"  >= 100x the per-run Mesa way: "
+    print("  >= 100x the per-run Mesa way: "
           + (f"{mesa_ratio:.0f}x -> {_verdict(mesa_ratio >= TARGET_MESA_RATIO)}"
              if mesa_ratio is not None else _verdict(None)))
     million = {j: m["rss_mb"] for (n, j), m in results.items() if n == 1_000_000}

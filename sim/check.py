@@ -83,7 +83,8 @@ class Checker:
         for key in value:
             if key not in allowed:
                 self.error(line_of(value, key), join(path, key),
-                           f"unknown key{suggest(key, allowed)} (allowed: {listing(sorted(allowed))})")
+                           f"unknown key{suggest(key, allowed)} "
+                           f"(allowed: {listing(sorted(allowed))})")
         for key in required:
             if key not in value:
                 self.error(line_of(value), path, f"missing required key '{key}'")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
@@ -97,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LadderError as exc:
         print(f"ladder: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted before any results were ready; nothing written", file=sys.stderr)
+        return 130
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -177,7 +177,8 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
         if "dwell" in m and "down" not in m:
             ck.error(line_of(m, "dwell"), join(path, "dwell"), "dwell needs a down threshold")
         if dwell is not None and dwell < 1:
-            ck.error(line_of(m, "dwell"), join(path, "dwell"), f"expected an integer >= 1, got {dwell}")
+            ck.error(line_of(m, "dwell"), join(path, "dwell"),
+                     f"expected an integer >= 1, got {dwell}")
             dwell = 1
         if up is not None and down is not None and down >= up:
             ck.error(line_of(m, "down"), join(path, "down"),
@@ -289,7 +290,8 @@ def _groups(ck: Checker, top: dict, ids: list[str]) -> list[Group]:
         if overlap:
             ck.error(line_of(m), path, f"group '{gid}' overlaps group '{overlap[0]}'")
         taken.update({j: gid for j in range(lo, hi + 1)})
-        groups.append(Group(gid, name, first, last, ck.get(m, "threshold", path, "str", default="")))
+        threshold = ck.get(m, "threshold", path, "str", default="")
+        groups.append(Group(gid, name, first, last, threshold))
     return groups
 
 

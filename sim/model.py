@@ -97,11 +97,12 @@ class EscalationModel(mesa.Model):
         self.active = np.ones(n, dtype=bool)
         self.rule = np.zeros(n, dtype=np.int8)
         self.view = StateView(self)
+        self.actors: list[ActorAgent] = []  # in file order, as in self.agents
         for actor in scenario.actors:
             cls = PopulationAgent if actor.is_population else ActorAgent
             agent = cls(self, actor)
             self.view.last[actor.id] = agent.last
-        self.actors: list[ActorAgent] = list(self.agents)
+            self.actors.append(agent)
         self.events = [_PreparedEvent(self, e) for e in scenario.events]
         # Records.
         self.peak = self.stage.copy()
@@ -208,6 +209,19 @@ class EscalationModel(mesa.Model):
         rows = np.flatnonzero(self.active)
         self.time_in[rows, self.stage[rows]] += self.t - self.entered[rows]
         self.entered[rows] = self.t
+
+    def release(self) -> None:
+        """Let go of this model once its records are read.
+
+        Mesa 3.3's `Agent._ids` keeps every model that ever created an agent (Mesa issue
+        #3179), so without this each chunk's arrays would stay in memory until exit.
+        """
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+        self.remove_all_agents()
+        self.actors.clear()
+        self.view.last.clear()
 
     def run_to_end(self) -> None:
         """Step until the horizon (or until every run is absorbed), then `finish`."""

@@ -107,7 +107,8 @@ class Totals:
         self.chunks.append(c.index)
         for name in ("peak", "final", "first", "occupancy", "tension_sum"):
             mine = getattr(self, name)
-            setattr(self, name, getattr(c, name).copy() if mine is None else mine + getattr(c, name))
+            theirs = getattr(c, name)
+            setattr(self, name, theirs.copy() if mine is None else mine + theirs)
         self.absorbed += c.absorbed
         for actor, counts in c.actions.items():
             self.actions[actor] = self.actions.get(actor, 0) + counts

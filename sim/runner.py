@@ -8,11 +8,11 @@ for), so memory does not grow with the number of runs.
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 import mesa
@@ -66,11 +66,25 @@ def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequen
     """Simulate one chunk of `n` runs to the horizon."""
     model = EscalationModel(scenario, n=n, rng=seed, trace=trace)
     model.run_to_end()
-    return collect(model, index, keep_runs)
+    result = collect(model, index, keep_runs)
+    model.release()
+    return result
+
+
+def _run_task(task: tuple) -> ChunkResult:
+    return run_chunk(*task)
 
 
 def _ignore_sigint() -> None:
+    # Workers leave Ctrl-C to the parent, which stops them and keeps the finished chunks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork where the platform has it: workers start at once, with nothing to re-import."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _chunks(scenario, sizes, seeds, jobs, keep_runs, trace) -> Iterator[ChunkResult]:
@@ -79,21 +93,18 @@ def _chunks(scenario, sizes, seeds, jobs, keep_runs, trace) -> Iterator[ChunkRes
         for k, n in enumerate(sizes):
             yield run_chunk(scenario, k, n, seeds[k], keep_runs, trace)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    tasks = [(scenario, k, n, seeds[k], keep_runs, False) for k, n in enumerate(sizes)]
+    pool = _context().Pool(jobs, initializer=_ignore_sigint)
+    finished = False
     try:
-        pending = {pool.submit(run_chunk, scenario, k, n, seeds[k], keep_runs, False): k
-                   for k, n in enumerate(sizes)}
-        done: dict[int, ChunkResult] = {}
-        following = 0
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                done[pending.pop(future)] = future.result()
-            while following in done:
-                yield done.pop(following)
-                following += 1
+        yield from pool.imap(_run_task, tasks)
+        finished = True
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()  # interrupted: chunks still running are not wanted
+        pool.join()
 
 
 def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jobs: int = 1,
@@ -130,11 +141,13 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
     if progress:
         from tqdm import tqdm
 
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
         bar = tqdm(total=runs, unit="run", file=sys.stderr, leave=False,
                    desc=scenario.id, dynamic_ncols=True)
     partial = False
+    chunks = _chunks(scenario, sizes, seeds, min(jobs, len(sizes)), keep_runs, trace)
     try:
-        for chunk in _chunks(scenario, sizes, seeds, min(jobs, len(sizes)), keep_runs, trace):
+        for chunk in chunks:
             totals.add(chunk)
             if bar is not None:
                 bar.update(chunk.n)
@@ -143,6 +156,7 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         if totals.n == 0:
             raise
     finally:
+        chunks.close()  # stops the worker pool even when Ctrl-C came between chunks
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started

@@ -12,7 +12,7 @@ from .check import Checker, join, listing, suggest
 from .distributions import Dist, Number, parse_number
 from .errors import Problem, ValidationError
 from .expr import Condition, Symbols
-from .ladder import Ladder, compile_guard, read_ladder, reachable
+from .ladder import Ladder, compile_guard, reachable, read_ladder
 from .yamlio import YamlMap, line_of, load_yaml
 
 SCENARIO_KEYS = frozenset({"id", "title", "description", "sources", "ladder", "start", "clock",

@@ -165,7 +165,8 @@ def load_yaml(path: str | Path) -> object:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ValidationError([Problem(file, None, "", f"cannot read file: {exc.strerror}")]) from None
+        problem = Problem(file, None, "", f"cannot read file: {exc.strerror}")
+        raise ValidationError([problem]) from None
     if len(raw) > MAX_BYTES:
         raise ValidationError(
             [Problem(file, None, "", f"file is {len(raw)} bytes; at most {MAX_BYTES} allowed")]
