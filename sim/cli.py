@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -99,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted before any results were ready; nothing written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `ladder show ... | head`: the reader has gone, so stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -209,8 +209,6 @@ def test_show_bad_format_exits_2(capsys):
     assert "invalid choice" in err
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `ladder show ... | head` (stdout closed early) "
-                   "ends in a BrokenPipeError traceback instead of a quiet exit")
 def test_show_into_closed_pipe_has_no_traceback():
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "show", str(LADDER)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -390,8 +388,6 @@ def test_run_out_onto_a_file_exits_2(tmp_path, capsys):
     assert "not a folder" in err
 
 
-@pytest.mark.xfail(strict=True, reason="bug: results files are created by tempfile.mkstemp and "
-                   "keep its mode 0600 instead of the usual umask-based mode (e.g. 0644)")
 def test_run_out_files_have_normal_permissions(tmp_path, capsys):
     code, _, err = cli(capsys, "run", SCENARIO, "--runs", 100, "--horizon", H,
                        "--out", tmp_path / "r")

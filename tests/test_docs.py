@@ -97,8 +97,6 @@ def test_ci_runs_the_readme_test_command_up_to_quiet_flags():
     assert without_quiet(setup_commands()[1]) == without_quiet(ci_command())
 
 
-@pytest.mark.xfail(strict=True, reason="docs bug: .ci/run says it runs the README's test "
-                   "command 'exactly' but adds pip's -q, which the README's command lacks")
 def test_ci_runs_the_readme_test_command_exactly():
     assert setup_commands()[1] == ci_command()
 
