@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a value of the scenario file before it is validated: a dotted "
                         "path and a YAML value (number or distribution); repeatable")
     p.add_argument("--out", metavar="DIR",
-                   help="write summary.json, runs.csv and occupancy.csv into DIR")
+                   help="write summary.json, runs.csv, occupancy.csv and incidence.csv into DIR")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
     p.add_argument("--trace", action="store_true",
                    help="tell the story of one run (with --runs 1, the default then)")

@@ -331,7 +331,7 @@ def test_run_out_folder(tmp_path, capsys):
     assert code == 0, err
     assert "provenance:" in out
     names = sorted(p.name for p in out_dir.iterdir())
-    assert names == ["occupancy.csv", "runs.csv", "summary.json"], names  # no .*.tmp left
+    assert names == ["incidence.csv", "occupancy.csv", "runs.csv", "summary.json"], names
     assert not list(out_dir.glob(".*.tmp"))
     for name in names:
         assert f"wrote {out_dir / name}" in err
@@ -371,6 +371,14 @@ def test_run_out_folder(tmp_path, capsys):
         assert abs(sum(float(r[x]) for x in STAGES) - 1) <= 1e-9
     for stage in STAGES:  # the last row is where the runs ended
         assert float(occ[-1][stage]) == pytest.approx(summary["final"][stage]["p"], abs=1e-9)
+
+    with open(out_dir / "incidence.csv", newline="") as handle:
+        inc = list(csv.DictReader(handle))
+    assert len(inc) == int(H) + 1
+    for stage in STAGES:  # cumulative: never decreasing, ending at P(reach)
+        values = [float(r[stage]) for r in inc]
+        assert values == sorted(values)
+        assert values[-1] == pytest.approx(summary["reach"][stage]["p"], abs=1e-9)
 
 
 def test_run_out_with_json_keeps_stdout_pure(tmp_path, capsys):
