@@ -18,6 +18,7 @@ from .scenario import Scenario
 
 # Why a run's stage changed in a step (see `EscalationModel.rule`).
 RULE_NONE, RULE_UP, RULE_DOWN, RULE_TRIGGER, RULE_EVENT = 0, 1, 2, 3, 4
+TENSION_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the band kept when `bands` is asked for
 RULE_NAMES = {RULE_UP: "threshold up", RULE_DOWN: "threshold down", RULE_TRIGGER: "trigger",
               RULE_EVENT: "event"}
 
@@ -66,9 +67,11 @@ class EscalationModel(mesa.Model):
         n: number of runs stepped together.
         rng: seed or `numpy.random.SeedSequence` for the model's generator.
         trace: keep a `StepNote` per step for run 0 (for `ladder run --trace`).
+        bands: keep the TENSION_QUANTILES of tension across runs at every step.
     """
 
-    def __init__(self, scenario: Scenario, n: int = 1, rng=None, trace: bool = False):
+    def __init__(self, scenario: Scenario, n: int = 1, rng=None, trace: bool = False,
+                 bands: bool = False):
         super().__init__(rng=rng)
         self.scenario = scenario
         self.ladder = ladder = scenario.ladder
@@ -114,6 +117,9 @@ class EscalationModel(mesa.Model):
         self.occupancy[0] = np.bincount(self.stage, minlength=n_stages)
         self.tension_sum = np.zeros(self.horizon + 1)
         self.tension_sum[0] = self.tension.sum()
+        self.tension_bands = np.zeros((self.horizon + 1, len(TENSION_QUANTILES))) if bands else None
+        if bands:
+            self.tension_bands[0] = np.quantile(self.tension, TENSION_QUANTILES)
         self.notes: list[StepNote] | None = [] if trace else None
         self.datacollector = mesa.DataCollector(model_reporters={
             "occupancy": lambda m: m.occupancy[m.t].tolist(),
@@ -199,6 +205,8 @@ class EscalationModel(mesa.Model):
         n_stages = len(self.up)
         self.occupancy[self.t] = np.bincount(self.stage, minlength=n_stages)
         self.tension_sum[self.t] = self.tension.sum()
+        if self.tension_bands is not None:
+            self.tension_bands[self.t] = np.quantile(self.tension, TENSION_QUANTILES)
         if note is not None:
             note.tension = float(self.tension[0])
             note.actions = {a.actor.id: a.describe_choice(0) for a in self.actors}

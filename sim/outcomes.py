@@ -28,6 +28,8 @@ class ChunkResult:
         decisions: agent decisions made (population members counted one by one).
         per_run: per-run arrays when asked for, else None.
         notes: the story of run 0 when traced, else None.
+        tension_bands: (horizon + 1, quantiles) tension quantiles across the chunk's runs,
+            when the model kept them (chunk 0), else None.
     """
 
     index: int
@@ -43,6 +45,7 @@ class ChunkResult:
     decisions: int
     per_run: dict[str, np.ndarray] | None = None
     notes: list[StepNote] | None = None
+    tension_bands: np.ndarray | None = None
 
 
 def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
@@ -71,6 +74,10 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
     tension_sum = model.tension_sum.copy()
     occupancy[model.t + 1:] = occupancy[model.t]
     tension_sum[model.t + 1:] = tension_sum[model.t]
+    bands = None
+    if model.tension_bands is not None:
+        bands = model.tension_bands.copy()
+        bands[model.t + 1:] = bands[model.t]
     return ChunkResult(
         index=index, n=model.n,
         peak=np.bincount(model.peak, minlength=n_stages),
@@ -79,7 +86,7 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
         tension_sum=tension_sum,
         actions={a.actor.id: a.counts.sum(axis=1) for a in model.actors},
         steps=int(steps_per_run.sum()), decisions=decisions, per_run=per_run,
-        notes=model.notes,
+        notes=model.notes, tension_bands=bands,
     )
 
 
@@ -100,6 +107,7 @@ class Totals:
     decisions: int = 0
     per_run: list[dict[str, np.ndarray]] = field(default_factory=list)
     notes: list[StepNote] | None = None
+    tension_bands: np.ndarray | None = None
 
     def add(self, c: ChunkResult) -> None:
         """Merge one chunk."""
@@ -118,6 +126,8 @@ class Totals:
             self.per_run.append(c.per_run)
         if c.notes is not None and self.notes is None:
             self.notes = c.notes
+        if c.tension_bands is not None and self.tension_bands is None:
+            self.tension_bands = c.tension_bands
 
 
 def step_quantile(hist: np.ndarray, q: float) -> int:

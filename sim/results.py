@@ -37,7 +37,8 @@ def summary_json(summary: dict) -> str:
 
 
 def write_results(result: RunResult, folder: str | Path) -> list[Path]:
-    """Write summary.json, runs.csv (when kept), occupancy.csv and incidence.csv into `folder`."""
+    """Write summary.json, runs.csv (when kept), occupancy.csv, incidence.csv and tension.csv
+    into `folder`."""
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {folder}: exists and is not a folder")
@@ -53,7 +54,11 @@ def write_results(result: RunResult, folder: str | Path) -> list[Path]:
         target = out / "runs.csv"
         atomic_write(target, lambda h: result.runs.to_csv(h, index=False))
         written.append(target)
-    for name, frame in (("occupancy", result.occupancy), ("incidence", result.incidence)):
+    tension = result.mean_tension.to_frame("mean")
+    if result.tension_bands is not None:
+        tension = tension.join(result.tension_bands)
+    for name, frame in (("occupancy", result.occupancy), ("incidence", result.incidence),
+                        ("tension", tension)):
         target = out / f"{name}.csv"
         atomic_write(target, lambda h, frame=frame: frame.to_csv(h))
         written.append(target)

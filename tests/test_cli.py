@@ -331,7 +331,8 @@ def test_run_out_folder(tmp_path, capsys):
     assert code == 0, err
     assert "provenance:" in out
     names = sorted(p.name for p in out_dir.iterdir())
-    assert names == ["incidence.csv", "occupancy.csv", "runs.csv", "summary.json"], names
+    assert names == ["incidence.csv", "occupancy.csv", "runs.csv", "summary.json",
+                     "tension.csv"], names
     assert not list(out_dir.glob(".*.tmp"))
     for name in names:
         assert f"wrote {out_dir / name}" in err
