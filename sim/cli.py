@@ -16,6 +16,8 @@ examples:
   ladder show ladders/belarus-2024.yaml --format mermaid
   ladder run scenarios/belarus-poland-2024.yaml --runs 20000 --seed 7
   ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace
+  ladder run scenarios/belarus-poland-2024.yaml --precision 0.005 --jobs 2
+  ladder compare scenarios/belarus-poland-2024.yaml my-variant.yaml
 
 exit codes: 0 ok, 1 run failed or interrupted, 2 bad input.
 """
@@ -78,7 +80,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
     p.add_argument("--trace", action="store_true",
                    help="tell the story of one run (with --runs 1, the default then)")
+    add_precision(p)
+
+    p = sub.add_parser(
+        "compare", help="compare outcome distributions of scenario variants",
+        description="Compare variants with the first one (the baseline): for each stage, "
+                    "P(reach) in each with the difference B - A, its 95%% interval and a "
+                    "p-value; time to each stage (log-rank); the final-stage distributions "
+                    "(chi-square); P(absorbed). p-values are Holm-adjusted over all tests. "
+                    "Each input is a scenario file (simulated now) or a results folder from "
+                    "`ladder run --out`. Variants with the same actors and actions are run "
+                    "from the same seed, so run i of each shares its random numbers (common "
+                    "random numbers) and paired tests sharpen the comparison.",
+        epilog="examples:\n"
+               "  ladder compare scenarios/belarus-poland-2024.yaml my-variant.yaml\n"
+               "  ladder compare base.yaml a.yaml b.yaml --runs 50000 --jobs 2 --json\n"
+               "  ladder compare base.yaml variant.yaml --precision 0.005\n"
+               "  ladder run base.yaml --out results/base && "
+               "ladder compare results/base variant.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS",
+                   help="two or more scenario files or results folders; the first is the "
+                        "baseline")
+    p.add_argument("--runs", type=int, help="runs per scenario (default: the first results "
+                                            "folder's, else the first scenario's runs)")
+    p.add_argument("--seed", type=int, help="root seed (default: the first results folder's, "
+                                            "else the first scenario's seed)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON only")
+    add_precision(p)
     return parser
+
+
+def add_precision(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--precision", type=float, metavar="HALF_WIDTH",
+                   help="add chunks of 10,000 runs until every P(reach) 95%% interval is at "
+                        "most this wide on each side (0.005 = +/-0.5 points); --runs is then "
+                        "ignored")
+    p.add_argument("--max-runs", type=int, metavar="N",
+                   help="with --precision, stop at N runs even if the target is not met "
+                        "(default 1,000,000)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,8 +210,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides["clock.horizon"] = args.horizon
     scenario = load_scenario(args.scenario, overrides)
     progress = not args.json and not args.trace and sys.stderr.isatty()
+    if args.precision is not None:
+        if args.trace:
+            raise InputError("--precision adds runs until a target; --trace tells one run")
+        runs = args.max_runs
+    elif args.max_runs is not None:
+        raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
     result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
-                 keep_runs=bool(args.out), trace=args.trace, progress=progress)
+                 keep_runs=bool(args.out), trace=args.trace, progress=progress,
+                 precision=args.precision)
     if args.out:
         for path in write_results(result, args.out):
             if not args.json:
@@ -181,6 +229,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(story(scenario, result.notes or []))
     else:
         print(summary_table(result))
+    if "precision" in result.summary and not args.json:
+        print(precision_note(result.summary), file=sys.stderr)
     if result.partial:
         print(f"interrupted: the summary covers {result.summary['runs']:,} finished runs "
               "and is partial", file=sys.stderr)
@@ -188,7 +238,77 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "show": cmd_show, "run": cmd_run}
+def precision_note(summary: dict) -> str:
+    """What precision mode achieved, in words."""
+    prec = summary["precision"]
+    widest = f"widest P(reach) half-width {100 * prec['widest_half_width']:.2f} points"
+    if prec["reached"]:
+        return (f"precision: target +/-{100 * prec['target']:g} points met after "
+                f"{summary['runs']:,} runs ({widest})")
+    return (f"precision: target +/-{100 * prec['target']:g} points NOT met: stopped at "
+            f"{summary['runs']:,} runs ({widest}); raise --max-runs")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, describe_pairing, from_folder, from_result, structure_of
+    from .render import compare_table
+    from .results import summary_json
+    from .runner import DEFAULT_MAX_RUNS, Plan, run_many
+    from .scenario import load_scenario
+
+    if len(args.inputs) < 2:
+        raise InputError("compare needs at least two scenarios or results folders")
+    if args.max_runs is not None and args.precision is None:
+        raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
+    loaded: list = []
+    for path in args.inputs:
+        if os.path.isdir(path):
+            loaded.append(from_folder(path))
+        else:
+            loaded.append(load_scenario(path))
+    folders = [x for x in loaded if not hasattr(x, "actors")]
+    scenarios = [x for x in loaded if hasattr(x, "actors")]
+    if folders and args.precision is not None and not scenarios:
+        raise InputError("--precision adds runs, but every input is a finished results folder")
+    first = folders[0] if folders else None
+    seed = args.seed if args.seed is not None else (first.seed if first else scenarios[0].seed)
+    runs = args.runs if args.runs is not None else (first.n if first else scenarios[0].runs)
+    if args.precision is not None:
+        runs = args.max_runs or DEFAULT_MAX_RUNS
+
+    def structure(x):
+        if hasattr(x, "actors"):
+            names = [f"{a.id}.{n}" for a in x.actors for n in a.action_ids]
+            return structure_of(x.ladder.stage_ids, names)
+        return x.structure
+
+    base = structure(loaded[0])
+    seeds = [seed if structure(x) == base else seed + i for i, x in enumerate(loaded)
+             if hasattr(x, "actors")]
+    progress = not args.json and sys.stderr.isatty()
+    results = iter(run_many(scenarios, seeds, Plan(runs, args.precision), jobs=args.jobs,
+                            keep_runs=True, progress=progress)) if scenarios else iter(())
+    variants = [x if not hasattr(x, "actors") else from_result(next(results), path)
+                for x, path in zip(loaded, args.inputs, strict=True)]
+    report = compare(variants)
+    partial = any(v.summary.get("partial") for v in variants)
+    if args.precision is not None:
+        ran = [v.summary for v in variants if "precision" in v.summary]
+        report["precision"] = ran[0]["precision"] | {"runs": ran[0]["runs"]}
+    if args.json:
+        sys.stdout.write(summary_json(report))
+    else:
+        print(compare_table(report, describe_pairing(report), args.inputs))
+        if args.precision is not None:
+            print(precision_note(ran[0]), file=sys.stderr)
+    if partial:
+        print("interrupted: the comparison covers the finished runs only", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS = {"validate": cmd_validate, "show": cmd_show, "run": cmd_run,
+            "compare": cmd_compare}
 
 
 if __name__ == "__main__":

@@ -88,3 +88,59 @@ def _why(scenario: Scenario, note: StepNote, old: str, new: str, rule: str) -> s
     if rule == "event":
         return f"event ({', '.join(note.events)})"
     return rule
+
+
+def compare_table(report: dict, pairing: str, sources: list[str]) -> str:
+    """The default `ladder compare` output: each metric per variant, the difference with
+    its interval and adjusted p-value, then the verdicts."""
+    from .compare import format_p
+
+    names = report["scenarios"]
+    letters = {n: chr(ord("A") + i) if i < 26 else f"#{i + 1}" for i, n in enumerate(names)}
+    lines = [f"{letters[n]} = {n} ({src}): {report['runs'][n]:,} runs"
+             for n, src in zip(names, sources, strict=True)]
+    lines += [f"seed {report['seed']}; {pairing}", ""]
+    width = max([len(c["metric"]) for c in report["comparisons"]] + [10]) + 2
+    for b in names[1:]:
+        x = letters[b]
+        rows = [c for c in report["comparisons"] if c["b"] == b]
+        lines.append(f"{'metric':<{width}}{'A':>8}{x:>8}   {f'{x} - A, points [95% CI]':<26}"
+                     "p (Holm)")
+        for c in rows:
+            if "pa" in c:
+                diff = f"{100 * c['diff']:+.1f} [{100 * c['lo']:+.1f}, {100 * c['hi']:+.1f}]"
+                lines.append(f"{c['metric']:<{width}}{pct(c['pa']):>7}%{pct(c['pb']):>7}%   "
+                             f"{diff:<26}{format_p(c['p_adjusted'])}")
+        times = [c for c in rows if c["metric"].startswith("time:")]
+        if times:
+            lines.append(f"time to reach: median step (runs that reached it), hazard ratio "
+                         f"{x}/A, log-rank")
+            for c in times:
+                hr = c["effect"]["hazard_ratio"]
+                hr_text = "n/a" if hr is None else f"{hr:.2f}"
+                lines.append(f"  {c['metric'][5:]:<{width - 2}}{_step(c['median_a']):>8}"
+                             f"{_step(c['median_b']):>8}   HR {hr_text:<23}"
+                             f"{format_p(c['p_adjusted'])}")
+        for f in report["final_distributions"]:
+            if f["b"] == b:
+                lines.append(f"final stage, {x} vs A: chi2 = {f['chi2']:.1f}, dof {f['dof']}, "
+                             f"{format_p(f['p_adjusted'])} (Holm), Cramer's V "
+                             f"{f['effect']['cramers_v']:.3f}")
+        lines.append("")
+    lines.append("verdicts:")
+    lines += [f"  {v}" for v in report["verdicts"]] or ["  (no metric varies)"]
+    lines.append(f"tests: {_tests(report)}; p-values adjusted by {report['adjustment']}.")
+    lines.append(DISCLAIMER)
+    return "\n".join(lines)
+
+
+def _step(x: int | None) -> str:
+    return "-" if x is None else str(x)
+
+
+def _tests(report: dict) -> str:
+    seen: list[str] = []
+    for c in report["comparisons"] + report["final_distributions"]:
+        if c["test"] not in seen:
+            seen.append(c["test"])
+    return "; ".join(seen)
