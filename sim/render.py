@@ -42,6 +42,8 @@ def summary_table(result: RunResult) -> str:
                  f"ladder sha256 {prov['ladder_sha256'][:12]}, mesa {prov['mesa']}, "
                  f"numpy {prov['numpy']}; {s['timing']['seconds']} s on "
                  f"{s['timing']['jobs']} job(s)")
+    if prov.get("overrides"):
+        lines.append(f"overrides (--set): {'; '.join(prov['overrides'])}")
     return "\n".join(lines)
 
 

@@ -250,10 +250,15 @@ def _bar(scenarios: Sequence[Scenario], plan: Plan):
 
 def provenance(scenario: Scenario, seed: int, runs: int, root: np.random.SeedSequence) -> dict:
     """Where the numbers come from: versions, seed, runs, file hashes."""
-    return {"version": __version__, "seed": seed, "runs": runs,
+    prov = {"version": __version__, "seed": seed, "runs": runs,
             "scenario_sha256": scenario.sha256, "ladder_sha256": scenario.ladder.sha256,
             "mesa": mesa.__version__, "numpy": np.__version__,
-            "chunk_size": CHUNK, "seed_entropy": str(root.entropy)}
+            "chunk_size": CHUNK, "seed_entropy": str(root.entropy),
+            "scenario_file": scenario.path, "ladder_file": scenario.ladder.path}
+    overrides = getattr(scenario, "overrides", ())
+    if overrides:
+        prov["overrides"] = [f"{path}={value}" for path, value in overrides]
+    return prov
 
 
 def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedSequence,
