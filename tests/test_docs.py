@@ -48,7 +48,7 @@ FILE_KEYS = sorted(
 
 
 def test_parser_has_the_documented_commands():
-    assert SUBCOMMANDS == ["run", "show", "validate"]
+    assert {"compare", "run", "show", "validate"} <= set(SUBCOMMANDS)
     assert {"--runs", "--seed", "--jobs", "--horizon", "--set", "--out", "--json",
             "--trace"} <= set(RUN_OPTIONS)
 
