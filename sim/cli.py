@@ -80,7 +80,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
     p.add_argument("--trace", action="store_true",
                    help="tell the story of one run (with --runs 1, the default then)")
+    add_plot(p, "P(reach), incidence, occupancy and tension")
     add_precision(p)
+
+    p = sub.add_parser(
+        "exact", help="compute a Markov scenario's outcome distribution exactly (no sampling)",
+        description="When every policy depends only on the stage (decay 0, no modifiers on "
+                    "last actions or tension, no conditional events, fixed or discrete "
+                    "numbers), the stages form a Markov chain: print, per stage, the exact "
+                    "P(reach) and P(final) by the horizon, and, with no horizon, the absorption "
+                    "probabilities and expected steps to absorption. Exit 2 with every reason "
+                    "(FILE:LINE: FIELD: REASON) when the scenario is not exactly analysable. "
+                    "See docs/exact.md.",
+        epilog="examples:\n"
+               "  ladder exact scenarios/examples/gamblers-ruin.yaml\n"
+               "  ladder exact scenarios/examples/markov-crisis.yaml --horizon 365 --json\n"
+               "  ladder exact scenarios/examples/markov-crisis.yaml \\\n"
+               "      --set actors.capital.policy.weights.provoke=2",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--horizon", type=int, help="steps per run (default: the scenario's)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value of the scenario file before it is validated (as in "
+                        "`ladder run`); repeatable")
+    p.add_argument("--json", action="store_true",
+                   help="print the exact summary as JSON only (the keys of `ladder run --json`)")
 
     p = sub.add_parser(
         "compare", help="compare outcome distributions of scenario variants",
@@ -108,8 +132,36 @@ def build_parser() -> argparse.ArgumentParser:
                                             "else the first scenario's seed)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON only")
+    add_plot(p, "P(reach) per variant, incidence overlays, differences and tension")
     add_precision(p)
+
+    p = sub.add_parser(
+        "report", help="write a self-contained HTML report of runs or a comparison",
+        description="Write one HTML file a reader can open offline: the ladder drawn bottom-up, "
+                    "the scenario's actors, events and sources, outcome tables with 95%% "
+                    "intervals and run counts, figures, the comparison when there are several "
+                    "inputs (as `ladder compare`), and provenance. Inputs are scenario files "
+                    "(simulated now, as `ladder compare` does) or results folders. Needs the "
+                    "plots extra (matplotlib).",
+        epilog="examples:\n"
+               "  ladder report scenarios/belarus-poland-2024.yaml --out report.html\n"
+               "  ladder report base.yaml variant.yaml --runs 20000 --jobs 2 --out cmp.html\n"
+               "  ladder run base.yaml --out results/base && "
+               "ladder report results/base --out base.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS",
+                   help="one or more scenario files or results folders; with several, the "
+                        "first is the baseline of the comparison")
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the report to write")
+    p.add_argument("--runs", type=int, help="runs per scenario (default: as `ladder compare`)")
+    p.add_argument("--seed", type=int, help="root seed (default: as `ladder compare`)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     return parser
+
+
+def add_plot(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--plot", metavar="FILE", help=f"also draw {what} into FILE (.png or .svg; "
+                                                  "needs the plots extra: matplotlib)")
 
 
 def add_precision(p: argparse.ArgumentParser) -> None:
@@ -209,6 +261,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.horizon is not None:
         overrides["clock.horizon"] = args.horizon
     scenario = load_scenario(args.scenario, overrides)
+    if args.plot:
+        from .plots import check_path
+
+        check_path(args.plot)
     progress = not args.json and not args.trace and sys.stderr.isatty()
     if args.precision is not None:
         if args.trace:
@@ -223,6 +279,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         for path in write_results(result, args.out):
             if not args.json:
                 print(f"wrote {path}", file=sys.stderr)
+    if args.plot:
+        from .plots import RunView, run_figure, save
+
+        path = save(run_figure(RunView.from_result(result)), args.plot)
+        if not args.json:
+            print(f"wrote {path}", file=sys.stderr)
     if args.json:
         sys.stdout.write(summary_json(result.summary))
     elif args.trace:
@@ -250,47 +312,27 @@ def precision_note(summary: dict) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare, describe_pairing, from_folder, from_result, structure_of
+    from .compare import compare, describe_pairing
     from .render import compare_table
     from .results import summary_json
-    from .runner import DEFAULT_MAX_RUNS, Plan, run_many
-    from .scenario import load_scenario
+    from .variants import load_variants
 
     if len(args.inputs) < 2:
         raise InputError("compare needs at least two scenarios or results folders")
-    if args.max_runs is not None and args.precision is None:
-        raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
-    loaded: list = []
-    for path in args.inputs:
-        if os.path.isdir(path):
-            loaded.append(from_folder(path))
-        else:
-            loaded.append(load_scenario(path))
-    folders = [x for x in loaded if not hasattr(x, "actors")]
-    scenarios = [x for x in loaded if hasattr(x, "actors")]
-    if folders and args.precision is not None and not scenarios:
-        raise InputError("--precision adds runs, but every input is a finished results folder")
-    first = folders[0] if folders else None
-    seed = args.seed if args.seed is not None else (first.seed if first else scenarios[0].seed)
-    runs = args.runs if args.runs is not None else (first.n if first else scenarios[0].runs)
-    if args.precision is not None:
-        runs = args.max_runs or DEFAULT_MAX_RUNS
+    if args.plot:
+        from .plots import check_path
 
-    def structure(x):
-        if hasattr(x, "actors"):
-            names = [f"{a.id}.{n}" for a in x.actors for n in a.action_ids]
-            return structure_of(x.ladder.stage_ids, names)
-        return x.structure
-
-    base = structure(loaded[0])
-    seeds = [seed if structure(x) == base else seed + i for i, x in enumerate(loaded)
-             if hasattr(x, "actors")]
-    progress = not args.json and sys.stderr.isatty()
-    results = iter(run_many(scenarios, seeds, Plan(runs, args.precision), jobs=args.jobs,
-                            keep_runs=True, progress=progress)) if scenarios else iter(())
-    variants = [x if not hasattr(x, "actors") else from_result(next(results), path)
-                for x, path in zip(loaded, args.inputs, strict=True)]
+        check_path(args.plot)
+    loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs, args.precision,
+                           args.max_runs, progress=not args.json and sys.stderr.isatty())
+    variants = [v.outcomes for v in loaded]
     report = compare(variants)
+    if args.plot:
+        from .plots import compare_figure, save, view_of
+
+        path = save(compare_figure([view_of(v) for v in loaded], report), args.plot)
+        if not args.json:
+            print(f"wrote {path}", file=sys.stderr)
     partial = any(v.summary.get("partial") for v in variants)
     if args.precision is not None:
         ran = [v.summary for v in variants if "precision" in v.summary]
@@ -307,8 +349,43 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .plots import require_matplotlib
+    from .report import check_out, report_html
+    from .results import atomic_write
+    from .variants import load_variants
+
+    out = check_out(args.out)
+    require_matplotlib("ladder report")
+    loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs,
+                           progress=sys.stderr.isatty())
+    text = report_html(loaded)
+    atomic_write(out, lambda handle: handle.write(text))
+    print(f"wrote {out}", file=sys.stderr)
+    if any(v.outcomes.summary.get("partial") for v in loaded):
+        print("interrupted: the report covers the finished runs only", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_exact(args: argparse.Namespace) -> int:
+    from .exact import analyse, exact_table
+    from .results import summary_json
+    from .scenario import load_scenario
+
+    overrides = parse_sets(args.set)
+    if args.horizon is not None:
+        overrides["clock.horizon"] = args.horizon
+    result = analyse(load_scenario(args.scenario, overrides))
+    if args.json:
+        sys.stdout.write(summary_json(result.to_dict()))
+    else:
+        print(exact_table(result))
+    return 0
+
+
 COMMANDS = {"validate": cmd_validate, "show": cmd_show, "run": cmd_run,
-            "compare": cmd_compare}
+            "compare": cmd_compare, "report": cmd_report, "exact": cmd_exact}
 
 
 if __name__ == "__main__":
