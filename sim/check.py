@@ -12,7 +12,7 @@ from .yamlio import YamlList, YamlMap, line_of
 
 ID_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 FILE_ID_RE = re.compile(r"^[a-z0-9_][a-z0-9_-]*$")
-MISSING = object()
+MISSING = object()  # an absent key: containers skip it (the parent reported it if required)
 
 
 def suggest(word: str, options: Iterable[str]) -> str:
@@ -34,6 +34,8 @@ def join(path: str, key: object) -> str:
 def type_name(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
+    if isinstance(value, int) and abs(value) >= 10**20:
+        return f"a {len(str(abs(value)))}-digit integer"
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
@@ -75,7 +77,13 @@ class Checker:
         allowed: frozenset[str],
         required: Iterable[str] = (),
     ) -> YamlMap | None:
-        """Check that value is a mapping with only `allowed` keys and all `required` ones."""
+        """Check that value is a mapping with only `allowed` keys and all `required` ones.
+
+        `value` MISSING (an absent key) gives None without a problem: the parent mapping
+        reports it when it is required. The same holds for `id_mapping` and `sequence`.
+        """
+        if value is MISSING:
+            return None
         if not isinstance(value, dict):
             self.error(line, path, f"expected a mapping with keys {listing(sorted(allowed))}, "
                        f"got {type_name(value)}")
@@ -92,6 +100,8 @@ class Checker:
 
     def id_mapping(self, value: object, path: str, line: int | None, what: str) -> YamlMap | None:
         """A mapping keyed by ids (actors, actions, weights); checks the id syntax."""
+        if value is MISSING:
+            return None
         if not isinstance(value, dict):
             self.error(line, path, f"expected a mapping of {what} ids, got {type_name(value)}")
             return None
@@ -102,6 +112,9 @@ class Checker:
         return value
 
     def sequence(self, value: object, path: str, line: int | None, what: str) -> YamlList | None:
+        """Check that value is a list (MISSING: None, see `mapping`)."""
+        if value is MISSING:
+            return None
         if not isinstance(value, list):
             self.error(line, path, f"expected a list of {what}, got {type_name(value)}")
             return None
@@ -110,13 +123,17 @@ class Checker:
     # -- scalars ----------------------------------------------------------------------------
     def get(self, m: dict, key: str, path: str, kind: str, required: bool = False,
             default: object = None) -> object:
-        """Read m[key] and check it is of `kind`: str, id, file_id, bool, int, number, strings."""
+        """Read m[key] and check it is of `kind`: str, id, file_id, bool, int, number, strings.
+
+        An absent key gives `default` (`mapping(required=...)` reports a missing one); a null
+        value gives `default` too, and is an error when `required`.
+        """
         field = join(path, key)
-        if key not in m or m[key] is None:
-            if required:
-                self.error(line_of(m), path, f"missing required key '{key}'")
+        value, line = m.get(key), line_of(m, key)
+        if value is None:
+            if required and key in m:
+                self.error(line, field, f"{check_scalar(None, kind)}, got nothing")
             return default
-        value, line = m[key], line_of(m, key)
         ok = check_scalar(value, kind)
         if ok is not None:
             self.error(line, field, f"{ok}, got {type_name(value)}")
@@ -124,11 +141,20 @@ class Checker:
         return value
 
     def finite(self, value: object, line: int | None, field: str) -> float | None:
+        """Read a finite number as a float (None and a problem otherwise)."""
         ok = check_scalar(value, "number")
         if ok is not None:
             self.error(line, field, f"{ok}, got {type_name(value)}")
             return None
         return float(value)
+
+
+def is_finite(value: int | float) -> bool:
+    """True for a number that is finite as a float (a 400-digit integer is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def check_scalar(value: object, kind: str) -> str | None:
@@ -149,7 +175,7 @@ def check_scalar(value: object, kind: str) -> str | None:
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "expected a number"
-        return None if math.isfinite(value) else "expected a finite number"
+        return None if is_finite(value) else "expected a finite number"
     if kind == "strings":
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .check import Checker, join, listing, suggest, type_name
+from .check import Checker, is_finite, join, listing, suggest, type_name
 from .yamlio import line_of
 
 DIST_KINDS = frozenset({"uniform", "normal", "beta", "choice"})
@@ -45,10 +45,8 @@ class Dist:
         return out
 
     def bounds(self) -> tuple[float, float]:
-        """The smallest and largest value a draw can take."""
-        if self.clip is not None:
-            lo, hi = self.clip
-        elif self.kind == "uniform":
+        """The smallest and largest value a draw can take: the natural range, clipped."""
+        if self.kind == "uniform":
             lo, hi = self.args
         elif self.kind == "normal":
             lo, hi = (-math.inf, math.inf) if self.args[1] > 0 else (self.args[0],) * 2
@@ -56,8 +54,9 @@ class Dist:
             lo, hi = 0.0, 1.0
         else:
             lo, hi = min(self.args), max(self.args)
-        if self.kind == "normal" and self.clip is not None:
-            lo, hi = max(lo, self.clip[0]), min(hi, self.clip[1])
+        if self.clip is not None:
+            c_lo, c_hi = self.clip
+            lo, hi = min(max(lo, c_lo), c_hi), max(min(hi, c_hi), c_lo)
         return lo, hi
 
     def mean(self) -> float:
@@ -122,8 +121,9 @@ def parse_number(
         extra = " or a distribution such as {uniform: [0.5, 1.5]}" if uncertain else ""
         ck.error(line, path, f"expected a number{extra}, got {type_name(value)}")
         return None
-    if not math.isfinite(value):
-        ck.error(line, path, f"expected a finite number, got {value}")
+    if not is_finite(value):
+        shown = value if isinstance(value, float) else type_name(value)
+        ck.error(line, path, f"expected a finite number, got {shown}")
         return None
     if not lo <= value <= hi:
         ck.error(line, path, f"{value:g} is outside the allowed range {domain}")
@@ -146,7 +146,7 @@ def _parse_dist(ck, value, path, line, lo, hi, integer) -> Dist | None:
     field, kline = join(path, kind), line_of(value, kind)
     args = value[kind]
     if not isinstance(args, list) or not args or not all(
-        isinstance(a, int | float) and not isinstance(a, bool) and math.isfinite(a) for a in args
+        isinstance(a, int | float) and not isinstance(a, bool) and is_finite(a) for a in args
     ):
         ck.error(kline, field, f"expected a list of finite numbers, got {type_name(args)}")
         return None
@@ -198,7 +198,7 @@ def _pair(ck, value, key, path):
         return None
     raw = value[key]
     ok = isinstance(raw, list) and len(raw) == 2 and all(
-        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in raw)
+        isinstance(x, int | float) and not isinstance(x, bool) and is_finite(x) for x in raw)
     if not ok or raw[0] > raw[1]:
         ck.error(line_of(value, key), join(path, key), "expected [lo, hi] with lo <= hi")
         return False

@@ -6,10 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import Checker, join, suggest
+from .check import MISSING, Checker, join, suggest
 from .errors import Problem, ValidationError
-from .expr import Condition, ExprError, Symbols, compile_condition
-from .yamlio import line_of, load_yaml
+from .expr import BUILTINS, KEYWORDS, Condition, ExprError, Symbols, compile_condition
+from .yamlio import YamlMap, line_of, load_yaml
 
 LADDER_KEYS = frozenset({"id", "title", "description", "sources", "stages", "edges", "groups"})
 STAGE_KEYS = frozenset(
@@ -17,6 +17,7 @@ STAGE_KEYS = frozenset(
 )
 EDGE_KEYS = frozenset({"from", "to", "guard", "description", "source"})
 GROUP_KEYS = frozenset({"id", "name", "first", "last", "threshold"})
+RESERVED = tuple(BUILTINS) + tuple(sorted(KEYWORDS))  # names conditions already use
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +131,8 @@ def _build(ck: Checker, raw: object) -> Ladder | None:
     top = ck.mapping(raw, "", 1, LADDER_KEYS, ("id", "title", "stages"))
     if top is None:
         return None
-    lid = ck.get(top, "id", "", "file_id", required=False)
-    title = ck.get(top, "title", "", "str")
+    lid = ck.get(top, "id", "", "file_id", required=True)
+    title = ck.get(top, "title", "", "str", required=True)
     description = ck.get(top, "description", "", "str", default="")
     sources = ck.get(top, "sources", "", "strings", default=[])
     stages = _stages(ck, top)
@@ -147,23 +148,25 @@ def _build(ck: Checker, raw: object) -> Ladder | None:
 
 
 def _stages(ck: Checker, top: dict) -> list[Stage] | None:
-    seq = ck.sequence(top.get("stages"), "stages", line_of(top, "stages"), "stages")
+    seq = ck.sequence(top.get("stages", MISSING), "stages", line_of(top, "stages"), "stages")
     if seq is None:
         return None
     if len(seq) < 2:
         ck.error(line_of(top, "stages"), "stages", "a ladder needs at least 2 stages")
     stages: list[Stage] = []
+    maps: list[YamlMap] = []  # maps[i]: the mapping of stages[i], for the lines of errors
+    seen: set[str] = set()
     for i, item in enumerate(seq):
         path, line = f"stages[{i}]", seq.lines[i]
         m = ck.mapping(item, path, line, STAGE_KEYS, ("id", "name"))
         if m is None:
             continue
-        sid = ck.get(m, "id", path, "id")
+        sid = ck.get(m, "id", path, "id", required=True)
         if sid is not None:
             path = f"stages.{sid}"
-            if sid in [s.id for s in stages]:
-                ck.error(line_of(m, "id"), join(path, "id"), f"duplicate stage id '{sid}'")
-        name = ck.get(m, "name", path, "str")
+            _check_stage_id(ck, m, path, sid, seen)
+            seen.add(sid)
+        name = ck.get(m, "name", path, "str", required=True)
         level = ck.get(m, "level", path, "int", default=i)
         absorbing = ck.get(m, "absorbing", path, "bool", default=False)
         up = ck.get(m, "up", path, "number")
@@ -183,39 +186,59 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
         if up is not None and down is not None and down >= up:
             ck.error(line_of(m, "down"), join(path, "down"),
                      f"down {down:g} must be below this stage's up {up:g}")
-        if sid is None or name is None:
+        if sid is None:
             continue
-        stages.append(Stage(sid, name, level, ck.get(m, "description", path, "str", default=""),
+        maps.append(m)  # a bad name was reported; the id alone keeps later checks meaningful
+        stages.append(Stage(sid, name or sid, level,
+                            ck.get(m, "description", path, "str", default=""),
                             ck.get(m, "source", path, "str", default=""), bool(absorbing),
                             None if up is None else float(up),
                             None if down is None else float(down), dwell))
-    _check_order(ck, seq, stages)
+    _check_order(ck, stages, maps)
     return stages
 
 
-def _check_order(ck: Checker, seq: list, stages: list[Stage]) -> None:
-    lines = {s.id: seq.lines[i] for i, s in enumerate(stages) if i < len(seq.lines)}
+def _check_stage_id(ck: Checker, m: dict, path: str, sid: str, seen: set[str]) -> None:
+    """Report a duplicate stage id, or one that conditions could not tell from a name.
+
+    The stage is kept (the ladder is not built anyway), so that order checks see the ladder
+    as written; `_edges` leaves such ids out of the names a guard may use.
+    """
+    if sid in seen:
+        ck.error(line_of(m, "id"), join(path, "id"), f"duplicate stage id '{sid}'")
+    elif sid in RESERVED:
+        ck.error(line_of(m, "id"), join(path, "id"),
+                 f"stage id '{sid}' is a name that conditions already use; choose another "
+                 f"(reserved: {', '.join(RESERVED)})")
+
+
+def _check_order(ck: Checker, stages: list[Stage], maps: list[YamlMap]) -> None:
+    """Levels and up thresholds increase; hysteresis; the top stage has no up.
+
+    Each error points at the offending key (`maps[i]` is the mapping of `stages[i]`).
+    """
     last_up: Stage | None = None
-    for prev, stage in zip(stages, stages[1:], strict=False):
-        path = f"stages.{stage.id}"
-        if stage.level <= prev.level:
-            ck.error(lines.get(stage.id), join(path, "level"),
+    for i, stage in enumerate(stages):
+        path, m = f"stages.{stage.id}", maps[i]
+        prev = stages[i - 1] if i > 0 else None
+        if prev is not None and stage.level <= prev.level:
+            ck.error(line_of(m, "level"), join(path, "level"),
                      f"level {stage.level} must be above '{prev.id}' level {prev.level}")
-        if stage.down is not None and prev.up is not None and stage.down >= prev.up:
-            ck.error(lines.get(stage.id), join(path, "down"),
+        if (prev is not None and stage.down is not None and prev.up is not None
+                and stage.down >= prev.up):
+            ck.error(line_of(m, "down"), join(path, "down"),
                      f"down {stage.down:g} must be below '{prev.id}' up {prev.up:g} "
                      "(hysteresis: the tension that moved a run up must not move it straight back)")
-    for stage in stages:
         if stage.up is None:
             continue
         if last_up is not None and stage.up <= last_up.up:
-            ck.error(lines.get(stage.id), f"stages.{stage.id}.up",
+            ck.error(line_of(m, "up"), join(path, "up"),
                      f"thresholds out of order: up {stage.up:g} must be above "
                      f"'{last_up.id}' up {last_up.up:g}")
         last_up = stage
-    if stages and stages[-1].up is not None:
-        ck.error(lines.get(stages[-1].id), f"stages.{stages[-1].id}.up",
-                 "the top stage has no stage above it to move up to")
+        if i == len(stages) - 1:
+            ck.error(line_of(m, "up"), join(path, "up"),
+                     "the top stage has no stage above it to move up to")
 
 
 def _stage_ref(ck: Checker, m: dict, key: str, path: str, ids: list[str]) -> str | None:
@@ -230,7 +253,8 @@ def _stage_ref(ck: Checker, m: dict, key: str, path: str, ids: list[str]) -> str
 def _edges(ck: Checker, top: dict, stages: list[Stage]) -> list[Edge]:
     seq = ck.sequence(top.get("edges", []), "edges", line_of(top, "edges"), "edges")
     ids = [s.id for s in stages]
-    symbols = Symbols.of(tuple(ids), {})
+    # duplicate and reserved ids were reported by _stages; guards may not name them
+    symbols = Symbols.of(tuple(dict.fromkeys(i for i in ids if i not in RESERVED)), {})
     edges: list[Edge] = []
     for i, item in enumerate(seq or []):
         path = f"edges[{i}]"
@@ -256,9 +280,13 @@ def _edges(ck: Checker, top: dict, stages: list[Stage]) -> list[Edge]:
     return edges
 
 
-def compile_guard(ck: Checker, m: dict, key: str, path: str, symbols: Symbols) -> Condition | None:
-    """Compile the condition at m[key] (if present), reporting parse errors at its line."""
-    text = ck.get(m, key, path, "str")
+def compile_guard(ck: Checker, m: dict, key: str, path: str, symbols: Symbols,
+                  required: bool = False) -> Condition | None:
+    """Compile the condition at m[key] (if present), reporting parse errors at its line.
+
+    With `required`, a null value is an error (as in `Checker.get`).
+    """
+    text = ck.get(m, key, path, "str", required=required)
     if text is None:
         return None
     try:
@@ -277,8 +305,8 @@ def _groups(ck: Checker, top: dict, ids: list[str]) -> list[Group]:
         m = ck.mapping(item, path, seq.lines[i], GROUP_KEYS, ("id", "name", "first", "last"))
         if m is None:
             continue
-        gid = ck.get(m, "id", path, "id")
-        name = ck.get(m, "name", path, "str")
+        gid = ck.get(m, "id", path, "id", required=True)
+        name = ck.get(m, "name", path, "str", required=True)
         first, last = _stage_ref(ck, m, "first", path, ids), _stage_ref(ck, m, "last", path, ids)
         if None in (gid, name, first, last):
             continue

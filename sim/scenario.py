@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import Checker, join, listing, suggest
+from .check import ID_RE, MISSING, Checker, join, listing, suggest
 from .distributions import Dist, Number, parse_number
 from .errors import Problem, ValidationError
 from .expr import Condition, Symbols
 from .ladder import Ladder, compile_guard, reachable, read_ladder
-from .yamlio import YamlMap, line_of, load_yaml
+from .yamlio import YamlList, YamlMap, line_of, load_yaml
 
 SCENARIO_KEYS = frozenset({"id", "title", "description", "sources", "ladder", "start", "clock",
                            "runs", "seed", "tension", "actors", "events"})
@@ -30,6 +32,7 @@ ACTOR_KINDS = ("state", "proxy", "alliance", "patron", "population")
 STEP_DAYS = {"day": 1, "week": 7}
 MAX_HORIZON = 100_000
 MAX_COUNT = 1_000_000
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ class Scenario:
     sources: tuple[str, ...] = ()
     path: str = ""
     sha256: str = ""
+    overrides: tuple[tuple[str, str], ...] = ()  # (dotted path, value as YAML text), as given
 
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
@@ -148,7 +152,9 @@ def read_scenario(path: str | Path, overrides: dict[str, object] | None = None
     Args:
         path: the scenario file.
         overrides: dotted paths into the file and the values to put there before validation
-            (what `ladder run --set` does), e.g. `{"clock.horizon": 30}`.
+            (what `ladder run --set` does), e.g. `{"clock.horizon": 30}`. The scenario
+            records them in `overrides`, in the order given, each value as compact
+            YAML (JSON) text.
 
     Raises:
         ValidationError: listing every problem found.
@@ -171,7 +177,8 @@ def read_scenario(path: str | Path, overrides: dict[str, object] | None = None
     data = Path(path).read_bytes()
     from dataclasses import replace
 
-    scenario = replace(scenario, path=file, sha256=hashlib.sha256(data).hexdigest())
+    scenario = replace(scenario, path=file, sha256=hashlib.sha256(data).hexdigest(),
+                       overrides=tuple((k, _yaml_text(v)) for k, v in (overrides or {}).items()))
     return scenario, ladder_warnings + ck.warnings
 
 
@@ -181,7 +188,11 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
 
 
 def apply_override(raw: object, dotted: str, value: object, file: str) -> None:
-    """Put `value` at a dotted path of the raw file tree (the parent must exist)."""
+    """Put `value` at a dotted path of the raw file tree (the parent must exist).
+
+    A weight, a scale, a per-stage weight or an action's effect may be new keys; any other
+    key must already be in the file.
+    """
     parts = dotted.split(".")
     node, walked = raw, []
     for i, part in enumerate(parts):
@@ -193,17 +204,39 @@ def apply_override(raw: object, dotted: str, value: object, file: str) -> None:
                                  f"(it has {len(node)} items, from 0)")
             part = int(part)
         elif isinstance(node, dict):
-            if part not in node and not (last and walked[-1:] in (["weights"], ["scale"])
-                                         or last and len(walked) >= 2 and walked[-2] == "stages"):
+            new_ok = last and (walked[-1:] in (["weights"], ["scale"])
+                               or len(walked) >= 2 and walked[-2] == "stages"
+                               or part == "effect" and len(walked) >= 2
+                               and walked[-2] == "actions")
+            if part not in node and not new_ok:
                 raise _set_error(file, dotted, f"no key {part!r} in {where}"
                                  f"{suggest(part, node)} (keys: {listing(node)})")
         else:
             raise _set_error(file, dotted, f"{where} is a single value, not a mapping")
         if last:
-            node[part] = value
+            node[part] = _at_line(value, line_of(node, part))
         else:
             node = node[part]
         walked.append(str(part))
+
+
+def _at_line(value: object, line: int | None) -> object:
+    """Give a value parsed from `--set` text the file line of the key it replaces (else of its
+    parent), so problems inside it point into the file, not at line 1 of the option."""
+    if isinstance(value, YamlMap):
+        value.line, value.lines = line, dict.fromkeys(value.lines, line)
+        for item in value.values():
+            _at_line(item, line)
+    elif isinstance(value, YamlList):
+        value.line, value.lines = line, [line] * len(value)
+        for item in value:
+            _at_line(item, line)
+    return value
+
+
+def _yaml_text(value: object) -> str:
+    """An override value as compact flow YAML (which is also JSON), e.g. `{"uniform":[1,2]}`."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _set_error(file: str, dotted: str, message: str) -> ValidationError:
@@ -223,7 +256,7 @@ def find_ladder(ref: str, scenario_path: Path) -> Path | None:
 
 
 def _ladder(ck: Checker, top: dict, path: Path) -> tuple[Ladder | None, list[Problem]]:
-    ref = ck.get(top, "ladder", "", "str")
+    ref = ck.get(top, "ladder", "", "str", required=True)
     if ref is None:
         return None, []
     found = find_ladder(ref, path)
@@ -242,9 +275,9 @@ def _ladder(ck: Checker, top: dict, path: Path) -> tuple[Ladder | None, list[Pro
 
 def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
     stages = ladder.stage_ids
-    sid = ck.get(top, "id", "", "file_id")
-    title = ck.get(top, "title", "", "str")
-    start = ck.get(top, "start", "", "id")
+    sid = ck.get(top, "id", "", "file_id", required=True)
+    title = ck.get(top, "title", "", "str", required=True)
+    start = ck.get(top, "start", "", "id", required=True)
     if start is not None:
         if start not in stages:
             ck.error(line_of(top, "start"), "start", f"unknown stage '{start}'"
@@ -282,14 +315,15 @@ def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
 
 
 def _clock(ck: Checker, top: dict) -> Clock | None:
-    m = ck.mapping(top.get("clock"), "clock", line_of(top, "clock"), CLOCK_KEYS, ("horizon",))
+    m = ck.mapping(top.get("clock", MISSING), "clock", line_of(top, "clock"), CLOCK_KEYS,
+                   ("horizon",))
     if m is None:
         return None
     step = ck.get(m, "step", "clock", "str", default="day")
     if step not in STEP_DAYS:
         ck.error(line_of(m, "step"), "clock.step", f"expected day or week, got {step!r}")
         step = None
-    horizon = ck.get(m, "horizon", "clock", "int")
+    horizon = ck.get(m, "horizon", "clock", "int", required=True)
     if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
         ck.error(line_of(m, "horizon"), "clock.horizon",
                  f"expected an integer from 1 to {MAX_HORIZON}, got {horizon}")
@@ -297,21 +331,24 @@ def _clock(ck: Checker, top: dict) -> Clock | None:
     start_date = None
     if m.get("start_date") is not None:
         start_date = _date(ck, m["start_date"], line_of(m, "start_date"), "clock.start_date")
-    if step is None or horizon is None:
-        return None
+    if step is None or horizon is None or (m.get("start_date") is not None and start_date is None):
+        return None  # reported; events are not checked against a clock we could not read
     return Clock(step, horizon, start_date)
 
 
 def _date(ck: Checker, value: object, line: int | None, field: str) -> dt.date | None:
+    """A calendar date written YYYY-MM-DD (`fromisoformat` alone would also take 20240527)."""
     try:
-        return dt.date.fromisoformat(str(value))
+        if isinstance(value, str) and DATE_RE.match(value):
+            return dt.date.fromisoformat(value)
     except ValueError:
-        ck.error(line, field, f"expected a date YYYY-MM-DD, got {value!r}")
-        return None
+        pass
+    ck.error(line, field, f"expected a date YYYY-MM-DD, got {value!r}")
+    return None
 
 
 def _actors(ck: Checker, top: dict, ladder: Ladder) -> list[Actor]:
-    raw = ck.id_mapping(top.get("actors"), "actors", line_of(top, "actors"), "actor")
+    raw = ck.id_mapping(top.get("actors", MISSING), "actors", line_of(top, "actors"), "actor")
     actors: list[Actor] = []
     if raw is not None and not raw:
         ck.error(line_of(top, "actors"), "actors", "a scenario needs at least one actor")
@@ -320,7 +357,7 @@ def _actors(ck: Checker, top: dict, ladder: Ladder) -> list[Actor]:
         m = ck.mapping(value, path, line_of(raw, aid), ACTOR_KEYS, ("kind", "actions", "policy"))
         if m is None:
             continue
-        kind = ck.get(m, "kind", path, "str")
+        kind = ck.get(m, "kind", path, "str", required=True)
         if kind is not None and kind not in ACTOR_KINDS:
             ck.error(line_of(m, "kind"), join(path, "kind"),
                      f"unknown kind {kind!r}{suggest(kind, ACTOR_KINDS)} "
@@ -337,13 +374,25 @@ def _actors(ck: Checker, top: dict, ladder: Ladder) -> list[Actor]:
             ck.error(line_of(m, "count"), join(path, "count"),
                      f"count is only for kind population, not {kind}")
         actions = _actions(ck, m, path, ladder, kind == "population")
+        if not isinstance(m.get("actions"), dict) or not m["actions"]:
+            actions = _actions_named_by_weights(m)
         policy = _policy(ck, m, path, ladder, actions)
-        if kind is None or policy is None or not actions:
-            continue
-        actors.append(Actor(aid, ck.get(m, "name", path, "str", default=aid), kind,
-                            tuple(actions), policy, count,
+        # An actor with errors is kept (with placeholders; the scenario is not built), so
+        # that its modifiers, and conditions and events naming it, are still checked.
+        actors.append(Actor(aid, ck.get(m, "name", path, "str", default=aid), kind or "",
+                            tuple(actions), policy or Policy({}), count,
                             ck.get(m, "description", path, "str", default="")))
     return actors
+
+
+def _actions_named_by_weights(m: dict) -> list[Action]:
+    """Stand-ins for an actor whose `actions` could not be read (already reported): the ids
+    its weights name, so that one mistake is one error, not one per weight and condition."""
+    policy = m.get("policy")
+    weights = policy.get("weights") if isinstance(policy, dict) else None
+    if not isinstance(weights, dict):
+        return []
+    return [Action(k) for k in weights if isinstance(k, str) and ID_RE.match(k)]
 
 
 def _stage_list(ck: Checker, value: object, field: str, line: int | None,
@@ -362,7 +411,7 @@ def _stage_list(ck: Checker, value: object, field: str, line: int | None,
 
 def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool) -> list[Action]:
     path = join(path, "actions")
-    raw = ck.id_mapping(m.get("actions"), path, line_of(m, "actions"), "action")
+    raw = ck.id_mapping(m.get("actions", MISSING), path, line_of(m, "actions"), "action")
     stages = ladder.stage_ids
     actions: list[Action] = []
     if raw is not None and not raw:
@@ -395,7 +444,7 @@ def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool) 
                         f"can never fire: no edge leads to '{trigger}' from a stage where "
                         "the action is allowed")
         if effect is None:
-            continue
+            effect = 0.0  # reported; the action stays known so its weights are still checked
         actions.append(Action(name, effect, trigger, allowed,
                               ck.get(am, "description", apath, "str", default="")))
     return actions
@@ -419,11 +468,13 @@ def _weights(ck: Checker, value: object, field: str, line: int | None,
 def _policy(ck: Checker, m: dict, path: str, ladder: Ladder, actions: list[Action]
             ) -> Policy | None:
     path = join(path, "policy")
-    pm = ck.mapping(m.get("policy"), path, line_of(m, "policy"), POLICY_KEYS, ("weights",))
+    pm = ck.mapping(m.get("policy", MISSING), path, line_of(m, "policy"), POLICY_KEYS,
+                    ("weights",))
     if pm is None:
         return None
     ids = tuple(a.id for a in actions)
-    weights = _weights(ck, pm.get("weights"), join(path, "weights"), line_of(pm, "weights"), ids)
+    weights = _weights(ck, pm.get("weights", MISSING), join(path, "weights"),
+                       line_of(pm, "weights"), ids)
     per_stage: dict[str, dict[str, Number]] = {}
     stages_raw = pm.get("stages", {})
     sm = ck.id_mapping(stages_raw, join(path, "stages"), line_of(pm, "stages"), "stage")
@@ -436,7 +487,8 @@ def _policy(ck: Checker, m: dict, path: str, ladder: Ladder, actions: list[Actio
             continue
         per_stage[stage] = _weights(ck, value, field, line_of(sm, stage), ids)
     policy = Policy(weights, per_stage)
-    _check_positive(ck, pm, path, ladder, actions, policy)
+    if isinstance(pm.get("weights"), dict):  # else the weights themselves were reported
+        _check_positive(ck, pm, path, ladder, actions, policy)
     return policy
 
 
@@ -459,7 +511,9 @@ def _check_positive(ck, pm, path, ladder, actions, policy) -> None:
 def _with_modifiers(ck: Checker, top: dict, actor: Actor, symbols: Symbols) -> Actor:
     from dataclasses import replace
 
-    pm = top["actors"][actor.id]["policy"]
+    pm = top["actors"][actor.id].get("policy")
+    if not isinstance(pm, dict):
+        return actor  # no policy to read modifiers from (reported by _policy)
     path = f"actors.{actor.id}.policy.modifiers"
     seq = ck.sequence(pm.get("modifiers", []), path, line_of(pm, "modifiers"), "modifiers")
     mods: list[Modifier] = []
@@ -468,8 +522,8 @@ def _with_modifiers(ck: Checker, top: dict, actor: Actor, symbols: Symbols) -> A
         mm = ck.mapping(item, mpath, seq.lines[i], MODIFIER_KEYS, ("when", "scale"))
         if mm is None:
             continue
-        when = compile_guard(ck, mm, "when", mpath, symbols)
-        scale = _weights(ck, mm.get("scale"), join(mpath, "scale"), line_of(mm, "scale"),
+        when = compile_guard(ck, mm, "when", mpath, symbols, required=True)
+        scale = _weights(ck, mm.get("scale", MISSING), join(mpath, "scale"), line_of(mm, "scale"),
                          actor.action_ids)
         if when is not None:
             mods.append(Modifier(when, scale))
@@ -485,7 +539,7 @@ def _events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clock: 
         m = ck.mapping(item, path, seq.lines[i], EVENT_KEYS, ("name",))
         if m is None:
             continue
-        name = ck.get(m, "name", path, "str")
+        name = ck.get(m, "name", path, "str", required=True)
         if ("at" in m) == ("when" in m):
             ck.error(line_of(m), path, "an event needs exactly one of 'at' (a step or date) "
                      "and 'when' (a condition)")
@@ -493,7 +547,7 @@ def _events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clock: 
             ck.error(line_of(m), path, "an event must change something: give 'set', "
                      "'tension' or 'stage'")
         at = _event_step(ck, m, path, clock) if "at" in m else None
-        when = compile_guard(ck, m, "when", path, symbols)
+        when = compile_guard(ck, m, "when", path, symbols, required=True)
         once = ck.get(m, "once", path, "bool", default=True)
         sets = _event_sets(ck, m, path, ladder, actors)
         tension = None
@@ -536,10 +590,14 @@ def _event_step(ck: Checker, m: dict, path: str, clock: Clock | None) -> int | N
     else:
         ck.error(line, field, f"expected a step number or a date, got {value!r}")
         return None
-    if not 1 <= step <= clock.horizon:
+    if step < 1:
         ck.error(line, field, f"{value} is step {step}, outside the run (steps 1 to "
                  f"{clock.horizon})")
         return None
+    if step > clock.horizon:
+        # not an error: `--horizon` may shorten a run; the engine never reaches this step
+        ck.warn(line, field, f"{value} is step {step}, after the last step ({clock.horizon}); "
+                "the event never happens")
     return step
 
 
@@ -598,10 +656,10 @@ def param_problem(key: str, ladder: Ladder, actors: list[Actor]) -> str | None:
     if action not in acts:
         return f"unknown action '{action}' of {actor.id}{suggest(action, acts)} " \
                f"(actions: {listing(acts)})"
-    if rest[1] == "stages" and rest[2] not in ladder.stage_ids:
+    if rest[:2] == ["policy", "stages"] and rest[2] not in ladder.stage_ids:
         return f"unknown stage '{rest[2]}'{suggest(rest[2], ladder.stage_ids)}"
-    if rest[1] == "modifiers" and not (rest[2].isdigit()
-                                       and int(rest[2]) < len(actor.policy.modifiers)):
+    if rest[:2] == ["policy", "modifiers"] and not (
+            rest[2].isdigit() and int(rest[2]) < len(actor.policy.modifiers)):
         return f"{actor.id} has no modifier {rest[2]} (it has {len(actor.policy.modifiers)})"
     return None
 

@@ -44,13 +44,21 @@ _Resolver.add_implicit_resolver(
 _Resolver.add_implicit_resolver(
     _FLOAT,
     re.compile(
-        r"^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
         r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
     ),
     list("-+0123456789."),
 )
 _Resolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+class _TooDeep(Exception):
+    """Raised by the composer when a node lies deeper than MAX_DEPTH."""
+
+    def __init__(self, mark: yaml.Mark):
+        super().__init__(mark)
+        self.mark = mark
 
 
 class _Loader(
@@ -68,10 +76,22 @@ class _Loader(
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _Resolver.__init__(self)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        """PyYAML's composer recurses once per level: stop at MAX_DEPTH, long before Python's
+        recursion limit (an alias adds no level here; `_Builder` bounds those)."""
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return yaml.composer.Composer.compose_node(self, parent, index)
+        finally:
+            self.depth -= 1
 
 
 class YamlMap(dict):
-    """A mapping from a YAML file; `line` is where it starts, `lines[key]` where each value is."""
+    """A mapping from a YAML file; `line` is where it starts, `lines[key]` where each key is."""
 
     line: int
     lines: dict
@@ -123,7 +143,7 @@ class _Builder:
                 if key in out:
                     self.fail(key_node, f"duplicate key {key!r}")
                 out[key] = self.build(value_node, depth + 1)
-                out.lines[key] = value_node.start_mark.line + 1
+                out.lines[key] = key_node.start_mark.line + 1
             return out
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
@@ -144,15 +164,26 @@ class _Builder:
             return text.lower() == "true"
         if node.tag == _NULL:
             return None
-        if node.tag == _INT:
-            return int(text.replace("_", ""))
-        if node.tag == _FLOAT:
-            low = text.lower().lstrip("+")
-            if low in (".inf", "-.inf", ".nan"):
-                return float(low.replace(".", ""))
-            return float(text.replace("_", ""))
+        digits = text.replace("_", "")
+        try:
+            if node.tag == _INT:
+                return int(digits)
+            if node.tag == _FLOAT:
+                low = text.lower().lstrip("+")
+                if low in (".inf", "-.inf", ".nan"):
+                    return float(low.replace(".", ""))
+                return float(digits)
+        except ValueError:  # e.g. an integer beyond Python's 4300-digit limit
+            self.fail(node, f"the number {_clip(text)} has too many digits to read")
         self.fail(node, f"tag {node.tag!r} is not allowed")
         return None
+
+
+def _clip(text: str, width: int = 40) -> str:
+    """Text for a message, shortened in the middle when long."""
+    if len(text) <= width:
+        return text
+    return f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
 
 
 def load_yaml(path: str | Path) -> object:
@@ -183,9 +214,18 @@ def parse_yaml(text: str, file: str = "<text>") -> object:
     if len(text) > MAX_BYTES:
         raise ValidationError(
             [Problem(file, None, "", f"text is {len(text)} characters; at most {MAX_BYTES}")])
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        message = (f"non-printable character U+{exc.character:04X} is not allowed; remove it, or "
+                   "write it as an escape in a double-quoted string")
+        raise ValidationError([Problem(file, line, "", message)]) from None
     try:
         node = loader.get_single_node()
+    except _TooDeep as exc:
+        message = f"nesting deeper than {MAX_DEPTH} levels"
+        raise ValidationError([Problem(file, exc.mark.line + 1, "", message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

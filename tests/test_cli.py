@@ -24,8 +24,8 @@ SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
 STAGES = ["peacetime", "hybrid_pressure", "border_incident", "mp_crisis", "use_of_force",
           "nuclear_use"]
 ACTORS = ["minsk", "migrant_groups", "warsaw", "polish_border_forces", "nato", "russia"]
-# The bundled scenario has dated events up to step 17 (13 June 2024), so its horizon cannot
-# be shortened below that; 20 keeps the runs short.
+# The bundled scenario has dated events up to step 17 (13 June 2024); a horizon of 20 keeps
+# the runs short and every event inside the run.
 H = "20"
 
 TOP_KEYS = {"scenario", "ladder", "runs", "seed", "horizon", "step", "stages", "reach", "final",
@@ -511,9 +511,6 @@ def test_horizon_override_bundled(capsys):
     assert run_json(capsys, "--runs", 100)["horizon"] == int(H)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: --horizon below the bundled scenario's last dated "
-                   "event (step 17) is rejected (events[3].at outside the run) instead of "
-                   "shortening the run; `--horizon 10` is unusable on the seed scenario")
 def test_horizon_10_on_bundled_scenario(capsys):
     code, out, err = cli(capsys, "run", SCENARIO, "--runs", 100, "--horizon", 10, "--json")
     assert code == 0, err

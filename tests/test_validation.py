@@ -27,9 +27,11 @@ from pathlib import Path
 
 import pytest
 
+from sim.distributions import Dist
 from sim.errors import Problem, ValidationError
 from sim.ladder import read_ladder
 from sim.scenario import read_scenario
+from sim.yamlio import parse_yaml
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LADDERS = sorted((CORPUS / "ladders").glob("*.yaml"))
@@ -267,3 +269,75 @@ def test_unknown_key_messages_list_the_allowed_keys() -> None:
         header = read_header(path)
         assert any("did you mean" in e.message and "(allowed: " in e.message
                    for e in header.errors), path.name
+
+
+# -- overrides (`ladder run --set`) and distribution bounds ------------------------------------
+
+OVERRIDE_SCENARIO = """\
+id: s
+title: S
+ladder: {ladder}
+start: calm
+clock:
+  horizon: 30
+actors:
+  red:
+    kind: state
+    actions:
+      push:
+        effect: 0.5
+      wait: {{}}
+    policy:
+      weights: {{push: 1, wait: 2}}
+"""
+
+
+@pytest.fixture
+def override_scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(OVERRIDE_SCENARIO.format(ladder=CORPUS / "ladders_ok" / "tiny.yaml"))
+    return path
+
+
+def test_bad_effect_override_is_one_error(override_scenario: Path) -> None:
+    """The action stays known: no second error for its weight."""
+    with pytest.raises(ValidationError) as info:
+        read_scenario(override_scenario, {"actors.red.actions.push.effect": "abc"})
+    assert [str(p) for p in info.value.problems] == [
+        f"{override_scenario}:12: actors.red.actions.push.effect: expected a number or a "
+        "distribution such as {uniform: [0.5, 1.5]}, got the string 'abc'"]
+
+
+def test_problems_inside_an_override_point_at_the_key_it_replaces(override_scenario: Path
+                                                                  ) -> None:
+    value = parse_yaml("{uniform: [2, 1]}", "--set")  # its own lines start at 1
+    with pytest.raises(ValidationError) as info:
+        read_scenario(override_scenario, {"actors.red.actions.push.effect": value})
+    assert [str(p) for p in info.value.problems] == [
+        f"{override_scenario}:12: actors.red.actions.push.effect.uniform: low 2 is above high 1"]
+
+
+def test_overrides_are_recorded_in_order_as_compact_text(override_scenario: Path) -> None:
+    assert read_scenario(override_scenario)[0].overrides == ()
+    overrides = {"clock.horizon": 10,
+                 "actors.red.actions.wait.effect": parse_yaml("{uniform: [-0.5, 0]}"),
+                 "actors.red.policy.weights.push": 1.5}
+    scenario, _ = read_scenario(override_scenario, overrides)
+    assert scenario.overrides == (
+        ("clock.horizon", "10"),
+        ("actors.red.actions.wait.effect", '{"uniform":[-0.5,0]}'),
+        ("actors.red.policy.weights.push", "1.5"))
+    assert scenario.clock.horizon == 10
+    assert scenario.actor("red").actions[1].effect.args == (-0.5, 0.0)
+
+
+@pytest.mark.parametrize("dist, bounds", [
+    (Dist("uniform", (1.0, 2.0), clip=(-1.0, 3.0)), (1.0, 2.0)),
+    (Dist("uniform", (1.0, 2.0), clip=(1.5, 3.0)), (1.5, 2.0)),
+    (Dist("uniform", (1.0, 2.0), clip=(3.0, 4.0)), (3.0, 3.0)),
+    (Dist("beta", (2.0, 2.0), clip=(-5.0, 0.5)), (0.0, 0.5)),
+    (Dist("choice", (1.0, 5.0, 9.0), clip=(0.0, 6.0)), (1.0, 6.0)),
+    (Dist("normal", (0.0, 1.0), clip=(-2.0, 2.0)), (-2.0, 2.0)),
+])
+def test_bounds_are_the_natural_range_clipped(dist: Dist, bounds: tuple[float, float]) -> None:
+    assert dist.bounds() == bounds

@@ -12,7 +12,7 @@ import pytest
 from sim.errors import ValidationError
 from sim.ladder import read_ladder
 from sim.scenario import read_scenario
-from sim.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from sim.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, parse_yaml
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TINY = CORPUS / "ladders_ok" / "tiny.yaml"
@@ -291,69 +291,60 @@ def test_complex_and_null_keys_are_refused(reader, tmp_path: Path) -> None:
         assert p.line == 3 and p.message == "mapping keys must be plain scalars"
 
 
-# -- loader bugs: these inputs escape as other exception types ----------------------------------
+# -- malformed scalars and nesting: clean errors, never another exception ----------------------
 
-BUGS = [
-    pytest.param(
-        "description: T\x01\n",
-        id="control-character",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "yamlio.parse_yaml builds _Loader(text) outside its try: PyYAML's Reader.__init__ "
-            "runs check_printable and raises ReaderError for control characters"))),
-    pytest.param(
-        "description: .\n",
-        id="lone-dot-scalar",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "yamlio _FLOAT regex accepts '.', '-.', '._' and '.e5' (all digits optional), then "
-            "float(text) raises ValueError"))),
-    pytest.param(
-        "description: .e5\n",
-        id="dot-exponent-scalar",
-        marks=pytest.mark.xfail(strict=True, reason="yamlio _FLOAT regex accepts '.e5'")),
-    pytest.param(
-        "description: " + "1" * 5000 + "\n",
-        id="5000-digit-int",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "yamlio._Builder.scalar calls int(text); Python limits int() to 4300 digits "
-            "and raises ValueError"))),
-    pytest.param(
-        "description: " + "[" * 1000 + "]" * 1000 + "\n",
-        id="deep-flow-nesting",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "PyYAML's composer recurses once per nesting level before _Builder's MAX_DEPTH "
-            "check: RecursionError escapes parse_yaml"))),
-    pytest.param(
-        "description:\n" + "".join("  " * i + "  a:\n" for i in range(600)),
-        id="deep-block-nesting",
-        marks=pytest.mark.xfail(strict=True, reason="same composer recursion as deep-flow")),
+MALFORMED = [
+    pytest.param("description: T\x01\n", 3, "non-printable character U+0001 is not allowed; "
+                 "remove it, or write it as an escape in a double-quoted string",
+                 id="control-character"),
+    pytest.param("description: " + "1" * 5000 + "\n", 3, "the number "
+                 "11111111111111111111...1111111111 (5000 characters) has too many digits to read",
+                 id="5000-digit-int"),
+    pytest.param("description: " + "[" * 1000 + "]" * 1000 + "\n", 3,
+                 f"nesting deeper than {MAX_DEPTH} levels", id="deep-flow-nesting"),
+    # description's value is level 1 on line 4; the keys of level 64 (line 67) are level 65
+    pytest.param("description:\n" + "".join("  " * i + "  a:\n" for i in range(600)), 67,
+                 f"nesting deeper than {MAX_DEPTH} levels", id="deep-block-nesting"),
 ]
 
 
 @pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("tail", BUGS)
-def test_malformed_scalars_and_nesting_are_validation_errors(reader, tail: str,
+@pytest.mark.parametrize("tail, line, message", MALFORMED)
+def test_malformed_scalars_and_nesting_are_validation_errors(reader, tail: str, line: int,
+                                                             message: str,
                                                              tmp_path: Path) -> None:
-    p = refuse(reader, write(tmp_path, head(reader) + tail))[0]
-    assert p.line in (3, None)
+    p = only(refuse(reader, write(tmp_path, head(reader) + tail)))
+    assert (p.line, p.field, p.message) == (line, "", message)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "check.check_scalar('number') and distributions.parse_number call math.isfinite(value) on "
-    "an int: a 400-digit integer raises OverflowError"))
+@pytest.mark.parametrize("text", [".", "-.", "._", ".e5", "+.E-3", "._5"])
+def test_dots_without_digits_are_strings(text: str) -> None:
+    """The float resolver needs a digit: `.`, `.e5` and the like stay strings."""
+    assert parse_yaml(f"a: {text}\n") == {"a": text}
+
+
+def test_nesting_at_the_bound_loads() -> None:
+    assert parse_yaml("a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")["a"]
+    with pytest.raises(ValidationError, match=f"nesting deeper than {MAX_DEPTH} levels"):
+        parse_yaml("a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n")
+
+
 @pytest.mark.parametrize("where", ["ladder-up", "scenario-weight"])
 def test_huge_integer_is_a_validation_error(where: str, tmp_path: Path) -> None:
     big = "1" + "0" * 400
     if where == "ladder-up":
         text = f"id: t\ntitle: T\nstages:\n  - {{id: a, name: A, up: {big}}}\n" \
                "  - {id: b, name: B, absorbing: true}\n"
-        p = refuse(read_ladder, write(tmp_path, text))[0]
-        assert (p.line, p.field) == (4, "stages.a.up")
+        p = only(refuse(read_ladder, write(tmp_path, text)))
+        assert (p.line, p.field, p.message) == (
+            4, "stages.a.up", "expected a finite number, got a 401-digit integer")
     else:
         text = (f"id: s\ntitle: S\nladder: {TINY}\nstart: calm\nclock: {{horizon: 5}}\n"
                 f"actors: {{red: {{kind: state, actions: {{a: {{}}}},\n"
                 f"  policy: {{weights: {{a: {big}}}}}}}}}\n")
         p = refuse(read_scenario, write(tmp_path, text))[0]
-        assert p.field == "actors.red.policy.weights.a"
+        assert (p.line, p.field, p.message) == (
+            7, "actors.red.policy.weights.a", "expected a finite number, got a 401-digit integer")
 
 
 def test_ordinary_numbers_still_load(tmp_path: Path) -> None:
@@ -363,3 +354,12 @@ def test_ordinary_numbers_still_load(tmp_path: Path) -> None:
     ladder, _ = read_ladder(write(tmp_path, text))
     assert [(s.up, s.down) for s in ladder.stages] == [(1000.5, None), (2000.0, 100.0),
                                                        (None, 0.5)]
+
+
+def test_lines_are_the_lines_of_keys_and_items() -> None:
+    """`lines[key]` is where the key is, also when its value starts on a later line."""
+    data = parse_yaml("a:\n  b: 1\n\nc:\n  - x\n  -\n    y\nd: {e: [1,\n  2]}\n")
+    assert (data.line, data.lines) == (1, {"a": 1, "c": 4, "d": 8})
+    assert (data["a"].line, data["a"].lines) == (2, {"b": 2})
+    assert (data["c"].line, data["c"].lines) == (5, [5, 7])
+    assert data["d"].lines == {"e": 8}
