@@ -186,6 +186,9 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
         if up is not None and down is not None and down >= up:
             ck.error(line_of(m, "down"), join(path, "down"),
                      f"down {down:g} must be below this stage's up {up:g}")
+        if i == 0 and down is not None:
+            ck.error(line_of(m, "down"), join(path, "down"),
+                     "the lowest stage has no stage below it to move down to")
         if sid is None:
             continue
         maps.append(m)  # a bad name was reported; the id alone keeps later checks meaningful
@@ -339,12 +342,18 @@ def reachable(ladder: Ladder, start: str, moves: dict[str, set[str]] | None = No
 def _graph_warnings(ck: Checker, raw: dict, ladder: Ladder) -> None:
     lines = {s.get("id"): raw["stages"].lines[i] for i, s in enumerate(raw["stages"])
              if isinstance(s, dict)}
-    seen = reachable(ladder, ladder.stages[0].id)
+    # A run may start at any non-absorbing stage (the scenario says which; its own check
+    # follows from there), so here a stage is unreachable only when no other
+    # non-absorbing stage leads to it. The lowest stage is a natural start and is exempt.
+    seen = {ladder.stages[0].id}
+    for s in ladder.stages:
+        if not s.absorbing:
+            seen |= reachable(ladder, s.id) - {s.id}
     for s in ladder.stages:
         if s.id not in seen:
             ck.warn(lines.get(s.id), f"stages.{s.id}",
-                    f"unreachable from '{ladder.stages[0].id}' (an absorbing stage below it "
-                    "blocks the way; declare a jump edge to it)")
+                    "unreachable: no other stage leads to it (an absorbing stage blocks the "
+                    "way, or it has no threshold or edge into it); declare a jump edge to it")
         elif (not s.absorbing and s.up is None and s.down is None
               and not any(e.source == s.id for e in ladder.edges)):
             ck.warn(lines.get(s.id), f"stages.{s.id}",

@@ -43,6 +43,11 @@ def validate_file(path: Path) -> list[Problem]:
 def validate_paths(paths: list[str]) -> tuple[list[Problem], int]:
     """Validate files and folders; return all problems and the number of files checked."""
     files, problems = yaml_files(paths)
+    seen: set[str] = set()
     for f in files:
-        problems += validate_file(f)
+        for problem in validate_file(f):
+            # A ladder's warnings come again with each scenario that uses it: say them once.
+            if str(problem) not in seen:
+                seen.add(str(problem))
+                problems.append(problem)
     return problems, len(files)

@@ -310,14 +310,12 @@ def test_discrete_draws_make_a_mixture_and_too_many_are_refused(tmp_path):
 
 
 def test_ladder_problems_name_the_ladder_file(tmp_path):
-    stages = [{"id": "a", "name": "A", "up": 1, "down": -1}, *THREE[1:]]
     edges = [{"from": "b", "to": "c", "guard": "step > tension"}]
-    sc = make_scenario(tmp_path, stages, {"x": one_action(1.0)}, edges=edges, decay=0)
+    sc = make_scenario(tmp_path, THREE, {"x": one_action(1.0)}, edges=edges, decay=0)
     found = problems(sc)
     assert {p.file for p in found} == {sc.ladder.path}
-    assert [p.field for p in found] == ["stages.a.down", "edges[0].guard"]
-    assert found[0].message.startswith("the lowest stage has no rung below it")
-    assert found[1].message.startswith("compares step with tension")
+    assert [p.field for p in found] == ["edges[0].guard"]
+    assert found[0].message.startswith("compares step with tension")
 
 
 def test_a_guard_on_last_actions_is_refused(tmp_path):
