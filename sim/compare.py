@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import InputError
+from .results import has_parquet
 from .runner import RunResult
 from .stats import (
     chi_square_homogeneity,
@@ -107,7 +108,9 @@ def from_folder(folder: str | Path) -> Outcomes:
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
         stages = tuple(summary["stages"])
-        runs = pd.read_csv(runs_path)
+        parquet = folder / "runs.parquet"
+        runs = pd.read_parquet(parquet) if parquet.is_file() and has_parquet() else \
+            pd.read_csv(runs_path)
         index = {s: i for i, s in enumerate(stages)}
         peak = runs["peak"].map(index).to_numpy()
         final = runs["final"].map(index).to_numpy()

@@ -13,7 +13,10 @@ from .runner import RunResult
 
 
 def atomic_write(path: Path, write: Callable[[object], None]) -> None:
-    """Write a file under a temporary name in the same folder, then rename it into place."""
+    """Write a file under a temporary name in the same folder, then rename it into place.
+
+    `write` gets a text handle; its `.buffer` takes bytes.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
@@ -23,6 +26,13 @@ def atomic_write(path: Path, write: Callable[[object], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def has_parquet() -> bool:
+    """Whether pyarrow is installed, so runs.parquet can be written and read."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def _umask() -> int:
@@ -54,6 +64,10 @@ def write_results(result: RunResult, folder: str | Path) -> list[Path]:
         target = out / "runs.csv"
         atomic_write(target, lambda h: result.runs.to_csv(h, index=False))
         written.append(target)
+        if has_parquet():
+            target = out / "runs.parquet"
+            atomic_write(target, lambda h: result.runs.to_parquet(h.buffer, index=False))
+            written.append(target)
     tension = result.mean_tension.to_frame("mean")
     if result.tension_bands is not None:
         tension = tension.join(result.tension_bands)

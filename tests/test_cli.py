@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
+from sim.results import has_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = ROOT / "ladders" / "belarus-2024.yaml"
@@ -331,8 +332,10 @@ def test_run_out_folder(tmp_path, capsys):
     assert code == 0, err
     assert "provenance:" in out
     names = sorted(p.name for p in out_dir.iterdir())
-    assert names == ["incidence.csv", "occupancy.csv", "runs.csv", "summary.json",
-                     "tension.csv"], names
+    expected = ["incidence.csv", "occupancy.csv", "runs.csv", "summary.json", "tension.csv"]
+    if has_parquet():
+        expected.insert(3, "runs.parquet")
+    assert names == expected, names
     assert not list(out_dir.glob(".*.tmp"))
     for name in names:
         assert f"wrote {out_dir / name}" in err

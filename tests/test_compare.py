@@ -227,6 +227,20 @@ def test_from_folder_reads_back_what_run_wrote(tmp_path, capsys):
     for name in ("peak", "final", "first", "absorbed"):
         assert np.array_equal(getattr(back, name), getattr(fresh, name)), name
     assert back.structure == fresh.structure
+    (tmp_path / "r" / "runs.parquet").unlink(missing_ok=True)  # read runs.csv instead
+    from_csv = from_folder(tmp_path / "r")
+    for name in ("peak", "final", "first", "absorbed"):
+        assert np.array_equal(getattr(from_csv, name), getattr(fresh, name)), name
+
+
+def test_runs_parquet_holds_the_same_table_as_runs_csv(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    variant(tmp_path, 1, "base")
+    cli(capsys, "run", tmp_path / "base.yaml", "--runs", 300, "--out", tmp_path / "r")
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "r" / "runs.parquet"),
+                                  pd.read_csv(tmp_path / "r" / "runs.csv"), check_dtype=False)
 
 
 # -- precision-driven runs ---------------------------------------------------------------------
