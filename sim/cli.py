@@ -123,14 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  ladder run base.yaml --out results/base && "
                "ladder compare results/base variant.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS",
-                   help="two or more scenario files or results folders; the first is the "
-                        "baseline")
-    p.add_argument("--runs", type=int, help="runs per scenario (default: the first results "
-                                            "folder's, else the first scenario's runs)")
-    p.add_argument("--seed", type=int, help="root seed (default: the first results folder's, "
-                                            "else the first scenario's seed)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    add_variant_inputs(p, "two or more scenario files or results folders; the first is the "
+                          "baseline")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON only")
     add_plot(p, "P(reach) per variant, incidence overlays, differences and tension")
     add_precision(p)
@@ -149,19 +143,104 @@ def build_parser() -> argparse.ArgumentParser:
                "  ladder run base.yaml --out results/base && "
                "ladder report results/base --out base.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS",
-                   help="one or more scenario files or results folders; with several, the "
-                        "first is the baseline of the comparison")
+    add_variant_inputs(p, "one or more scenario files or results folders; with several, the "
+                          "first is the baseline of the comparison")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the report to write")
-    p.add_argument("--runs", type=int, help="runs per scenario (default: as `ladder compare`)")
-    p.add_argument("--seed", type=int, help="root seed (default: as `ladder compare`)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+
+    p = sub.add_parser(
+        "sweep", help="simulate over ranges of parameters: sensitivity ranking and high-risk "
+                      "regions",
+        description="Simulate a scenario at every point of a design over the --vary ranges "
+                    "(each point a full Monte Carlo run, validated as `ladder run --set`), rank "
+                    "the parameters by their influence on the outcome (Morris mu*, Sobol' "
+                    "indices, grid main effects or regression coefficients), and find boxes of "
+                    "parameter space where the outcome is high (PRIM). Morris and Sobol' need "
+                    "the explore extra (SALib); --scheduler needs the dask extra. "
+                    "See docs/sweep.md.",
+        epilog="examples:\n"
+               "  ladder sweep scenarios/belarus-poland-2024.yaml \\\n"
+               "      --vary actors.minsk.policy.weights.push_migrants=3:9 \\\n"
+               "      --vary actors.polish_border_forces.policy.weights.counteract=1:5 \\\n"
+               "      --design grid --points 5 --outcome reach:use_of_force --plot sweep.png\n"
+               "  ladder sweep S.yaml --vary tension.decay=0.8:0.95 --vary ... --design morris\n"
+               "  ladder sweep S.yaml --vary ... --design sobol --points 128 --jobs 2 --json\n"
+               "  ladder sweep S.yaml --vary ... --scheduler tcp://scheduler-host:8786",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--vary", action="append", default=[], metavar="PATH=LOW:HIGH",
+                   help="a parameter to vary: a dotted path into the scenario file (as --set "
+                        "takes it) and its range; repeatable")
+    p.add_argument("--design", choices=("grid", "lhs", "morris", "sobol"), default="lhs",
+                   help="grid, lhs (Latin hypercube), morris or sobol (default lhs)")
+    p.add_argument("--points", type=int, metavar="K",
+                   help="grid: values per parameter (default 5); lhs: samples (100); morris: "
+                        "trajectories (10); sobol: base samples, a power of 2 (64)")
+    p.add_argument("--runs-per-point", type=int, default=1000, metavar="N",
+                   help="runs at each point (default 1000)")
+    p.add_argument("--outcome", metavar="OUTCOME",
+                   help="reach:<stage>, final:<stage> or absorbed (default: reach: the highest "
+                        "non-absorbing stage above the start)")
+    p.add_argument("--threshold", type=float, metavar="P",
+                   help="a point is high-risk when its outcome is above P (default: the mean "
+                        "over the points)")
+    p.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
+    p.add_argument("--seeds", choices=("common", "independent"), default="common",
+                   help="common: every point runs from --seed (common random numbers, the "
+                        "default); independent: a seed per point")
+    p.add_argument("--jobs", type=int,
+                   help="worker processes (default 1), or LocalCluster workers (default 2)")
+    p.add_argument("--scheduler", metavar="local|tcp://HOST:PORT",
+                   help="run the points on Dask: a LocalCluster started here, or a running "
+                        "scheduler (needs the dask extra)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="fix a value of the scenario file at every point (as in `ladder run`)")
+    p.add_argument("--out", metavar="DIR", help="write sweep.json and points.csv into DIR")
+    p.add_argument("--json", action="store_true", help="print the sweep as JSON only")
+    add_plot(p, "the tornado chart and the outcome map")
+
+    p = sub.add_parser(
+        "play", help="a workshop in the terminal: one run turn by turn, a team plays an actor",
+        description="Step one run of a scenario turn by turn for a room: the ladder with the "
+                    "current stage, tension, the date, each actor's action and why the stage "
+                    "moved, and a live forecast from the current position (P(reach) by the "
+                    "horizon with Wilson 95%% intervals, from --forecast-runs runs forked from "
+                    "here). The room plays the --as actors (their legal moves are listed); the "
+                    "others follow their scenario policy. At the prompt: a number or action "
+                    "id, n [K], u, b NAME, r NAME, f ..., q, ?. See docs/workshop.md.",
+        epilog="examples:\n"
+               "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw\n"
+               "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw --seed 3 \\\n"
+               "      --script rehearsal.txt --transcript debrief.md\n"
+               "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw --as nato",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
+                   help="an actor the room plays (not a population); repeatable")
+    p.add_argument("--seed", type=int, help="session seed (default: the scenario's seed)")
+    p.add_argument("--forecast-runs", type=int, default=2000, metavar="N",
+                   help="runs in each forecast (default 2000)")
+    p.add_argument("--script", metavar="FILE",
+                   help="read the commands from FILE (one a line, # comments) instead of the "
+                        "keyboard; the session ends with the file")
+    p.add_argument("--transcript", metavar="FILE.md",
+                   help="write a markdown debrief at the end (also on quit, end of input and "
+                        "Ctrl-C)")
     return parser
 
 
 def add_plot(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--plot", metavar="FILE", help=f"also draw {what} into FILE (.png or .svg; "
                                                   "needs the plots extra: matplotlib)")
+
+
+def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
+    """Inputs, runs, seed and jobs, shared by `compare` and `report`."""
+    p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS", help=inputs_help)
+    p.add_argument("--runs", type=int, help="runs per scenario (default: the first results "
+                                            "folder's, else the first scenario's runs)")
+    p.add_argument("--seed", type=int, help="root seed (default: the first results folder's, "
+                                            "else the first scenario's seed)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
 
 
 def add_precision(p: argparse.ArgumentParser) -> None:
@@ -384,8 +463,47 @@ def cmd_exact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .results import summary_json
+    from .sweep import parse_vary, sweep
+    from .sweep_output import sweep_table, write_sweep
+
+    axes = parse_vary(args.vary)
+    if args.plot:
+        from .plots import check_path
+
+        check_path(args.plot)
+    result = sweep(args.scenario, axes, design=args.design, points=args.points,
+                   runs=args.runs_per_point, outcome=args.outcome, seed=args.seed,
+                   seeds=args.seeds, threshold=args.threshold, jobs=args.jobs,
+                   scheduler=args.scheduler, fixed=parse_sets(args.set),
+                   progress=not args.json and sys.stderr.isatty())
+    written = write_sweep(result, args.out) if args.out else []
+    if args.plot:
+        from .plots import save
+        from .sweep_plots import sweep_figure
+
+        written.append(save(sweep_figure(result), args.plot))
+    if not args.json:
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
+    sys.stdout.write(summary_json(result.to_dict()) if args.json
+                     else sweep_table(result) + "\n")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from .play import play
+    from .scenario import load_scenario
+
+    return play(load_scenario(args.scenario), players=args.players, seed=args.seed,
+                forecast_runs=args.forecast_runs, script=args.script,
+                transcript=args.transcript)
+
+
 COMMANDS = {"validate": cmd_validate, "show": cmd_show, "run": cmd_run,
-            "compare": cmd_compare, "report": cmd_report, "exact": cmd_exact}
+            "compare": cmd_compare, "report": cmd_report, "exact": cmd_exact,
+            "sweep": cmd_sweep, "play": cmd_play}
 
 
 if __name__ == "__main__":
