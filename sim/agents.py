@@ -30,6 +30,8 @@ class ActorAgent(mesa.Agent):
         modifiers: one (condition, scale) pair per modifier, scale (actions, runs).
         choice: this step's action code per run (-1: none); `last`: the previous step's.
         counts: (actions, runs) how often each action was chosen.
+        forced: (runs, action code) imposed on the next step (`EscalationModel.force`), or
+            None.
     """
 
     def __init__(self, model: EscalationModel, actor: Actor):
@@ -62,11 +64,17 @@ class ActorAgent(mesa.Agent):
         self.last = np.full(n, NONE)
         self.effect = np.zeros(n)
         self.counts = np.zeros((self.n_actions, n), dtype=np.int64)
+        self.forced: tuple[np.ndarray, int] | None = None
 
-    def current_weights(self) -> np.ndarray:
-        """Weights (actions, runs) at each run's stage, times every modifier that holds."""
+    def current_weights(self, stage_run: np.ndarray | None = None) -> np.ndarray:
+        """Weights (actions, runs) at each run's stage, times every modifier that holds.
+
+        `stage_run` is the column of each run's stage (default: the one the model set at the
+        start of this step).
+        """
         model = self.model
-        w = np.take(self.weights.reshape(self.n_actions, -1), model.stage_run, axis=1)
+        stage_run = model.stage_run if stage_run is None else stage_run
+        w = np.take(self.weights.reshape(self.n_actions, -1), stage_run, axis=1)
         for when, scale in self.modifiers:
             holds = when.evaluate(model.view)
             if holds.any():
@@ -85,11 +93,34 @@ class ActorAgent(mesa.Agent):
             below += row
             choice += u >= below
         acted = (total > 0) & model.active
+        if self.forced is not None:
+            acted = self._impose(choice, acted)
         choice[~acted] = NONE
         self.choice = choice
         flat = np.maximum(choice, 0) * model.n + model.run_index
         self.effect = np.where(acted, np.take(self.effects, flat), 0.0)
         self.counts.reshape(-1)[flat[acted]] += 1
+
+    def _impose(self, choice: np.ndarray, acted: np.ndarray) -> np.ndarray:
+        """Replace the drawn action by the forced one, after the draw (so the random stream
+        is the same as without forcing), in the forced runs that are active and where the
+        action is allowed at the stage the choice is made in. The force lasts one step."""
+        runs, code = self.forced
+        self.forced = None
+        model = self.model
+        runs = runs[model.active[runs] & self.allowed[code, model.stage[runs]]]
+        choice[runs] = code
+        acted = acted.copy()
+        acted[runs] = True
+        return acted
+
+    def policy_shares(self, run: int) -> np.ndarray:
+        """(actions,) probability of each action if the policy chose in `run` from the current
+        state (before any event due at the next step); all zero if every weight is zero."""
+        model = self.model
+        w = self.current_weights(model.stage * model.n + model.run_index)[:, run]
+        total = w.sum()
+        return w / total if total > 0 else w
 
     def trigger_targets(self) -> np.ndarray:
         """Stage index each run's chosen action triggers, or -1."""

@@ -3,6 +3,10 @@
 Every piece of state is a numpy array with a leading run axis, and each agent chooses for
 all runs at once; N = 1 is a single run. The step follows docs/format.md ("Semantics of one
 step"): events, simultaneous choices, tension, then triggers before thresholds.
+
+For playing one run turn by turn (`ladder play`, sim/session.py) the same model can force an
+actor's next action (`force`), apply an event now (`apply_event`), save and restore its
+whole state (`snapshot`, `restore`), and fork one run into a fresh ensemble (`fork`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 
 from .agents import NONE, ActorAgent, PopulationAgent
 from .distributions import sample
+from .errors import InputError
 from .scenario import Scenario
 
 # Why a run's stage changed in a step (see `EscalationModel.rule`).
@@ -121,11 +126,7 @@ class EscalationModel(mesa.Model):
         if bands:
             self.tension_bands[0] = np.quantile(self.tension, TENSION_QUANTILES)
         self.notes: list[StepNote] | None = [] if trace else None
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "occupancy": lambda m: m.occupancy[m.t].tolist(),
-            "mean_tension": lambda m: m.tension_sum[m.t] / m.n,
-            "active": lambda m: int(m.active.sum()),
-        })
+        self.datacollector = _collector()
         self.datacollector.collect(self)
 
     # -- one step ---------------------------------------------------------------------------
@@ -237,6 +238,131 @@ class EscalationModel(mesa.Model):
             self.step()
         self.finish()
 
+    # -- playing one run: force, inject, snapshot, fork ---------------------------------------
+    def agent_of(self, actor_id: str) -> ActorAgent:
+        """The agent of an actor id."""
+        for agent in self.actors:
+            if agent.actor.id == actor_id:
+                return agent
+        raise InputError(f"unknown actor {actor_id!r} (actors: "
+                         f"{', '.join(a.actor.id for a in self.actors)})")
+
+    def force(self, actor_id: str, action: str | int, runs=None) -> None:
+        """Make an actor take `action` (id or index) in the next step, in `runs` (default all).
+
+        The policy still draws (so the random stream stays as without forcing); the forced
+        action then replaces the draw, in runs that are active and where the action is
+        allowed at the stage the choice is made in (an event may move the stage first). It
+        counts and shows in the trace like a drawn action. Populations cannot be forced.
+        """
+        agent = self.agent_of(actor_id)
+        if isinstance(agent, PopulationAgent):
+            raise InputError(f"{actor_id} is a population: its members choose one by one, so "
+                             "its action cannot be forced")
+        ids = agent.actor.action_ids
+        if isinstance(action, str):
+            if action not in ids:
+                raise InputError(f"{actor_id} has no action {action!r} (actions: "
+                                 f"{', '.join(ids)})")
+            action = ids.index(action)
+        if not 0 <= action < len(ids):
+            raise InputError(f"{actor_id}: action index {action} out of range 0..{len(ids) - 1}")
+        runs = self.run_index if runs is None else np.atleast_1d(np.asarray(runs, dtype=np.int64))
+        agent.forced = (runs, int(action))
+
+    def apply_event(self, event: str | int, runs=None) -> None:
+        """Apply a scenario event (name or index) now, between steps, in `runs` (default every
+        active run), whatever its `at` or `when`. A `once` event then counts as fired; an `at`
+        event still happens at its own step too."""
+        names = [e.event.name for e in self.events]
+        if isinstance(event, str):
+            if event not in names:
+                raise InputError(f"unknown event {event!r} (events: {'; '.join(names)})")
+            event = names.index(event)
+        due = self.active.copy()
+        if runs is not None:
+            due &= np.isin(self.run_index, runs)
+        if due.any():
+            self.events[event].fire(due, None)
+
+    def _state(self) -> list[tuple[np.ndarray, int]]:
+        """Every per-run array of the model, its agents and events, with its run axis."""
+        arrays = [(getattr(self, name), 0) for name in
+                  ("stage", "tension", "decay", "below", "active", "rule", "peak", "first",
+                   "time_in", "entered")]
+        for agent in self.actors:
+            arrays += [(agent.weights, -1), (agent.effects, -1), (agent.choice, 0),
+                       (agent.last, 0), (agent.effect, 0), (agent.counts, -1)]
+            arrays += [(scale, -1) for _, scale in agent.modifiers]
+            if isinstance(agent, PopulationAgent):
+                arrays += [(agent.size, 0), (agent.members, -1)]
+        for event in self.events:
+            arrays.append((event.fired, 0))
+            arrays += [(values, 0) for _, values in event.sets]
+            if event.tension is not None:
+                arrays.append((event.tension[1], 0))
+        return arrays
+
+    def snapshot(self) -> dict:
+        """A copy of the whole state (every run, the records, the random generators), for
+        `restore`. Cheaper and safer than deep-copying a Mesa model with its agent registry."""
+        return {
+            "arrays": [a.copy() for a, _ in self._state()],
+            "t": self.t, "steps": self.steps, "running": self.running,
+            "records": [self.occupancy.copy(), self.tension_sum.copy()]
+            + ([] if self.tension_bands is None else [self.tension_bands.copy()]),
+            "notes": None if self.notes is None else list(self.notes),
+            "collected": {k: list(v) for k, v in self.datacollector.model_vars.items()},
+            "rng": self.rng.bit_generator.state, "random": self.random.getstate(),
+        }
+
+    def restore(self, snap: dict) -> None:
+        """Put back the state of a `snapshot` of this model (dice included: replaying the
+        same choices gives the same steps)."""
+        for (live, _), saved in zip(self._state(), snap["arrays"], strict=True):
+            np.copyto(live, saved)
+        for a in self.actors:
+            a.forced = None
+        self.t, self.steps, self.running = snap["t"], snap["steps"], snap["running"]
+        records = [self.occupancy, self.tension_sum]
+        if self.tension_bands is not None:
+            records.append(self.tension_bands)
+        for live, saved in zip(records, snap["records"], strict=True):
+            np.copyto(live, saved)
+        if self.notes is not None:
+            self.notes[:] = snap["notes"]
+        for key, values in snap["collected"].items():
+            self.datacollector.model_vars[key][:] = values
+        self.rng.bit_generator.state = snap["rng"]
+        self.random.setstate(snap["random"])
+
+    def fork(self, run: int = 0, n: int = 2000, rng=None, trace: bool = False
+             ) -> EscalationModel:
+        """A new ensemble of `n` runs, each an exact copy of run `run` of this model as it is
+        now (stage, tension, parameters drawn for the run, last actions, events fired, records
+        such as peak and first steps, the step), drawing fresh randomness from `rng`.
+
+        Stepping it on gives the distribution of what can follow from here. The occupancy
+        and tension records before the current step are copied only from a one-run model
+        (they are ensemble totals); the new model's trace, if any, starts now.
+        """
+        if not 0 <= run < self.n:
+            raise InputError(f"run {run} out of range 0..{self.n - 1}")
+        new = EscalationModel(self.scenario, n=n, rng=rng, trace=trace)
+        for (mine, axis), (theirs, _) in zip(self._state(), new._state(), strict=True):
+            np.copyto(theirs, np.take(mine, [run], axis=axis))
+        new.t, new.steps, new.running = self.t, self.steps, self.running
+        new.occupancy[:] = 0
+        new.tension_sum[:] = 0
+        if self.n == 1:
+            new.occupancy[: self.t + 1] = self.occupancy[: self.t + 1] * n
+            new.tension_sum[: self.t + 1] = self.tension_sum[: self.t + 1] * n
+        new.occupancy[new.t] = np.bincount(new.stage, minlength=len(self.up))
+        new.tension_sum[new.t] = new.tension.sum()
+        new.datacollector = _collector()
+        new.datacollector.collect(new)
+        return new
+
 
 class _PreparedEvent:
     """An event with its per-run values drawn and its parameter paths resolved to arrays."""
@@ -264,6 +390,11 @@ class _PreparedEvent:
                 due &= ~self.fired
         if not due.any():
             return
+        self.fire(due, note)
+
+    def fire(self, due: np.ndarray, note: StepNote | None) -> None:
+        """Apply the event in the runs where `due`."""
+        model, event = self.model, self.event
         self.fired |= due
         for setter, values in self.sets:
             setter(due, values)
@@ -276,6 +407,15 @@ class _PreparedEvent:
             model.set_stage(np.full(model.n, self.stage), due, note)
         if note is not None and due[0]:
             note.events.append(event.name)
+
+
+def _collector() -> mesa.DataCollector:
+    """The model-level series Mesa's tools see: occupancy, mean tension, active runs."""
+    return mesa.DataCollector(model_reporters={
+        "occupancy": lambda m: m.occupancy[m.t].tolist(),
+        "mean_tension": lambda m: m.tension_sum[m.t] / m.n,
+        "active": lambda m: int(m.active.sum()),
+    })
 
 
 def _setter(model: EscalationModel, path: str):
