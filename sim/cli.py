@@ -153,9 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate a scenario at every point of a design over the --vary ranges "
                     "(each point a full Monte Carlo run, validated as `ladder run --set`), rank "
                     "the parameters by their influence on the outcome (Morris mu*, Sobol' "
-                    "indices, grid main effects or regression coefficients), and find boxes of "
-                    "parameter space where the outcome is high (PRIM). Morris and Sobol' need "
-                    "the explore extra (SALib); --scheduler needs the dask extra. "
+                    "indices, grid main effects or rank regression coefficients), and find "
+                    "boxes of parameter space where the outcome is high (PRIM). Morris and "
+                    "Sobol' need the explore extra (SALib); --scheduler needs the dask extra. "
                     "See docs/sweep.md.",
         epilog="examples:\n"
                "  ladder sweep scenarios/belarus-poland-2024.yaml \\\n"
@@ -225,6 +225,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transcript", metavar="FILE.md",
                    help="write a markdown debrief at the end (also on quit, end of input and "
                         "Ctrl-C)")
+
+    p = sub.add_parser(
+        "demo", help="the workshop in a browser: a dashboard for the projector",
+        description="Serve a web dashboard of one run played step by step (the game of "
+                    "`ladder play`): the ladder with the current stage highlighted, a step "
+                    "counter, Step / Play / Reset, a control per --as actor (its legal moves, "
+                    "applied on the next step), what happened and why the stage moved, the "
+                    "live forecast from here and the outcomes of a quick batch from the start. "
+                    "Prints the URL; Ctrl-C stops the server. Loads nothing from the network. "
+                    "Needs the demo extra. See docs/workshop.md.",
+        epilog="examples:\n"
+               "  ladder demo scenarios/belarus-poland-2024.yaml --as warsaw\n"
+               "  ladder demo scenarios/belarus-poland-2024.yaml --as warsaw --seed 3 --port 8800",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
+                   help="an actor the room plays (not a population); repeatable")
+    p.add_argument("--seed", type=int, help="session seed (default: the scenario's seed)")
+    p.add_argument("--forecast-runs", type=int, default=2000, metavar="N",
+                   help="runs in each forecast (default 2000)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to serve on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
     return parser
 
 
@@ -501,9 +524,16 @@ def cmd_play(args: argparse.Namespace) -> int:
                 transcript=args.transcript)
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import serve
+
+    return serve(args.scenario, players=args.players, seed=args.seed,
+                 forecast_runs=args.forecast_runs, host=args.host, port=args.port)
+
+
 COMMANDS = {"validate": cmd_validate, "show": cmd_show, "run": cmd_run,
             "compare": cmd_compare, "report": cmd_report, "exact": cmd_exact,
-            "sweep": cmd_sweep, "play": cmd_play}
+            "sweep": cmd_sweep, "play": cmd_play, "demo": cmd_demo}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,277 @@
+"""`ladder demo`: the dashboard's state and views (no browser), the command's errors, and the
+page served by `ladder demo` driven in Debian's chromium through Playwright, offline."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+import sim
+from sim import demo
+from sim.cli import main
+from sim.demo import POLICY, Dashboard, DemoConfig, highlight
+from sim.report import ladder_svg
+from tests.helpers import ROOT
+
+SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+FORECAST_RUNS = 500
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return sim.load_scenario(SCENARIO)
+
+
+def board_of(scenario, batch_runs: int = 300) -> Dashboard:
+    return Dashboard(scenario, ["warsaw"], forecast_runs=FORECAST_RUNS, batch_runs=batch_runs)
+
+
+# -- the dashboard, without a browser ----------------------------------------------------------
+
+
+def test_a_pick_is_played_on_the_next_step_then_the_policy_again(scenario):
+    board = board_of(scenario)
+    assert board.counter() == "Step 0 of 90" and "Nothing has happened yet" in board.log_html()
+    assert [v for v, _ in board.options("warsaw")] == [POLICY, "hold", "harden",
+                                                        "diplomatic_protest", "open_checkpoint"]
+    board.pick("warsaw", "diplomatic_protest")
+    turn = board.step()
+    assert turn.note.actions["warsaw"] == "diplomatic_protest" and turn.how == {"warsaw": "chosen"}
+    assert board.picks == {"warsaw": POLICY} and board.changes == 1
+    turn = board.step()
+    assert turn.how == {"warsaw": "policy"}
+    log = board.log_html()
+    assert log.index('data-step="2"') < log.index('data-step="1"')  # newest first
+    assert "warsaw (you, chosen)</b> diplomatic_protest" in log
+    assert board.counter() == "Step 2 of 90" and "2024-05-29" in board.status()
+
+
+def test_a_pick_must_be_legal_and_for_a_played_actor(scenario):
+    board = board_of(scenario)
+    with pytest.raises(sim.InputError, match="request_article4 is not allowed at "
+                                              "hybrid_pressure"):
+        board.pick("warsaw", "request_article4")
+    with pytest.raises(sim.InputError, match="minsk is not played here"):
+        board.pick("minsk", "restrain")
+
+
+def test_reset_rewinds_the_dice(scenario):
+    board = board_of(scenario)
+    for _ in range(5):
+        board.step()
+    first = board.log_html()
+    board.reset()
+    assert board.counter() == "Step 0 of 90" and board.changes == 6
+    for _ in range(5):
+        board.step()
+    assert board.log_html() == first
+
+
+def test_the_ladder_highlights_the_current_stage_only(scenario):
+    board = board_of(scenario)
+    svg = board.ladder_html()
+    assert svg.count('class="stage-now"') == 1
+    assert "hybrid_pressure · start · NOW · tension 3.50" in svg
+    # the highlight finds one box and one tag line per stage in report.py's drawing
+    plain = ladder_svg(scenario.ladder, scenario.start)
+    assert len(demo._RECT.findall(plain)) == len(demo._TAGS.findall(plain)) == 6
+    top = highlight(plain, 5, "NOW")
+    assert "nuclear_use · absorbing: the run ends here · NOW" in top
+
+
+def test_forecast_and_batch_charts(scenario):
+    board = board_of(scenario)
+    forecast = board.forecast_html()
+    assert "500 runs forked from here; warsaw follows the scenario policy" in forecast
+    assert forecast.count(">reached<") == 2  # peacetime and the start stage
+    assert len(re.findall(r"\d+\.\d% <tspan", forecast)) == 4
+    batch = board.batch_html()
+    shares = [float(p) for p in re.findall(r"(\d+\.\d)% <tspan", batch)]
+    assert len(shares) == 6 and abs(sum(shares) - 100) < 0.5  # P(final) sums to 1
+    assert "Where 300 runs from the start (step 0, seed 7) end after 90 days" in batch
+
+
+def test_after_the_end_there_are_no_moves_and_no_forecast(scenario):
+    board = board_of(scenario)
+    while board.step() is not None:
+        pass
+    assert board.ended and board.options("warsaw") == []
+    assert "the run has ended" in board.status() and "no forecast" in board.forecast_html()
+
+
+def test_text_from_files_is_escaped():
+    rows = [("<b>x</b>", 0.5, 0.4, 0.6, False)]
+    assert "<b>x</b>" not in demo.bars_svg(rows, "t") and "&lt;b&gt;" in demo.bars_svg(rows, "t")
+
+
+def test_config_goes_to_the_server_through_the_environment():
+    config = DemoConfig("/x/s.yaml", ("warsaw", "nato"), 3, 700)
+    assert DemoConfig.from_env(config.to_env()) == config
+    assert DemoConfig.from_env(DemoConfig("/x/s.yaml").to_env()) == DemoConfig("/x/s.yaml")
+    with pytest.raises(sim.InputError, match="start the dashboard with `ladder demo"):
+        DemoConfig.from_env({})
+
+
+# -- the command's errors (exit 2, nothing started) --------------------------------------------
+
+
+def test_missing_extra_is_exit_2(monkeypatch, capsys):
+    monkeypatch.setattr(demo.importlib.util, "find_spec",
+                        lambda name: None if name == "solara" else object())
+    assert main(["demo", str(SCENARIO)]) == 2
+    assert ("ladder demo needs the demo extra: pip install -e '.[demo]'"
+            in capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--as", "warsw"], "--as warsw: unknown actor; did you mean 'warsaw'?"),
+    (["--as", "migrant_groups"], "--as migrant_groups: migrant_groups is a population"),
+    (["--seed", "-1"], "seed must be >= 0"),
+    (["--port", "70000"], "--port 70000: use a port from 1 to 65535"),
+])
+def test_bad_input_is_exit_2(args, message, monkeypatch, capsys):
+    monkeypatch.setattr(demo, "require_solara", lambda: None)
+    assert main(["demo", str(SCENARIO), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_taken_port_is_exit_2(monkeypatch, capsys):
+    monkeypatch.setattr(demo, "require_solara", lambda: None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["demo", str(SCENARIO), "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+# -- in a real browser -------------------------------------------------------------------------
+
+
+def need(what: str, ok: bool, install: str = "python -m pip install -e '.[test]'") -> None:
+    """Skip without `what`, or fail when CI is set (CI must run the browser test)."""
+    if not ok:
+        message = f"{what} is not installed ({install})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`ladder demo SCENARIO --as warsaw` on a free port; stopped as by Ctrl-C at the end."""
+    need("the demo extra (solara)", demo.importlib.util.find_spec("solara") is not None)
+    port = free_port()
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", "demo", str(SCENARIO), "--as", "warsaw",
+             "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while "open http://" not in log.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"ladder demo did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield port, log, proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in its terminal sends
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                pytest.fail(f"ladder demo did not stop on Ctrl-C:\n{log.read_text()}")
+            assert proc.returncode == 0, log.read_text()
+            assert "ladder demo: stopped" in log.read_text()
+            with socket.socket() as s:  # the server is gone with it
+                assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
+    browser_path = shutil.which("chromium")
+    need("chromium", browser_path is not None, "apt-get install chromium; .ci/run does this")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        need("playwright", False)
+    port, log, proc = server
+    url = f"http://127.0.0.1:{port}/"
+    requests: list[str] = []
+
+    # what the page must show, from the same game played here
+    expected = board_of(scenario)
+    for _ in range(3):
+        expected.step()
+    after_three = expected.status()
+    expected.pick("warsaw", "diplomatic_protest")
+    expected.step()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=browser_path, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("websocket", lambda ws: requests.append(ws.url))
+            page.set_default_timeout(20_000)
+            expect.set_options(timeout=20_000)  # a slow machine: the first render takes a while
+            page.goto(url)
+
+            counter, stage = page.locator(".step-counter"), page.locator(".stage-display")
+            turns, ladder = page.locator(".log .turn"), page.locator(".ladder")
+            # each part of the page is a widget of its own and arrives in a message of its
+            # own, so every check waits (expect) rather than reading once
+            expect(counter).to_have_text("Step 0 of 90")
+            start = stage.inner_text()
+            expect(page.locator(".log")).to_contain_text("Nothing has happened yet")
+            expect(ladder.locator(".stage-now")).to_have_count(1)
+            for k in (1, 2, 3):
+                page.click(".step-button")
+                expect(counter).to_have_text(f"Step {k} of 90")
+            expect(stage).to_have_text(after_three)
+            assert after_three != start
+            expect(turns).to_have_count(3)
+
+            page.click(".move-warsaw-diplomatic_protest")
+            expect(page.locator(".move-warsaw-diplomatic_protest")).to_have_class(
+                re.compile("v-btn--active"))
+            page.click(".step-button")
+            expect(counter).to_have_text("Step 4 of 90")
+            expect(stage).to_have_text(expected.status())
+            expect(turns).to_have_count(4)
+            expect(turns.first).to_have_attribute("data-step", "4")
+            expect(turns.first).to_contain_text("warsaw (you, chosen) diplomatic_protest")
+            expect(turns.first).to_contain_text(f"stage: {expected.session.last_turn.why}")
+            # the pick was for one step: the control is back on the policy
+            expect(page.locator(".move-warsaw-policy")).to_have_class(re.compile("v-btn--active"))
+            expect(ladder.locator(".stage-now")).to_have_count(1)
+            expect(ladder).to_contain_text(f"NOW · tension {expected.session.tension:.2f}")
+            expect(page.locator(".forecast")).to_contain_text("runs forked from here")
+            page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert (tmp_path / "demo.png").stat().st_size > 20_000
+    outside = [u for u in requests if urlsplit(u).hostname != "127.0.0.1"]
+    assert requests and not outside, f"fetched from outside: {outside}"
+    assert "Could not load URL" not in log.read_text(), log.read_text()
