@@ -55,10 +55,18 @@ class Checker:
         self.problems: list[Problem] = []
 
     def error(self, line: int | None, field: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, field, message))
+        """Report an error at `line`: in the file that line belongs to (see `yamlio.Line`),
+        else in this checker's file."""
+        self.problems.append(self._problem(line, field, message, False))
 
     def warn(self, line: int | None, field: str, message: str) -> None:
-        self.problems.append(Problem(self.file, line, field, message, warning=True))
+        """Report a warning, like `error`."""
+        self.problems.append(self._problem(line, field, message, True))
+
+    def _problem(self, line: int | None, field: str, message: str, warning: bool) -> Problem:
+        # A variant's tree mixes values from several files: each line says which one.
+        file = getattr(line, "file", None) or self.file
+        return Problem(file, None if line is None else int(line), field, message, warning)
 
     def raise_if_errors(self) -> None:
         if any(not p.warning for p in self.problems):

@@ -14,19 +14,27 @@ from .check import ID_RE, MISSING, Checker, join, listing, suggest
 from .distributions import Dist, Number, parse_number
 from .errors import Problem, ValidationError
 from .expr import Condition, Symbols
+from .extends import (
+    MAX_CHAIN,
+    VARIANT_OWN,
+    changed_paths,
+    copy_tree,
+    find_scenario,
+    merge_variant,
+)
 from .ladder import Ladder, compile_guard, reachable, read_ladder
-from .yamlio import YamlList, YamlMap, line_of, load_yaml
+from .yamlio import YamlList, YamlMap, file_of, line_of, load_yaml
 
 SCENARIO_KEYS = frozenset({"id", "title", "description", "sources", "ladder", "start", "clock",
-                           "runs", "seed", "tension", "actors", "events"})
+                           "runs", "seed", "tension", "actors", "events", "extends", "changes"})
 CLOCK_KEYS = frozenset({"step", "horizon", "start_date"})
 TENSION_KEYS = frozenset({"initial", "decay"})
 ACTOR_KEYS = frozenset({"name", "kind", "description", "count", "actions", "policy"})
 ACTION_KEYS = frozenset({"effect", "trigger", "allowed", "description"})
 POLICY_KEYS = frozenset({"weights", "stages", "modifiers"})
-MODIFIER_KEYS = frozenset({"when", "scale"})
+MODIFIER_KEYS = frozenset({"when", "scale", "remove"})
 EVENT_KEYS = frozenset({"name", "at", "when", "once", "set", "tension", "stage", "description",
-                        "source"})
+                        "source", "remove"})
 EVENT_TENSION_KEYS = frozenset({"add", "set"})
 ACTOR_KINDS = ("state", "proxy", "alliance", "patron", "population")
 STEP_DAYS = {"day": 1, "week": 7}
@@ -135,6 +143,8 @@ class Scenario:
     path: str = ""
     sha256: str = ""
     overrides: tuple[tuple[str, str], ...] = ()  # (dotted path, value as YAML text), as given
+    extends: tuple[str, ...] = ()  # a variant's baselines, nearest first (paths as resolved)
+    changes: tuple[str, ...] = ()  # a variant's declared `changes`, as written
 
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
@@ -149,37 +159,141 @@ def read_scenario(path: str | Path, overrides: dict[str, object] | None = None
                   ) -> tuple[Scenario, list[Problem]]:
     """Load and validate a scenario file (and its ladder); return it with its warnings.
 
+    A variant (a file with `extends`) is merged over its baseline first (see `sim.extends`
+    and docs/format.md, "Variants"); the baseline must be valid on its own.
+
     Args:
         path: the scenario file.
         overrides: dotted paths into the file and the values to put there before validation
             (what `ladder run --set` does), e.g. `{"clock.horizon": 30}`. The scenario
             records them in `overrides`, in the order given, each value as compact
-            YAML (JSON) text.
+            YAML (JSON) text. For a variant they apply to the merged tree.
 
     Raises:
         ValidationError: listing every problem found.
     """
+    loaded = _read(Path(path), overrides, ())
+    return loaded.scenario, loaded.warnings
+
+
+@dataclass
+class _Loaded:
+    scenario: Scenario
+    warnings: list[Problem]
+    tree: YamlMap  # the raw tree as validated (a variant's: merged), before overrides
+    blobs: list[bytes]  # the file's bytes, then each baseline's, nearest first
+
+
+def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ...]
+          ) -> _Loaded:
     file = str(path)
     raw = load_yaml(path)
+    blobs = [path.read_bytes()]
+    ck = Checker(file)
+    chain: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
+    if isinstance(raw, dict) and "extends" in raw:
+        raw, chain, changes, base_blobs = _extend(ck, raw, path, stack)
+        blobs += base_blobs
+    elif isinstance(raw, dict) and "changes" in raw:
+        ck.error(line_of(raw, "changes"), "changes",
+                 "'changes' lists what a variant changes in its baseline; this file has no "
+                 "'extends'")
+    tree = copy_tree(raw) if overrides else raw
     if overrides:
         for key, value in overrides.items():
             apply_override(raw, key, value, file)
-    ck = Checker(file)
     top = ck.mapping(raw, "", 1, SCENARIO_KEYS,
                      ("id", "title", "ladder", "start", "clock", "actors"))
     if top is None:
         ck.raise_if_errors()
-    ladder, ladder_warnings = _ladder(ck, top, Path(path))
+    ladder, ladder_warnings = _ladder(ck, top, path)
     scenario = _build(ck, top, ladder) if ladder is not None else None
     ck.raise_if_errors()
     assert scenario is not None
     _reach_warnings(ck, top, scenario)
-    data = Path(path).read_bytes()
     from dataclasses import replace
 
-    scenario = replace(scenario, path=file, sha256=hashlib.sha256(data).hexdigest(),
-                       overrides=tuple((k, _yaml_text(v)) for k, v in (overrides or {}).items()))
-    return scenario, ladder_warnings + ck.warnings
+    scenario = replace(scenario, path=file, sha256=hashlib.sha256(b"".join(blobs)).hexdigest(),
+                       overrides=tuple((k, _yaml_text(v)) for k, v in (overrides or {}).items()),
+                       extends=chain, changes=changes)
+    return _Loaded(scenario, ladder_warnings + ck.warnings, tree, blobs)
+
+
+def _extend(ck: Checker, raw: YamlMap, path: Path, stack: tuple[Path, ...]
+            ) -> tuple[YamlMap, tuple[str, ...], tuple[str, ...], list[bytes]]:
+    """Resolve `extends`: load and validate the baseline, merge the variant over it.
+
+    Returns the merged tree, the chain of baseline paths (nearest first), the declared
+    changes and the baselines' bytes. Problems of the variant go to `ck`; a baseline that
+    cannot be found or is invalid, or a cycle, raises at once (there is nothing to merge).
+    """
+    line = line_of(raw, "extends")
+    for key in VARIANT_OWN:
+        if key not in raw:
+            ck.error(line_of(raw), "", f"missing required key '{key}': a variant gives its own "
+                     f"{key} (see docs/format.md, Variants)")
+    if isinstance(raw.get("sources"), list) and not raw["sources"]:
+        ck.error(line_of(raw, "sources"), "sources",
+                 "a variant lists the sources of its own changes (at least one)")
+    ref = ck.get(raw, "extends", "", "str", required=True)
+    if ref is None:
+        raise ValidationError(ck.problems)
+    found = find_scenario(ref, path)
+    if found is None:
+        ck.error(line, "extends", f"no scenario '{ref}': expected a path to a scenario file "
+                 f"(relative to this file), or an id with {ref}.yaml in this folder or "
+                 f"scenarios/{ref}.yaml in a parent folder")
+        raise ValidationError(ck.problems)
+    trail = (*stack, path)
+    if found.resolve() in {p.resolve() for p in trail}:
+        cycle = " -> ".join(str(p) for p in (*trail, found))
+        ck.error(line, "extends", f"'{ref}' closes a cycle of extends: {cycle}")
+        raise ValidationError(ck.problems)
+    if len(trail) > MAX_CHAIN:
+        ck.error(line, "extends", f"more than {MAX_CHAIN} files extend one another")
+        raise ValidationError(ck.problems)
+    try:
+        base = _read(found, None, trail)
+    except ValidationError as exc:
+        ck.error(line, "extends", f"baseline {found} is invalid (see below)")
+        raise ValidationError(ck.problems + exc.problems) from None
+    if raw.get("id") == base.scenario.id:
+        ck.error(line_of(raw, "id"), "id", f"a variant needs its own id, not its baseline's "
+                 f"'{base.scenario.id}'")
+    merged = merge_variant(base.tree, raw, ck)
+    changes: tuple[str, ...] = ()
+    if "changes" in raw:
+        declared = ck.get(raw, "changes", "", "strings")
+        if declared is not None:
+            changes = tuple(declared)
+            _check_changes(ck, raw, set(declared), changed_paths(base.tree, merged))
+    chain = (str(found), *base.scenario.extends)
+    return merged, chain, changes, base.blobs
+
+
+def _check_changes(ck: Checker, raw: YamlMap, declared: set[str], actual: set[str]) -> None:
+    """`changes:` must list exactly what the variant changes in its baseline."""
+    undeclared, unchanged = sorted(actual - declared), sorted(declared - actual)
+    parts = []
+    if undeclared:
+        parts.append(f"it also changes {listing(undeclared)}")
+    if unchanged:
+        parts.append(f"it does not change {listing(unchanged)}")
+    if parts:
+        ck.error(line_of(raw, "changes"), "changes",
+                 f"does not match what this variant changes: {'; '.join(parts)}")
+
+
+def scenario_tree(path: str | Path) -> YamlMap:
+    """The raw tree of a valid scenario file as the loader checked it: for a variant, merged
+    over its baselines. Each line in it is a `yamlio.Line`, which knows its file, so a field
+    of a variant can be traced to the file it is written in.
+
+    Raises:
+        ValidationError: when the file (or a baseline) is invalid.
+    """
+    return _read(Path(path), None, ()).tree
 
 
 def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) -> Scenario:
@@ -259,7 +373,8 @@ def _ladder(ck: Checker, top: dict, path: Path) -> tuple[Ladder | None, list[Pro
     ref = ck.get(top, "ladder", "", "str", required=True)
     if ref is None:
         return None, []
-    found = find_ladder(ref, path)
+    # In a variant, `ladder` may come from the baseline: a path is relative to that file.
+    found = find_ladder(ref, Path(file_of(top, "ladder") or path))
     if found is None:
         ck.error(line_of(top, "ladder"), "ladder",
                  f"no ladder '{ref}': expected ladders/{ref}.yaml in the scenario's folder or a "
@@ -522,6 +637,7 @@ def _with_modifiers(ck: Checker, top: dict, actor: Actor, symbols: Symbols) -> A
         mm = ck.mapping(item, mpath, seq.lines[i], MODIFIER_KEYS, ("when", "scale"))
         if mm is None:
             continue
+        _no_remove(ck, mm, mpath, "modifier")
         when = compile_guard(ck, mm, "when", mpath, symbols, required=True)
         scale = _weights(ck, mm.get("scale", MISSING), join(mpath, "scale"), line_of(mm, "scale"),
                          actor.action_ids)
@@ -539,6 +655,7 @@ def _events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clock: 
         m = ck.mapping(item, path, seq.lines[i], EVENT_KEYS, ("name",))
         if m is None:
             continue
+        _no_remove(ck, m, path, "event")
         name = ck.get(m, "name", path, "str", required=True)
         if ("at" in m) == ("when" in m):
             ck.error(line_of(m), path, "an event needs exactly one of 'at' (a step or date) "
@@ -570,6 +687,13 @@ def _events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clock: 
             events.append(Event(name, at, when, bool(once), sets, tension, stage,
                                 ck.get(m, "description", path, "str", default="")))
     return events
+
+
+def _no_remove(ck: Checker, m: dict, path: str, what: str) -> None:
+    """`remove: true` is consumed when a variant is merged; any left is outside a variant."""
+    if "remove" in m:
+        ck.error(line_of(m, "remove"), join(path, "remove"), f"remove drops a baseline's {what} "
+                 "in a variant; this file has no 'extends'")
 
 
 def _event_step(ck: Checker, m: dict, path: str, clock: Clock | None) -> int | None:

@@ -1,7 +1,9 @@
 """Safe YAML loading that remembers where every value came from.
 
 PyYAML's `compose()` gives each node a position; we turn the node tree into plain dicts and
-lists that also carry the line of each value, so validation errors can name `file:line`.
+lists that also carry the line of each value, so validation errors can name `file:line`. Each
+line is a `Line`: an int that also knows its file, so a tree merged from two files (a variant
+that `extends` a baseline) still names the right file for every value.
 Only the core YAML types are built: any other tag (e.g. `!!python/object/apply`) is refused
 before anything is constructed. Ids such as `off`, `no`, `yes`, `on` stay strings (only
 `true`/`false` are booleans) and dates stay strings, so the loader decides what they mean.
@@ -90,11 +92,37 @@ class _Loader(
             self.depth -= 1
 
 
+class Line(int):
+    """A 1-based line number that also knows its file (`file`).
+
+    It is an int everywhere a line is used; `Checker` reads `file` to report a problem in the
+    file the value came from, which matters once trees from two files are merged.
+    """
+
+    file: str
+
+    def __new__(cls, number: int, file: str) -> Line:
+        line = super().__new__(cls, number)
+        line.file = file
+        return line
+
+    def __reduce__(self) -> tuple:
+        return Line, (int(self), self.file)
+
+    def __repr__(self) -> str:  # str() too: a line prints as its number
+        return int.__repr__(self)
+
+
 class YamlMap(dict):
     """A mapping from a YAML file; `line` is where it starts, `lines[key]` where each key is."""
 
     line: int
     lines: dict
+
+    @property
+    def file(self) -> str | None:
+        """The file the mapping starts in (None when unknown)."""
+        return file_of(self)
 
 
 class YamlList(list):
@@ -103,9 +131,21 @@ class YamlList(list):
     line: int
     lines: list
 
+    @property
+    def file(self) -> str | None:
+        """The file the sequence starts in (None when unknown)."""
+        return file_of(self)
+
+
+def file_of(container: object, key: object = None) -> str | None:
+    """The file of `container[key]` (or of the container), when its line knows it."""
+    return getattr(line_of(container, key), "file", None)
+
 
 def line_of(container: object, key: object = None) -> int | None:
-    """Line (1-based) of `container[key]`, or of the container itself when key is None."""
+    """Line (1-based) of `container[key]`, or of the container itself when key is None.
+
+    The line is a `Line` (it knows its file) for trees built by `load_yaml`/`parse_yaml`."""
     if key is not None:
         lines = getattr(container, "lines", None)
         try:
@@ -120,6 +160,9 @@ class _Builder:
         self.file = file
         self.nodes = 0
 
+    def line(self, node: yaml.Node) -> Line:
+        return Line(node.start_mark.line + 1, self.file)
+
     def fail(self, node: yaml.Node, message: str) -> None:
         raise ValidationError([Problem(self.file, node.start_mark.line + 1, "", message)])
 
@@ -133,7 +176,7 @@ class _Builder:
             if node.tag != _MAP:
                 self.fail(node, f"tag {node.tag!r} is not allowed")
             out = YamlMap()
-            out.line, out.lines = node.start_mark.line + 1, {}
+            out.line, out.lines = self.line(node), {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     self.fail(key_node, "merge keys ('<<') are not supported")
@@ -143,16 +186,16 @@ class _Builder:
                 if key in out:
                     self.fail(key_node, f"duplicate key {key!r}")
                 out[key] = self.build(value_node, depth + 1)
-                out.lines[key] = key_node.start_mark.line + 1
+                out.lines[key] = self.line(key_node)
             return out
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 self.fail(node, f"tag {node.tag!r} is not allowed")
             seq = YamlList()
-            seq.line, seq.lines = node.start_mark.line + 1, []
+            seq.line, seq.lines = self.line(node), []
             for item in node.value:
                 seq.append(self.build(item, depth + 1))
-                seq.lines.append(item.start_mark.line + 1)
+                seq.lines.append(self.line(item))
             return seq
         return self.scalar(node)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,101 @@ def test_russia_conditions_lead_to_nuclear_use_by_decision_only():
                     "critical_sites_attack", "wmd_use"}
     lower = ladder.stage_ids[:ladder.index("critical_threat")]
     assert not any(e.target == "nuclear_use" for e in ladder.edges if e.source in lower)
+
+
+# -- docs/scenarios.md: the worked example works as written -----------------------------------
+
+SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"
+_BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```$", re.S | re.M)
+
+
+def doc_blocks(path: Path = SCENARIOS_DOC) -> list[tuple[str, str | None, str]]:
+    """(language, title or None, text) of every fenced block, in order."""
+    out = []
+    for lang, info, text in _BLOCK.findall(path.read_text(encoding="utf-8")):
+        title = re.search(r'title="([^"]+)"', info)
+        out.append((lang, title.group(1) if title else None, text))
+    return out
+
+
+def contained(part: object, whole: object) -> bool:
+    """A YAML fragment is part of a file: its mappings' keys are there with contained values,
+    each of its list items is one of the file's items, and its scalars are equal."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(
+            k in whole and contained(v, whole[k]) for k, v in part.items())
+    if isinstance(part, list):
+        return isinstance(whole, list) and all(
+            any(contained(p, w) for w in whole) for p in part)
+    return part == whole
+
+
+def test_scenarios_doc_worked_example_runs_as_written(tmp_path, monkeypatch, capsys):
+    """Every titled YAML block is written and must load; every untitled fragment must be part
+    of the next full file; every `ladder ...` command must exit 0; a text block right after a
+    command block must be (apart from '...' lines) in what those commands printed."""
+    import shlex
+
+    import yaml
+
+    from sim.scenario import read_scenario
+
+    shutil.copytree(LADDERS, tmp_path / "ladders")
+    monkeypatch.chdir(tmp_path)
+    blocks = doc_blocks()
+    assert sum(1 for lang, title, _ in blocks if lang == "yaml" and title) >= 3
+    fragments: list[object] = []
+    last_output: str | None = None
+    checked_outputs = 0
+    for lang, title, text in blocks:
+        if lang == "yaml" and title:
+            path = tmp_path / title
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            read_scenario(path)  # raises on any error
+            whole = yaml.safe_load(text)
+            for fragment in fragments:
+                assert contained(fragment, whole), (title, fragment)
+            fragments = []
+            last_output = None
+        elif lang == "yaml":
+            fragments.append(yaml.safe_load(text))
+            last_output = None
+        elif lang == "sh":
+            capsys.readouterr()
+            for line in text.splitlines():
+                words = shlex.split(line, comments=True)
+                if words and words[0] == "ladder":
+                    assert main(words[1:]) == 0, line
+            captured = capsys.readouterr()
+            last_output = captured.out + captured.err
+        elif lang == "text" and last_output is not None:
+            for line in text.splitlines():
+                if line.strip() != "...":
+                    assert line in last_output, line
+            checked_outputs += 1
+            last_output = None
+        else:
+            last_output = None
+    assert not fragments, "fragments after the last full file"
+    assert checked_outputs >= 3
+
+
+def test_scenarios_doc_error_example_is_real(tmp_path, capsys):
+    """The misspelt weight of section 3 gives the error the doc shows."""
+    shutil.copytree(LADDERS, tmp_path / "ladders")
+    first = next(text for lang, title, text in doc_blocks()
+                 if lang == "yaml" and title == "my-scenarios/border.yaml")
+    path = tmp_path / "my-scenarios" / "border.yaml"
+    path.parent.mkdir()
+    path.write_text(first.replace("push: 4,", "pussh: 4,"), encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    out = capsys.readouterr().out.strip()
+    expected = out.replace(str(path), "my-scenarios/border.yaml")
+    assert expected in SCENARIOS_DOC.read_text(encoding="utf-8")
+
+
+def test_scenarios_doc_and_validation_doc_are_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for doc in ("docs/scenarios.md", "docs/validation.md", "docs/ladders.md"):
+        assert f"`{doc}`" in readme, doc
