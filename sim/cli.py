@@ -17,7 +17,11 @@ examples:
   ladder run scenarios/belarus-poland-2024.yaml --runs 20000 --seed 7
   ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace
   ladder run scenarios/belarus-poland-2024.yaml --precision 0.005 --jobs 2
-  ladder compare scenarios/belarus-poland-2024.yaml my-variant.yaml
+  ladder compare scenarios/belarus-poland-2024.yaml scenarios/checkpoint-opened.yaml
+  ladder report scenarios/belarus-poland-2024.yaml --out report.html
+  ladder exact scenarios/examples/gamblers-ruin.yaml
+  ladder sweep scenarios/belarus-poland-2024.yaml --vary tension.decay=0.8:0.95
+  ladder play scenarios/belarus-poland-2024.yaml --as warsaw
 
 exit codes: 0 ok, 1 run failed or interrupted, 2 bad input.
 """
