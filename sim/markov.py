@@ -28,7 +28,7 @@ from pathlib import Path
 from .distributions import Dist, Number, describe
 from .errors import Problem, ValidationError
 from .expr import BoolOp, Compare, Condition, Const, Node, Not, Var
-from .scenario import Scenario
+from .scenario import Scenario, scenario_tree
 from .yamlio import line_of, load_yaml
 
 MAX_COMPONENTS = 500  # combinations of discrete per-run draws (mixture components)
@@ -271,7 +271,12 @@ def _step_tests(scenario: Scenario) -> list[tuple[str, float]]:
 
 
 class _Locator:
-    """Turns a field path into a Problem with the file and (when found) the line."""
+    """Turns a field path into a Problem with the file and (when found) the line.
+
+    Scenario fields are looked up in the merged tree (`scenario_tree`), whose lines know
+    the file they were written in, so a variant's field points into the variant or into
+    the baseline that gave it.
+    """
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
@@ -279,12 +284,14 @@ class _Locator:
 
     def problem(self, path: str, message: str, ladder: bool = False) -> Problem:
         file = self.scenario.ladder.path if ladder else self.scenario.path
-        return Problem(file, self._line(file, path), path, message)
+        line = self._line(file, path, ladder)
+        return Problem(getattr(line, "file", None) or file, line, path, message)
 
-    def _line(self, file: str, path: str) -> int | None:
+    def _line(self, file: str, path: str, ladder: bool) -> int | None:
         if file not in self._raw:
             try:
-                self._raw[file] = load_yaml(Path(file)) if file else None
+                tree = load_yaml(Path(file)) if ladder else scenario_tree(file)
+                self._raw[file] = tree if file else None
             except (OSError, ValidationError):  # the file changed or vanished: no line
                 self._raw[file] = None
         return find_line(self._raw[file], path)

@@ -389,3 +389,17 @@ def test_docs_show_the_current_output(capsys):
     main(["exact", str(EXAMPLES / "gamblers-ruin.yaml")])
     out = capsys.readouterr().out
     assert block.splitlines()[:-1] == out.splitlines()[:-1]  # all but the timing line
+
+
+def test_reasons_for_a_variant_point_into_the_file_that_gives_the_field(tmp_path):
+    text = (ROOT / "scenarios" / "examples" / "markov-crisis.yaml").read_text()
+    base = tmp_path / "base.yaml"
+    base.write_text(text.replace("  decay: 0\n", "  decay: 0.5\n"))
+    (tmp_path / "ladders").symlink_to(ROOT / "ladders")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text("id: variant\ntitle: Variant\ndescription: a longer run\n"
+                       "sources: [test]\nextends: base.yaml\n\nclock:\n  horizon: 90\n")
+    decay = next(p for p in problems(sim.load_scenario(variant)) if p.field == "tension.decay")
+    lines = base.read_text().splitlines()
+    assert decay.file == str(base)
+    assert lines[decay.line - 1].strip() == "decay: 0.5"
