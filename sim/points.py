@@ -5,51 +5,12 @@ their dotted paths, read and validated exactly as `ladder run --set` does
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from .designs import Axis
 from .errors import Problem, ValidationError
 from .scenario import Scenario, read_scenario
-
-
-@contextmanager
-def parsed_once() -> Iterator[None]:
-    """Parse each YAML file once while a sweep loads its points.
-
-    `read_scenario` reads and parses the scenario and ladder files on every call (pure-Python
-    YAML with line marks: tens of milliseconds each). A sweep calls it once per point with the
-    same files, so here the scenario and ladder loaders get a copy of the tree parsed the first
-    time (keyed by path, modification time and size) instead; validation and the overrides
-    run as always. Nothing changes if a loader is renamed: it is then simply not cached.
-    """
-    from . import ladder, scenario
-
-    cache: dict[tuple, object] = {}
-    patched = [(m, m.load_yaml) for m in (scenario, ladder) if hasattr(m, "load_yaml")]
-
-    def wrap(load):
-        def cached(path):
-            try:
-                stat = Path(path).stat()
-            except OSError:
-                return load(path)  # the loader reports the problem
-            key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
-            if key not in cache:
-                cache[key] = load(path)
-            return copy.deepcopy(cache[key])
-        return cached
-
-    for module, load in patched:
-        module.load_yaml = wrap(load)
-    try:
-        yield
-    finally:
-        for module, load in patched:
-            module.load_yaml = load
 
 
 def load_point(path: str, axes: Sequence[Axis], values: Sequence[float],

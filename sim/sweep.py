@@ -29,7 +29,7 @@ from . import __version__
 from .check import suggest
 from .designs import DEFAULT_POINTS, Axis, Design, check_design, make_design, parse_vary
 from .errors import InputError
-from .points import check_ranges, load_point, parsed_once
+from .points import check_ranges, load_point
 from .prim import Box, prim
 from .scenario import Scenario, read_scenario
 from .sensitivity import Ranking, rank
@@ -278,30 +278,29 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
     jobs = jobs if jobs is not None else (2 if scheduler == "local" else 1)
     if jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {jobs}")
-    with parsed_once():
-        base = read_scenario(path, fixed)[0]
-        seed = base.seed if seed is None else seed
-        if seed < 0:
-            raise InputError(f"--seed must be >= 0, got {seed}")
-        outcome = outcome if isinstance(outcome, Outcome) else parse_outcome(outcome, base)
-        check_ranges(path, axes, fixed)
-        design_seed, analysis_seed, points_seed = np.random.SeedSequence(seed).spawn(3)
-        plan = make_design(design, axes, k, _int(design_seed))
-        if seeds == "common":
-            point_seeds = np.full(plan.n, seed, dtype=np.int64)
-        else:
-            point_seeds = np.array([_int(s) for s in points_seed.spawn(plan.n)], dtype=np.int64)
+    base = read_scenario(path, fixed)[0]
+    seed = base.seed if seed is None else seed
+    if seed < 0:
+        raise InputError(f"--seed must be >= 0, got {seed}")
+    outcome = outcome if isinstance(outcome, Outcome) else parse_outcome(outcome, base)
+    check_ranges(path, axes, fixed)
+    design_seed, analysis_seed, points_seed = np.random.SeedSequence(seed).spawn(3)
+    plan = make_design(design, axes, k, _int(design_seed))
+    if seeds == "common":
+        point_seeds = np.full(plan.n, seed, dtype=np.int64)
+    else:
+        point_seeds = np.array([_int(s) for s in points_seed.spawn(plan.n)], dtype=np.int64)
 
-        def tasks() -> Iterator[PointTask]:
-            for i, row in enumerate(plan.sample):
-                where = "at sweep point " + ", ".join(
-                    f"{a.name}={a.value(v):g}" for a, v in zip(axes, row, strict=True))
-                yield PointTask(i, load_point(path, axes, row, fixed, where), runs,
-                                int(point_seeds[i]))
+    def tasks() -> Iterator[PointTask]:
+        for i, row in enumerate(plan.sample):
+            where = "at sweep point " + ", ".join(
+                f"{a.name}={a.value(v):g}" for a, v in zip(axes, row, strict=True))
+            yield PointTask(i, load_point(path, axes, row, fixed, where), runs,
+                            int(point_seeds[i]))
 
-        started = time.perf_counter()
-        counts = run_points(tasks(), plan.n, jobs, scheduler, progress)
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    counts = run_points(tasks(), plan.n, jobs, scheduler, progress)
+    seconds = time.perf_counter() - started
     where = (f"{jobs} local process{'es' if jobs > 1 else ''}" if scheduler is None
              else f"Dask LocalCluster, {jobs} workers" if scheduler == "local"
              else f"Dask {scheduler}")

@@ -12,7 +12,10 @@ Document size, nesting depth and alias expansion are bounded (no billion laughs)
 
 from __future__ import annotations
 
+import copy
+import os
 import re
+from collections import OrderedDict
 from pathlib import Path
 
 import yaml
@@ -229,12 +232,37 @@ def _clip(text: str, width: int = 40) -> str:
     return f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
 
 
+_CACHE: OrderedDict[tuple, object] = OrderedDict()
+CACHE_SIZE = 64
+
+
 def load_yaml(path: str | Path) -> object:
     """Load one YAML document safely, with line numbers attached.
+
+    A file parsed before (same path, size, inode and modification time) comes from a small
+    cache, as a fresh copy since callers may change the tree (`--set`, sweeps that load one
+    scenario per design point).
 
     Raises:
         ValidationError: unreadable file, syntax error, disallowed tag, or a size bound exceeded.
     """
+    try:
+        st = os.stat(path)
+        key: tuple | None = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        key = None  # _load_file reports it
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return copy.deepcopy(_CACHE[key])
+    tree = _load_file(path)
+    if key is not None:
+        _CACHE[key] = tree
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return copy.deepcopy(tree)
+
+
+def _load_file(path: str | Path) -> object:
     file = str(path)
     try:
         raw = Path(path).read_bytes()

@@ -363,3 +363,15 @@ def test_lines_are_the_lines_of_keys_and_items() -> None:
     assert (data["a"].line, data["a"].lines) == (2, {"b": 2})
     assert (data["c"].line, data["c"].lines) == (5, [5, 7])
     assert data["d"].lines == {"e": 8}
+
+
+def test_load_yaml_caches_by_file_state_and_hands_out_copies(tmp_path):
+    from sim.yamlio import load_yaml
+
+    path = tmp_path / "a.yaml"
+    path.write_text("x: 1\n")
+    first = load_yaml(path)
+    first["x"] = 99  # a caller changing its tree (as --set does) must not change the cache
+    assert load_yaml(path) == {"x": 1}
+    path.write_text("x: 22\n")  # a changed file is read again
+    assert load_yaml(path) == {"x": 22}
