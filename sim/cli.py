@@ -121,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "from the same seed, so run i of each shares its random numbers (common "
                     "random numbers) and paired tests sharpen the comparison.",
         epilog="examples:\n"
-               "  ladder compare scenarios/belarus-poland-2024.yaml scenarios/checkpoint-opened.yaml\n"
+               "  ladder compare scenarios/belarus-poland-2024.yaml \\\n"
+               "      scenarios/checkpoint-opened.yaml\n"
                "  ladder compare base.yaml a.yaml b.yaml --runs 50000 --jobs 2 --json\n"
                "  ladder compare base.yaml variant.yaml --precision 0.005\n"
                "  ladder run base.yaml --out results/base && "

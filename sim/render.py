@@ -65,7 +65,7 @@ def story(scenario: Scenario, notes: list[StepNote]) -> str:
             lines.append(f"  {text}")
         if note.move is not None:
             old, new, rule = note.move
-            lines.append(f"  MOVE {old} -> {new} by {_why(scenario, note, old, new, rule)}")
+            lines.append(f"  MOVE {old} -> {new} by {why_moved(scenario, note, old, new, rule)}")
             stage = new
         if ladder.stages[ladder.index(stage)].absorbing:
             lines.append(f"  run ends: {stage} is absorbing")
@@ -74,7 +74,8 @@ def story(scenario: Scenario, notes: list[StepNote]) -> str:
     return "\n".join(lines)
 
 
-def _why(scenario: Scenario, note: StepNote, old: str, new: str, rule: str) -> str:
+def why_moved(scenario: Scenario, note: StepNote, old: str, new: str, rule: str) -> str:
+    """The rule that moved run 0 from `old` to `new` in a step, in words."""
     st = scenario.ladder.stages[scenario.ladder.index(old)]
     if rule == "threshold up":
         return f"threshold (tension {note.tension:.2f} >= up {st.up:g})"

@@ -255,7 +255,9 @@ def provenance(scenario: Scenario, seed: int, runs: int, root: np.random.SeedSeq
             "mesa": mesa.__version__, "numpy": np.__version__,
             "chunk_size": CHUNK, "seed_entropy": str(root.entropy),
             "scenario_file": scenario.path, "ladder_file": scenario.ladder.path}
-    overrides = getattr(scenario, "overrides", ())
+    if scenario.extends:
+        prov["scenario_extends"] = list(scenario.extends)
+    overrides = scenario.overrides
     if overrides:
         prov["overrides"] = [f"{path}={value}" for path, value in overrides]
     return prov

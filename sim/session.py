@@ -25,7 +25,7 @@ from .check import suggest
 from .errors import InputError
 from .forecast import Change, Forecast, ForkResult, ensemble, paired_rows
 from .model import EscalationModel, StepNote
-from .render import _why
+from .render import why_moved
 from .scenario import Action, Scenario
 
 DEFAULT_FORECAST_RUNS = 2000
@@ -337,7 +337,7 @@ def explain(scenario: Scenario, model: EscalationModel, note: StepNote) -> str:
     ladder = scenario.ladder
     if note.move is not None:
         old, new, rule = note.move
-        return f"MOVE {old} -> {new} by {_why(scenario, note, old, new, rule)}"
+        return f"MOVE {old} -> {new} by {why_moved(scenario, note, old, new, rule)}"
     i = int(model.stage[0])
     st = ladder.stages[i]
     if st.absorbing:

@@ -242,7 +242,11 @@ def render_scenario_text(scenario: Scenario) -> str:
     Returns:
         The text, ending with a newline.
     """
-    lines = [f"{scenario.id}: {scenario.title}", "", "Ladder"]
+    lines = [f"{scenario.id}: {scenario.title}"]
+    if scenario.extends:
+        lines.append("A variant of " + ", which extends ".join(scenario.extends)
+                     + " (shown merged over it)")
+    lines += ["", "Ladder"]
     lines += ["  " + row if row else "" for row in
               render_text(scenario.ladder, scenario.start).rstrip("\n").split("\n")]
     lines += ["", _clock_line(scenario), f"Runs: {scenario.runs}, seed {scenario.seed}",

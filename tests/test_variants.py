@@ -333,3 +333,16 @@ def test_extends_rules_have_corpus_files():
         "extends_new_event_near_name", "changes_without_extends", "remove_without_extends",
         "ok_extends", "ok_extends_chain",
     } <= corpus
+
+
+def test_show_and_provenance_name_the_baselines(capsys):
+    from sim.cli import main
+
+    assert main(["show", str(ROOT / "scenarios" / "minsk-reciprocates.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "A variant of " in out and "checkpoint-opened.yaml, which extends " in out
+    assert main(["run", str(ROOT / "scenarios" / "minsk-reciprocates.yaml"), "--runs", "50",
+                 "--json"]) == 0
+    prov = json.loads(capsys.readouterr().out)["provenance"]
+    assert [p.rsplit("/", 1)[-1] for p in prov["scenario_extends"]] == [
+        "checkpoint-opened.yaml", "belarus-poland-2024.yaml"]
