@@ -218,12 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
                "      --script rehearsal.txt --transcript debrief.md\n"
                "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw --as nato",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
-                   help="an actor the room plays (not a population); repeatable")
-    p.add_argument("--seed", type=int, help="session seed (default: the scenario's seed)")
-    p.add_argument("--forecast-runs", type=int, default=2000, metavar="N",
-                   help="runs in each forecast (default 2000)")
+    add_session_options(p)
     p.add_argument("--script", metavar="FILE",
                    help="read the commands from FILE (one a line, # comments) instead of the "
                         "keyboard; the session ends with the file")
@@ -244,16 +239,21 @@ def build_parser() -> argparse.ArgumentParser:
                "  ladder demo scenarios/belarus-poland-2024.yaml --as warsaw\n"
                "  ladder demo scenarios/belarus-poland-2024.yaml --as warsaw --seed 3 --port 8800",
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_session_options(p)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to serve on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
+    return parser
+
+
+def add_session_options(p: argparse.ArgumentParser) -> None:
+    """Scenario, played actors, seed and forecast size, shared by `play` and `demo`."""
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
                    help="an actor the room plays (not a population); repeatable")
     p.add_argument("--seed", type=int, help="session seed (default: the scenario's seed)")
     p.add_argument("--forecast-runs", type=int, default=2000, metavar="N",
                    help="runs in each forecast (default 2000)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to serve on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
-    return parser
 
 
 def add_plot(p: argparse.ArgumentParser, what: str) -> None:

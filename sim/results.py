@@ -46,9 +46,8 @@ def summary_json(summary: dict) -> str:
     return json.dumps(summary, indent=2, sort_keys=False) + "\n"
 
 
-def write_results(result: RunResult, folder: str | Path) -> list[Path]:
-    """Write summary.json, runs.csv (when kept), occupancy.csv, incidence.csv and tension.csv
-    into `folder`."""
+def out_folder(folder: str | Path) -> Path:
+    """The `--out` folder, created if needed; a clear error if it cannot be."""
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {folder}: exists and is not a folder")
@@ -56,6 +55,13 @@ def write_results(result: RunResult, folder: str | Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--out {folder}: cannot create folder ({exc.strerror})") from None
+    return out
+
+
+def write_results(result: RunResult, folder: str | Path) -> list[Path]:
+    """Write summary.json, runs.csv (when kept), occupancy.csv, incidence.csv and tension.csv
+    into `folder`."""
+    out = out_folder(folder)
     written = []
     target = out / "summary.json"
     atomic_write(target, lambda h: h.write(summary_json(result.summary)))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .designs import POINTS_MEANING
-from .errors import InputError
 from .prim import Box
-from .results import atomic_write, summary_json
+from .results import atomic_write, out_folder, summary_json
 from .sweep import SweepResult
 
 CAVEAT = ("Sensitivities and boxes are properties of the model under the scenario's stated "
@@ -134,13 +133,7 @@ def _points(result: SweepResult) -> list[str]:
 def write_sweep(result: SweepResult, folder: str | Path) -> list[Path]:
     """Write sweep.json (`ladder sweep --json`) and points.csv (`SweepResult.to_frame`) into
     `folder`, each atomically."""
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {folder}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {folder}: cannot create folder ({exc.strerror})") from None
+    out = out_folder(folder)
     data, frame = result.to_dict(), result.to_frame()
     targets = [out / "sweep.json", out / "points.csv"]
     atomic_write(targets[0], lambda h: h.write(summary_json(data)))
