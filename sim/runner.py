@@ -83,12 +83,13 @@ def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequen
     return result
 
 
-def _ignore_sigint() -> None:
-    # Workers leave Ctrl-C to the parent, which stops them and keeps the finished chunks.
+def ignore_sigint() -> None:
+    """Pool initializer: workers leave Ctrl-C to the parent, which stops them and keeps the
+    finished chunks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def worker_context() -> multiprocessing.context.BaseContext:
     """Fork where the platform has it: workers start at once, with nothing to re-import."""
     if "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
@@ -106,7 +107,7 @@ def _in_order(tasks: Iterator[tuple], jobs: int) -> Iterator[ChunkResult]:
         for task in tasks:
             yield run_chunk(*task)
         return
-    pool = _context().Pool(jobs, initializer=_ignore_sigint)
+    pool = worker_context().Pool(jobs, initializer=ignore_sigint)
     pending: deque = deque()
     finished = False
     try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .runner import _context, _ignore_sigint, run
+from .runner import ignore_sigint, run, worker_context
 from .scenario import Scenario
 
 CONNECT_TIMEOUT = "10s"  # how long to try to reach a running Dask scheduler
@@ -104,7 +104,7 @@ def _bar(total: int):
 def _pool(tasks: Iterable[PointTask], jobs: int, finished: Callable) -> None:
     """Local worker processes, at most 2 x jobs tasks in flight; Ctrl-C or an error stops the
     workers at once."""
-    pool = _context().Pool(jobs, initializer=_ignore_sigint)
+    pool = worker_context().Pool(jobs, initializer=ignore_sigint)
     results: queue.Queue = queue.Queue()
     in_flight, ok = 0, False
     try:
