@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -45,7 +44,6 @@ POLICY = "policy"  # a played actor's control: follow the scenario policy this s
 BATCH_RUNS = 2000
 LOG_TURNS = 40  # the newest turns shown in the log
 START_TIMEOUT = 90.0  # seconds to wait for the server to listen
-NOW_FILL, NOW_STROKE = "#ffe08a", "#d35400"
 
 
 def require_solara() -> None:
@@ -208,8 +206,8 @@ class Dashboard:
         """The ladder drawn as in `ladder report`, the current stage highlighted."""
         with self.lock:
             s = self.session
-            return highlight(ladder_svg(s.ladder, s.scenario.start, key="demo"),
-                             s.ladder.index(s.stage), f"NOW · tension {s.tension:.2f}")
+            return ladder_svg(s.ladder, s.scenario.start, key="demo",
+                              current=(s.stage, f"NOW · tension {s.tension:.2f}"))
 
     def log_html(self) -> str:
         """The turns of the run so far, newest first: events, each actor's action, tension,
@@ -278,30 +276,6 @@ def turn_html(s: Session, turn: Turn) -> str:
     lines.append(f"<li>stage: {why}</li>")
     return (f'<div class="turn{" moved" if moved else ""}" data-step="{turn.step}">'
             f"<div class=\"turn-head\">{esc(head)}</div><ul>{''.join(lines)}</ul></div>")
-
-
-_RECT = re.compile(r'rx="6" fill="[^"]*" stroke="[^"]*" stroke-width="2"/>')
-_TAGS = re.compile(r'font-size="11" fill="#555">([^<]*)</text>')
-
-
-def highlight(svg: str, index: int, label: str) -> str:
-    """A ladder SVG from `ladder_svg` with stage `index` (lowest is 0) filled and labelled.
-
-    The stage boxes and their tag lines come in the ladder's order, so the index-th of each
-    is the stage's.
-    """
-
-    def nth(pattern: re.Pattern, text: str, replace) -> str:
-        found = list(pattern.finditer(text))
-        if index >= len(found):
-            return text
-        m = found[index]
-        return text[: m.start()] + replace(m) + text[m.end():]
-
-    svg = nth(_RECT, svg, lambda m: f'rx="6" fill="{NOW_FILL}" stroke="{NOW_STROKE}" '
-                                    'stroke-width="5" class="stage-now"/>')
-    return nth(_TAGS, svg, lambda m: f'font-size="11" fill="#000" font-weight="bold">'
-                                     f"{m.group(1)} · {esc(label)}</text>")
 
 
 def bars_svg(rows: list[tuple[str, float, float, float, bool]], key: str) -> str:

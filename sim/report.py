@@ -138,7 +138,11 @@ def entries(variants: Sequence[Variant], labels: Sequence[str]) -> list[Entry]:
 # -- the ladder diagram -------------------------------------------------------------------------
 
 
-def ladder_svg(ladder: Ladder, start: str | None = None, key: str = "l") -> str:
+NOW_FILL, NOW_STROKE = "#ffe08a", "#d35400"  # the current stage (ladder demo)
+
+
+def ladder_svg(ladder: Ladder, start: str | None = None, key: str = "l",
+               current: tuple[str, str] | None = None) -> str:
     """A ladder drawn bottom-up as inline SVG: a box per stage (level, name, id), moves up on
     the right and down on the left with their rules, jumps as red arcs, absorbing stages
     with a double red border, the start stage in green.
@@ -147,6 +151,7 @@ def ladder_svg(ladder: Ladder, start: str | None = None, key: str = "l") -> str:
         ladder: the ladder.
         start: the stage to mark as the start, if any.
         key: a prefix that keeps the SVG's ids unique within the page.
+        current: (stage id, label) of a stage to highlight as the current one, if any.
     """
     all_moves = moves(ladder)
     jumps = [m for m in all_moves if m.kind == "jump"]
@@ -178,16 +183,22 @@ def ladder_svg(ladder: Ladder, start: str | None = None, key: str = "l") -> str:
         if s.id == start:
             stroke = "#1b7f2a"
         top_y = y[s.id]
+        now = current is not None and s.id == current[0]
+        now_class = ""
+        if now:
+            fill, stroke, now_class = NOW_FILL, NOW_STROKE, ' class="stage-now"'
         out.append(f'<rect x="{x0}" y="{top_y}" width="{box_w}" height="{box_h}" rx="6" '
-                   f'fill="{fill}" stroke="{stroke}" stroke-width="2"/>')
+                   f'fill="{fill}" stroke="{stroke}" stroke-width="{5 if now else 2}"'
+                   f'{now_class}/>')
         if s.absorbing:
             out.append(f'<rect x="{x0 + 3}" y="{top_y + 3}" width="{box_w - 6}" '
                        f'height="{box_h - 6}" rx="4" fill="none" stroke="{stroke}"/>')
         out.append(f'<text x="{x0 + 10}" y="{top_y + 18}" font-weight="bold">{esc(s.level)}'
                    f'  {esc(_clip(s.name, 46))}</text>')
         tags = [s.id] + (["absorbing: the run ends here"] if s.absorbing else []) + (
-            ["start"] if s.id == start else [])
-        out.append(f'<text x="{x0 + 10}" y="{top_y + 35}" font-size="11" fill="#555">'
+            ["start"] if s.id == start else []) + ([current[1]] if now else [])
+        style = 'fill="#000" font-weight="bold"' if now else 'fill="#555"'
+        out.append(f'<text x="{x0 + 10}" y="{top_y + 35}" font-size="11" {style}>'
                    f'{esc(" · ".join(tags))}</text>')
     for m in all_moves:
         ys, yt = y[m.source], y[m.target]

@@ -18,7 +18,7 @@ import pytest
 import sim
 from sim import demo
 from sim.cli import main
-from sim.demo import POLICY, Dashboard, DemoConfig, highlight
+from sim.demo import POLICY, Dashboard, DemoConfig
 from sim.report import ladder_svg
 from tests.helpers import ROOT
 
@@ -81,10 +81,10 @@ def test_the_ladder_highlights_the_current_stage_only(scenario):
     svg = board.ladder_html()
     assert svg.count('class="stage-now"') == 1
     assert "hybrid_pressure · start · NOW · tension 3.50" in svg
-    # the highlight finds one box and one tag line per stage in report.py's drawing
     plain = ladder_svg(scenario.ladder, scenario.start)
-    assert len(demo._RECT.findall(plain)) == len(demo._TAGS.findall(plain)) == 6
-    top = highlight(plain, 5, "NOW")
+    assert "stage-now" not in plain
+    top = ladder_svg(scenario.ladder, scenario.start, current=("nuclear_use", "NOW"))
+    assert top.count('class="stage-now"') == 1
     assert "nuclear_use · absorbing: the run ends here · NOW" in top
 
 
