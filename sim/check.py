@@ -26,9 +26,17 @@ def listing(options: Iterable[str]) -> str:
 
 
 def join(path: str, key: object) -> str:
+    """The dotted field path of `key` under `path` (list indexes in brackets)."""
+    if isinstance(key, bool):  # an unquoted `true:` key: show it as the file spells it
+        key = str(key).lower()
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else str(key)
+
+
+def _spelt(key: object) -> str:
+    """A key as the file spells it: `true` for the boolean True, repr otherwise."""
+    return str(key).lower() if isinstance(key, bool) else repr(key)
 
 
 def type_name(value: object) -> str:
@@ -116,7 +124,9 @@ class Checker:
         for key in value:
             if not isinstance(key, str) or not ID_RE.match(key):
                 self.error(line_of(value, key), join(path, key),
-                           f"bad {what} id {key!r}; expected lower-case letters, digits and _")
+                           f"bad {what} id {_spelt(key)}; expected lower-case letters, digits "
+                           "and _" + (" (YAML reads true and false as booleans)"
+                                      if isinstance(key, bool) else ""))
         return value
 
     def sequence(self, value: object, path: str, line: int | None, what: str) -> YamlList | None:
