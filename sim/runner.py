@@ -25,11 +25,10 @@ from . import __version__
 from .errors import InputError
 from .model import TENSION_QUANTILES, EscalationModel, StepNote
 from .outcomes import ChunkResult, Totals, collect, summarise
-from .scenario import Scenario
+from .scenario import MAX_RUNS, Scenario
 from .stats import wilson
 
 CHUNK = 10_000
-MAX_RUNS = 100_000_000
 DEFAULT_MAX_RUNS = 1_000_000  # the cap in precision mode unless runs are given
 
 

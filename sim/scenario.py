@@ -39,6 +39,7 @@ EVENT_TENSION_KEYS = frozenset({"add", "set"})
 ACTOR_KINDS = ("state", "proxy", "alliance", "patron", "population")
 STEP_DAYS = {"day": 1, "week": 7}
 MAX_HORIZON = 100_000
+MAX_RUNS = 100_000_000
 MAX_COUNT = 1_000_000
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -403,8 +404,9 @@ def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
     clock = _clock(ck, top)
     runs = ck.get(top, "runs", "", "int", default=10_000)
     seed = ck.get(top, "seed", "", "int", default=0)
-    if runs is not None and runs < 1:
-        ck.error(line_of(top, "runs"), "runs", f"expected an integer >= 1, got {runs}")
+    if runs is not None and not 1 <= runs <= MAX_RUNS:
+        ck.error(line_of(top, "runs"), "runs",
+                 f"expected an integer from 1 to {MAX_RUNS:,}, got {runs}")
     if seed is not None and seed < 0:
         ck.error(line_of(top, "seed"), "seed", f"expected an integer >= 0, got {seed}")
     tension = ck.mapping(top.get("tension", {}), "tension", line_of(top, "tension"), TENSION_KEYS)
