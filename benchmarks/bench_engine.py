@@ -34,12 +34,11 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _child import ROOT, cpu_model, run_child
 
 # Targets from the performance issue.
 TARGET_DECISIONS_PER_S = 30e6  # agent decisions per second, one core
@@ -93,28 +92,13 @@ def _child(spec: dict) -> None:
 def measure(kind: str, scenario: str, n: int, jobs: int = 1) -> dict | None:
     """Run one measurement in a fresh interpreter; None (after printing why) if it failed."""
     spec = {"kind": kind, "scenario": scenario, "n": n, "jobs": jobs}
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
-                           json.dumps(spec)], capture_output=True, text=True, cwd=ROOT)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        print(f"  ! {kind} N={n} jobs={jobs} failed (exit {proc.returncode}):\n"
-              f"{proc.stderr.strip()[-2000:]}", flush=True)
+    m = run_child(__file__, spec, f"{kind} N={n} jobs={jobs}")
+    if m is None:
         return None
-    m = json.loads(lines[-1])
     s = max(m["seconds"], 1e-9)
     m.update(runs_s=m["runs"] / s, steps_s=m["steps"] / s, decisions_s=m["decisions"] / s,
              rss_mb=max(m["rss_self_kib"], m["rss_children_kib"]) * 1024 / 1e6)
     return m
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
 
 
 def _ints(text: str) -> list[int]:

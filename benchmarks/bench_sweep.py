@@ -28,12 +28,12 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _child import ROOT, cpu_model, run_child
+
 VARY = ["actors.minsk.policy.weights.push_migrants=3:9",
         "actors.polish_border_forces.policy.weights.counteract=1:5",
         "actors.minsk.actions.stage_incident.effect=1:2",
@@ -81,27 +81,12 @@ def _child(spec: dict) -> None:
 # -- parent side -----------------------------------------------------------------------------
 def measure(spec: dict) -> dict | None:
     """Run one measurement in a fresh interpreter; None (after printing why) if it failed."""
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
-                           json.dumps(spec)], capture_output=True, text=True, cwd=ROOT)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        print(f"  ! {spec['kind']} failed (exit {proc.returncode}):\n"
-              f"{proc.stderr.strip()[-2000:]}", flush=True)
+    m = run_child(__file__, spec, spec["kind"])
+    if m is None:
         return None
-    m = json.loads(lines[-1])
     s = max(m["seconds"], 1e-9)
     m.update(points_s=m["points"] / s, runs_s=m["runs"] / s)
     return m
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
