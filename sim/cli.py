@@ -75,12 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, help="number of runs (default: the scenario's runs)")
     p.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--horizon", type=int, help="steps per run (default: the scenario's)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a value of the scenario file before it is validated: a dotted "
-                        "path and a YAML value (number or distribution); repeatable")
+    add_overrides(p)
     p.add_argument("--out", metavar="DIR",
-                   help="write summary.json, runs.csv, occupancy.csv and incidence.csv into DIR")
+                   help="write summary.json, runs.csv (and runs.parquet with pyarrow), "
+                        "occupancy.csv, incidence.csv and tension.csv into DIR")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
     p.add_argument("--trace", action="store_true",
                    help="tell the story of one run (with --runs 1, the default then)")
@@ -103,10 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                "      --set actors.capital.policy.weights.provoke=2",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--horizon", type=int, help="steps per run (default: the scenario's)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a value of the scenario file before it is validated (as in "
-                        "`ladder run`); repeatable")
+    add_overrides(p)
     p.add_argument("--json", action="store_true",
                    help="print the exact summary as JSON only (the keys of `ladder run --json`)")
 
@@ -261,6 +256,22 @@ def add_plot(p: argparse.ArgumentParser, what: str) -> None:
                                                   "needs the plots extra: matplotlib)")
 
 
+def add_overrides(p: argparse.ArgumentParser) -> None:
+    """--horizon and --set, shared by `run` and `exact` (see `scenario_overrides`)."""
+    p.add_argument("--horizon", type=int, help="steps per run (default: the scenario's)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value of the scenario file before it is validated: a dotted "
+                        "path and a YAML value (number or distribution); repeatable")
+
+
+def scenario_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The overrides --set and --horizon ask for, as `load_scenario` takes them."""
+    overrides = parse_sets(args.set)
+    if args.horizon is not None:
+        overrides["clock.horizon"] = args.horizon
+    return overrides
+
+
 def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
     """Inputs, runs, seed and jobs, shared by `compare` and `report`."""
     p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS", help=inputs_help)
@@ -364,9 +375,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if runs not in (None, 1):
             raise InputError(f"--trace tells the story of one run; use --runs 1 (got {runs})")
         runs = 1
-    overrides = parse_sets(args.set)
-    if args.horizon is not None:
-        overrides["clock.horizon"] = args.horizon
+    overrides = scenario_overrides(args)
     scenario = load_scenario(args.scenario, overrides)
     if args.plot:
         from .plots import check_path
@@ -480,9 +489,7 @@ def cmd_exact(args: argparse.Namespace) -> int:
     from .results import summary_json
     from .scenario import load_scenario
 
-    overrides = parse_sets(args.set)
-    if args.horizon is not None:
-        overrides["clock.horizon"] = args.horizon
+    overrides = scenario_overrides(args)
     result = analyse(load_scenario(args.scenario, overrides))
     if args.json:
         sys.stdout.write(summary_json(result.to_dict()))
