@@ -290,11 +290,6 @@ def verdict(c: dict) -> str:
             f"[{lo:+.1f}, {hi:+.1f}], {p} (Holm-adjusted)")
 
 
-def is_results_folder(path: str | Path) -> bool:
-    """Whether `path` is a folder (read as results written by `ladder run --out`)."""
-    return Path(path).is_dir()
-
-
 def describe_pairing(report: dict) -> str:
     """A sentence on common random numbers for the output."""
     paired_ids = [k for k, v in report["paired"].items() if v]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import MISSING, Checker, join, suggest
-from .errors import Problem, ValidationError
+from .errors import Problem
 from .expr import BUILTINS, KEYWORDS, Condition, ExprError, Symbols, compile_condition
 from .yamlio import YamlMap, line_of, load_yaml
 
@@ -359,8 +359,3 @@ def _graph_warnings(ck: Checker, raw: dict, ladder: Ladder) -> None:
             ck.warn(lines.get(s.id), f"stages.{s.id}",
                     "no way out: no up or down threshold and no declared edge; only triggers "
                     "and events can move a run out of this stage")
-
-
-def ladder_error(file: str, message: str) -> ValidationError:
-    """A one-problem ValidationError for a file (e.g. a missing ladder)."""
-    return ValidationError([Problem(file, None, "", message)])
