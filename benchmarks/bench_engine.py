@@ -13,7 +13,7 @@ worker at once, so the total can be up to parent + jobs x worker (forked pages a
 so their sum overstates it).
 
 Columns: replica-steps = runs x steps each run was simulated (until absorption or the
-horizon); agent decisions count population members one by one (see `sim.outcomes.collect`).
+horizon); agent decisions count population members one by one (see `sim.engine.outcomes.collect`).
 Runs of 10,000 or fewer are a single chunk, so `--jobs 2` falls back to one in-process job
 for them (marked "*").
 
@@ -70,8 +70,8 @@ def _child(spec: dict) -> None:
         seconds = time.perf_counter() - started
         runs, steps, decisions = result.totals.n, result.totals.steps, result.totals.decisions
     else:
-        from sim.model import EscalationModel
-        from sim.outcomes import collect
+        from sim.engine.model import EscalationModel
+        from sim.engine.outcomes import collect
 
         runs = steps = decisions = 0
         started = time.perf_counter()
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     import mesa
     import numpy as np
 
-    from sim.runner import CHUNK
+    from sim.engine.runner import CHUNK
 
     print(f"scenario {os.path.relpath(scenario, ROOT)}; seed 1; keep_runs=False")
     print(f"cpu: {cpu_model()}; os.cpu_count() = {os.cpu_count()}; "

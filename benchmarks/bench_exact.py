@@ -4,8 +4,8 @@
     python benchmarks/bench_exact.py --stages 80 --horizon 730 --repeats 9
     python benchmarks/bench_exact.py --runs 200000    # a larger Monte Carlo comparison
 
-1. Speed: `sim.exact.analyse` on a generated ladder of `--stages` stages (thresholds up every
-   stage, down with a dwell of 1-3 steps, a trigger-only jump from every tenth stage to the
+1. Speed: `sim.analyses.exact.analyse` on a generated ladder of `--stages` stages (thresholds
+   up every stage, down with a dwell of 1-3 steps, a trigger-only jump from every tenth stage to the
    absorbing top) with six actors: five states with 3-5 actions each, one of them with
    triggers, and a population of 12 members with three actions. Effects are multiples of
    0.25, as in most hand-written scenarios. The figure is the median wall-clock time of
@@ -85,7 +85,7 @@ def load_generated(folder: Path, n_stages: int, horizon: int):
 
 
 def speed(n_stages: int, horizon: int, repeats: int) -> None:
-    from sim.exact import analyse
+    from sim.analyses.exact import analyse
 
     with tempfile.TemporaryDirectory() as tmp:
         scenario = load_generated(Path(tmp), n_stages, horizon)
@@ -110,7 +110,7 @@ def speed(n_stages: int, horizon: int, repeats: int) -> None:
 
 def agreement(runs: int) -> None:
     import sim
-    from sim.exact import analyse
+    from sim.analyses.exact import analyse
 
     scenario = sim.load_scenario(EXAMPLE)
     exact = analyse(scenario)

@@ -4,7 +4,7 @@
     python benchmarks/bench_sweep.py --quick          # smoke test: 8 points x 200 runs
     python benchmarks/bench_sweep.py --points 100 --runs 2000 --jobs 1,2
 
-Each measurement runs in a fresh Python subprocess and times only the `sim.sweep.sweep` call
+Each measurement runs in a fresh Python subprocess and times only the `sim.explore.sweep.sweep` call
 (not imports); loading and validating each point's scenario is part of the sweep and so of
 the time. The settings:
 
@@ -49,7 +49,7 @@ def _warm_up(scenario: str) -> None:
 
 
 def _child(spec: dict) -> None:
-    from sim.sweep import parse_vary, sweep
+    from sim.explore.sweep import parse_vary, sweep
 
     axes = parse_vary(VARY)
     kwargs = {"design": "lhs", "points": spec["points"], "runs": spec["runs"], "seed": 1}

@@ -16,10 +16,10 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+local"
 
+from .engine.runner import RunResult, run  # noqa: E402
 from .errors import InputError, LadderError, Problem, ValidationError  # noqa: E402
-from .ladder import Ladder, load_ladder  # noqa: E402
-from .runner import RunResult, run  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+from .format.ladder import Ladder, load_ladder  # noqa: E402
+from .format.scenario import Scenario, load_scenario  # noqa: E402
 
 __all__ = ["InputError", "LadderError", "Ladder", "Problem", "RunResult", "Scenario",
            "ValidationError", "__version__", "load_ladder", "load_scenario", "run"]

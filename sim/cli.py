@@ -318,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_paths
+    from .format.validate import validate_paths
 
     problems, n_files = validate_paths(args.paths)
     errors = [p for p in problems if not p.warning]
@@ -332,16 +332,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from .show import render
-    from .validate import is_ladder
-    from .yamlio import load_yaml
+    from .format.validate import is_ladder
+    from .format.yamlio import load_yaml
+    from .present.show import render
 
     if is_ladder(load_yaml(args.path)):
-        from .ladder import load_ladder
+        from .format.ladder import load_ladder
 
         obj = load_ladder(args.path)
     else:
-        from .scenario import load_scenario
+        from .format.scenario import load_scenario
 
         obj = load_scenario(args.path)
     print(render(obj, args.format))
@@ -350,7 +350,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def parse_sets(items: list[str]) -> dict[str, object]:
     """`PATH=VALUE` pairs from --set, the value read as YAML (safely)."""
-    from .yamlio import parse_yaml
+    from .format.yamlio import parse_yaml
 
     out: dict[str, object] = {}
     for item in items:
@@ -365,10 +365,10 @@ def parse_sets(items: list[str]) -> dict[str, object]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .render import story, summary_table
-    from .results import summary_json, write_results
-    from .runner import run
-    from .scenario import load_scenario
+    from .engine.results import summary_json, write_results
+    from .engine.runner import run
+    from .format.scenario import load_scenario
+    from .present.render import story, summary_table
 
     runs = args.runs
     if args.trace:
@@ -378,7 +378,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = scenario_overrides(args)
     scenario = load_scenario(args.scenario, overrides)
     if args.plot:
-        from .plots import check_path
+        from .present.plots import check_path
 
         check_path(args.plot)
     progress = not args.json and not args.trace and sys.stderr.isatty()
@@ -396,7 +396,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not args.json:
                 print(f"wrote {path}", file=sys.stderr)
     if args.plot:
-        from .plots import RunView, run_figure, save
+        from .present.plots import RunView, run_figure, save
 
         path = save(run_figure(RunView.from_result(result)), args.plot)
         if not args.json:
@@ -428,15 +428,15 @@ def precision_note(summary: dict) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare, describe_pairing
-    from .render import compare_table
-    from .results import summary_json
-    from .variants import load_variants
+    from .analyses.compare import compare, describe_pairing
+    from .analyses.variants import load_variants
+    from .engine.results import summary_json
+    from .present.render import compare_table
 
     if len(args.inputs) < 2:
         raise InputError("compare needs at least two scenarios or results folders")
     if args.plot:
-        from .plots import check_path
+        from .present.plots import check_path
 
         check_path(args.plot)
     loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs, args.precision,
@@ -444,7 +444,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     variants = [v.outcomes for v in loaded]
     report = compare(variants)
     if args.plot:
-        from .plots import compare_figure, save, view_of
+        from .present.plots import compare_figure, save, view_of
 
         path = save(compare_figure([view_of(v) for v in loaded], report), args.plot)
         if not args.json:
@@ -466,10 +466,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .plots import require_matplotlib
-    from .report import check_out, report_html
-    from .results import atomic_write
-    from .variants import load_variants
+    from .analyses.variants import load_variants
+    from .engine.results import atomic_write
+    from .present.plots import require_matplotlib
+    from .present.report import check_out, report_html
 
     out = check_out(args.out)
     require_matplotlib("ladder report")
@@ -485,9 +485,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_exact(args: argparse.Namespace) -> int:
-    from .exact import analyse, exact_table
-    from .results import summary_json
-    from .scenario import load_scenario
+    from .analyses.exact import analyse, exact_table
+    from .engine.results import summary_json
+    from .format.scenario import load_scenario
 
     overrides = scenario_overrides(args)
     result = analyse(load_scenario(args.scenario, overrides))
@@ -499,13 +499,13 @@ def cmd_exact(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .results import summary_json
-    from .sweep import parse_vary, sweep
-    from .sweep_output import sweep_table, write_sweep
+    from .engine.results import summary_json
+    from .explore.sweep import parse_vary, sweep
+    from .present.sweep_output import sweep_table, write_sweep
 
     axes = parse_vary(args.vary)
     if args.plot:
-        from .plots import check_path
+        from .present.plots import check_path
 
         check_path(args.plot)
     result = sweep(args.scenario, axes, design=args.design, points=args.points,
@@ -515,8 +515,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                    progress=not args.json and sys.stderr.isatty())
     written = write_sweep(result, args.out) if args.out else []
     if args.plot:
-        from .plots import save
-        from .sweep_plots import sweep_figure
+        from .present.plots import save
+        from .present.sweep_plots import sweep_figure
 
         written.append(save(sweep_figure(result), args.plot))
     if not args.json:
@@ -528,8 +528,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from .play import play
-    from .scenario import load_scenario
+    from .format.scenario import load_scenario
+    from .workshop.play import play
 
     return play(load_scenario(args.scenario), players=args.players, seed=args.seed,
                 forecast_runs=args.forecast_runs, script=args.script,
@@ -537,7 +537,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import serve
+    from .workshop.demo import serve
 
     return serve(args.scenario, players=args.players, seed=args.seed,
                  forecast_runs=args.forecast_runs, host=args.host, port=args.port)

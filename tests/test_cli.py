@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.results import has_parquet
+from sim.engine.results import has_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = ROOT / "ladders" / "belarus-2024.yaml"

@@ -10,10 +10,8 @@ import pytest
 from scipy import stats as sps
 
 import sim
-from sim.cli import main
-from sim.compare import compare, from_folder, from_result, verdict
-from sim.runner import Plan, half_width, run_many
-from sim.stats import (
+from sim.analyses.compare import compare, from_folder, from_result, verdict
+from sim.analyses.stats import (
     holm,
     logrank,
     mcnemar_p,
@@ -21,6 +19,8 @@ from sim.stats import (
     newcombe_paired_diff,
     stuart_maxwell,
 )
+from sim.cli import main
+from sim.engine.runner import Plan, half_width, run_many
 from tests.helpers import make_scenario
 
 STAGES = [{"id": "low", "name": "Low", "up": 1},

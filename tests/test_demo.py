@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import pytest
 
 import sim
-from sim import demo
 from sim.cli import main
-from sim.demo import POLICY, Dashboard, DemoConfig
-from sim.report import ladder_svg
+from sim.present.report import ladder_svg
+from sim.workshop import demo
+from sim.workshop.demo import POLICY, Dashboard, DemoConfig
 from tests.helpers import ROOT
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sim import ladder as ladder_module
-from sim import scenario as scenario_module
 from sim.cli import build_parser
+from sim.format import ladder as ladder_module
+from sim.format import scenario as scenario_module
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import EscalationModel
+from sim.engine.model import EscalationModel
 from tests.helpers import ROOT, make_scenario, one_action
 
 THREE = [{"id": "a", "name": "A", "up": 2.5}, {"id": "b", "name": "B", "up": 100, "down": 1},

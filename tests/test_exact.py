@@ -8,7 +8,8 @@ Three kinds of test:
    and P(final) of 200,000 runs lies within 4 standard errors sqrt(p(1-p)/n) of the exact p
    (and equals it exactly when p is 0 or 1); for the time-varying example, every step's
    occupancy and incidence too (within 5 standard errors: there are hundreds of them).
-   These keep `sim.chain` (the second formulation of one step) and `sim.model` from drifting.
+   These keep `sim.analyses.chain` (the second formulation of one step) and
+   `sim.engine.model` from drifting.
 3. Detection: every feature that makes a scenario non-Markov is reported with its field path,
    all at once; and the `ladder exact` command.
 """
@@ -24,12 +25,12 @@ import numpy as np
 import pytest
 
 import sim
-from sim.chain import NotAnalysable
+from sim.analyses.chain import NotAnalysable
+from sim.analyses.exact import analyse, exact_table, problems
+from sim.analyses.markov import plan
 from sim.cli import main
-from sim.exact import analyse, exact_table, problems
-from sim.expr import Symbols, compile_condition
-from sim.ladder import Edge
-from sim.markov import plan
+from sim.format.expr import Symbols, compile_condition
+from sim.format.ladder import Edge
 from tests.helpers import ROOT, make_scenario, one_action
 
 EXAMPLES = ROOT / "scenarios" / "examples"

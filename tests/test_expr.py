@@ -1,4 +1,4 @@
-"""Tests for sim.expr: the safe, vectorized condition language."""
+"""Tests for sim.format.expr: the safe, vectorized condition language."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.expr import (
+from sim.format.expr import (
     MAX_DEPTH,
     BoolOp,
     Compare,

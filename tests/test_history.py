@@ -1,6 +1,6 @@
-"""The historical replay (sim/history.py, docs/validation.md): the mapping covers every dated
-event of the replay file, the doc's tables are the code's output, and a fresh small run gives
-the doc's coverage figure within a tolerance."""
+"""The historical replay (sim/analyses/history.py, docs/validation.md): the mapping covers
+every dated event of the replay file, the doc's tables are the code's output, and a fresh small
+run gives the doc's coverage figure within a tolerance."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import history
-from sim.scenario import load_scenario
+from sim.analyses import history
+from sim.format.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")

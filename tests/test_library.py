@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.ladder import Ladder, load_ladder
-from sim.show import render_mermaid, render_text
-from sim.validate import validate_file, yaml_files
+from sim.format.ladder import Ladder, load_ladder
+from sim.format.validate import validate_file, yaml_files
+from sim.present.show import render_mermaid, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDERS = ROOT / "ladders"
@@ -289,7 +289,7 @@ def test_scenarios_doc_worked_example_runs_as_written(tmp_path, monkeypatch, cap
 
     import yaml
 
-    from sim.scenario import read_scenario
+    from sim.format.scenario import read_scenario
 
     shutil.copytree(LADDERS, tmp_path / "ladders")
     monkeypatch.chdir(tmp_path)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import sim
+from sim.analyses.exact import analyse
 from sim.cli import main
-from sim.exact import analyse
-from sim.model import EscalationModel
-from sim.play import HELP, parse_command, play, use_colour
-from sim.session import CommandError, Session
+from sim.engine.model import EscalationModel
+from sim.workshop.play import HELP, parse_command, play, use_colour
+from sim.workshop.session import CommandError, Session
 from tests.helpers import ROOT, make_scenario
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"

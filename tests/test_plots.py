@@ -9,7 +9,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.plots import RunView
+from sim.present.plots import RunView
 from tests.helpers import make_scenario
 
 pytest.importorskip("matplotlib")

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.report import SECTIONS
+from sim.present.report import SECTIONS
 from tests.helpers import ROOT, make_scenario
 
 pytest.importorskip("matplotlib")

@@ -1,5 +1,5 @@
-"""The JSON Schemas for editors (sim/schemas/*.schema.json) are valid, accept the bundled files,
-reject obvious mistakes, and name exactly the keys the loaders accept."""
+"""The JSON Schemas for editors (sim/format/schemas/*.schema.json) are valid, accept the
+bundled files, reject obvious mistakes, and name exactly the keys the loaders accept."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = ROOT / "sim" / "schemas"
+SCHEMAS = ROOT / "sim" / "format" / "schemas"
 LADDER_SCHEMA_PATH = SCHEMAS / "ladder.schema.json"
 SCENARIO_SCHEMA_PATH = SCHEMAS / "scenario.schema.json"
 
@@ -145,20 +145,20 @@ SCENARIO_VOCAB = [
 
 @pytest.mark.parametrize("pointer,name", LADDER_VOCAB, ids=[n for _, n in LADDER_VOCAB])
 def test_ladder_schema_keys_match_loader(pointer, name):
-    from sim import ladder
+    from sim.format import ladder
 
     assert schema_properties_at(LADDER_SCHEMA, pointer) == set(getattr(ladder, name))
 
 
 @pytest.mark.parametrize("pointer,name", SCENARIO_VOCAB, ids=[n for _, n in SCENARIO_VOCAB])
 def test_scenario_schema_keys_match_loader(pointer, name):
-    from sim import scenario
+    from sim.format import scenario
 
     assert schema_properties_at(SCENARIO_SCHEMA, pointer) == set(getattr(scenario, name))
 
 
 def test_distribution_keys_match_loader():
-    from sim import distributions
+    from sim.format import distributions
 
     dist = SCENARIO_SCHEMA["$defs"]["distribution"]
     assert schema_properties_at(SCENARIO_SCHEMA, "/$defs/distribution") == set(

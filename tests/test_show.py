@@ -1,4 +1,4 @@
-"""Tests for sim.show: text, Mermaid and Graphviz DOT views of ladders and scenarios."""
+"""Tests for sim.present.show: text, Mermaid and Graphviz DOT views of ladders and scenarios."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.ladder import Ladder, load_ladder
-from sim.scenario import load_scenario
-from sim.show import (
+from sim.format.ladder import Ladder, load_ladder
+from sim.format.scenario import load_scenario
+from sim.present.show import (
     FORMATS,
     mermaid_label,
     render,

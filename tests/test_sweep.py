@@ -13,10 +13,10 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.designs import make_design, short_names
 from sim.errors import InputError, ValidationError
-from sim.prim import prim
-from sim.sweep import default_outcome, parse_outcome, parse_vary, sweep
+from sim.explore.designs import make_design, short_names
+from sim.explore.prim import prim
+from sim.explore.sweep import default_outcome, parse_outcome, parse_vary, sweep
 from tests.helpers import ROOT, make_scenario
 
 STAGES = [{"id": "calm", "name": "Calm", "up": 1},
@@ -233,7 +233,7 @@ def test_dask_local_cluster_gives_the_local_numbers(path):
 
 def test_unreachable_scheduler_is_a_clear_error(path, capsys, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("sim.workers.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("sim.engine.workers.CONNECT_TIMEOUT", "1s")
     code, _, err = cli(capsys, "sweep", path, *vary_args(VARY[:1]), "--points", "3",
                        "--runs-per-point", "10", "--scheduler", "tcp://127.0.0.1:9")
     assert code == 2 and "cannot reach a Dask scheduler" in err

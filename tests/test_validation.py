@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.distributions import Dist
 from sim.errors import Problem, ValidationError
-from sim.ladder import read_ladder
-from sim.scenario import read_scenario
-from sim.yamlio import parse_yaml
+from sim.format.distributions import Dist
+from sim.format.ladder import read_ladder
+from sim.format.scenario import read_scenario
+from sim.format.yamlio import parse_yaml
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LADDERS = sorted((CORPUS / "ladders").glob("*.yaml"))

@@ -3,7 +3,7 @@ a change to a baseline reaches its variants, provenance covers the whole chain, 
 loader, the CLI and the JSON Schema treat a variant as the merged scenario.
 
 The check that a variant changes only what it declares is done twice, independently: the
-loader compares the raw merged YAML with the baseline's (`sim.extends.changed_paths`), and
+loader compares the raw merged YAML with the baseline's (`sim.format.extends.changed_paths`), and
 `scenario_diff` below compares the loaded Scenario objects field by field.
 """
 
@@ -20,11 +20,11 @@ import pytest
 import yaml
 
 import sim
+from sim.analyses.variants import _structure
 from sim.cli import main
 from sim.errors import ValidationError
-from sim.scenario import Scenario, load_scenario, read_scenario
-from sim.variants import _structure
-from sim.yamlio import parse_yaml
+from sim.format.scenario import Scenario, load_scenario, read_scenario
+from sim.format.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -291,7 +291,7 @@ def test_run_json_provenance_of_a_variant(capsys):
 # -- JSON Schema --------------------------------------------------------------------------------
 
 SCHEMA = jsonschema.Draft202012Validator(json.loads(
-    (ROOT / "sim" / "schemas" / "scenario.schema.json").read_text(encoding="utf-8")))
+    (ROOT / "sim" / "format" / "schemas" / "scenario.schema.json").read_text(encoding="utf-8")))
 VARIANT = {"id": "v", "title": "V", "description": "What and why.", "sources": ["s"],
            "extends": "belarus-poland-2024"}
 

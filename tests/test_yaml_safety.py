@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ValidationError
-from sim.ladder import read_ladder
-from sim.scenario import read_scenario
-from sim.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, parse_yaml
+from sim.format.ladder import read_ladder
+from sim.format.scenario import read_scenario
+from sim.format.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, parse_yaml
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TINY = CORPUS / "ladders_ok" / "tiny.yaml"
@@ -366,7 +366,7 @@ def test_lines_are_the_lines_of_keys_and_items() -> None:
 
 
 def test_load_yaml_caches_by_file_state_and_hands_out_copies(tmp_path):
-    from sim.yamlio import load_yaml
+    from sim.format.yamlio import load_yaml
 
     path = tmp_path / "a.yaml"
     path.write_text("x: 1\n")

@@ -1,0 +1,130 @@
+"""Forecasts from one position of a played run, and branches compared with them.
+
+A forecast forks the played run (`EscalationModel.fork`) into an ensemble that every actor
+steps by its policy to the horizon; a branch applies one change first (a move this turn, a
+scenario event now, a tension change now). A branch and its un-branched forecast draw from
+the same seed, so run i of each shares its random numbers and they are compared as pairs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.intervals import wilson
+from ..engine.model import EscalationModel
+from .stats import mcnemar_p, newcombe_paired_diff
+
+ODDS = ("Distributions under the scenario's stated assumptions, not predictions of what "
+        "will happen.")
+PAIRED = ("paired runs (common random numbers): Newcombe's paired interval, exact McNemar "
+          "test")
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What can follow from one position: `n` runs forked from the played run, to the horizon.
+
+    Attributes:
+        step: the step of the position the forecast starts from.
+        horizon: the last step.
+        n: runs in the ensemble.
+        peak: (n,) highest stage index each run reached by the horizon, counting what the
+            played run had already reached.
+        reached: highest stage index the played run had reached at `step`.
+        stage_ids: stage ids, lowest first.
+        seconds: wall time (shown on screen, never in the transcript).
+    """
+
+    step: int
+    horizon: int
+    n: int
+    peak: np.ndarray
+    reached: int
+    stage_ids: tuple[str, ...]
+    seconds: float = 0.0
+
+    def rows(self) -> list[dict]:
+        """Per stage: count and share of runs that reach it by the horizon, Wilson 95%."""
+        out = []
+        for s, stage in enumerate(self.stage_ids):
+            count = int((self.peak >= s).sum())
+            lo, hi = wilson(count, self.n)
+            out.append({"stage": stage, "count": count, "p": count / self.n, "lo": lo,
+                        "hi": hi, "already": s <= self.reached})
+        return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """A branch: one actor's move this turn, a scenario event now, or a tension change now."""
+
+    kind: str  # "action" | "event" | "tension"
+    actor: str | None = None
+    action: str | None = None
+    event: str | None = None
+    delta: float = 0.0
+
+    def describe(self) -> str:
+        if self.kind == "action":
+            return f"{self.actor} plays {self.action} this turn"
+        if self.kind == "event":
+            return f"event now: {self.event}"
+        return f"tension {self.delta:+g} now"
+
+
+@dataclass(frozen=True)
+class ForkResult:
+    """A branch's forecast beside the un-branched one, per stage: P(reach) in each, the
+    difference branch - base with its 95% interval and p-value (`method`)."""
+
+    step: int
+    change: Change
+    base: Forecast
+    branch: Forecast
+    rows: list[dict]
+    method: str = PAIRED
+
+
+def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,
+             change: Change | None = None) -> Forecast:
+    """Fork run 0 of `model` into `n` runs, apply `change` (if any), step them to the horizon."""
+    started = time.perf_counter()
+    ens = model.fork(0, n=n, rng=seed)
+    try:
+        if change is not None:
+            _apply(ens, change)
+        reached = int(ens.peak.max())
+        ens.run_to_end()
+        return Forecast(model.t, model.horizon, ens.n, ens.peak.copy(), reached,
+                        model.ladder.stage_ids, time.perf_counter() - started)
+    finally:
+        ens.release()
+
+
+def _apply(model: EscalationModel, change: Change) -> None:
+    """Apply a branch's change to every run of a forked ensemble, before its next step."""
+    if change.kind == "action":
+        model.force(change.actor, change.action)
+    elif change.kind == "event":
+        model.apply_event(change.event)
+    else:
+        model.tension = np.where(model.active, model.tension + change.delta, model.tension)
+
+
+def paired_rows(base: Forecast, branch: Forecast) -> list[dict]:
+    """Per stage: P(reach) in each, branch - base with Newcombe's paired 95% interval and
+    the exact McNemar p-value (the two ensembles share their random numbers run by run)."""
+    rows = []
+    for s, stage in enumerate(base.stage_ids):
+        a, b = base.peak >= s, branch.peak >= s
+        both, only_a = int((a & b).sum()), int((a & ~b).sum())
+        only_b, neither = int((~a & b).sum()), int((~a & ~b).sum())
+        lo, hi = newcombe_paired_diff(both, only_a, only_b, neither)
+        rows.append({"stage": stage, "pa": float(a.mean()), "pb": float(b.mean()),
+                     "diff": float(b.mean() - a.mean()), "lo": lo, "hi": hi,
+                     "p": mcnemar_p(only_a, only_b),
+                     "already": s <= min(base.reached, branch.reached)})
+    return rows

@@ -1,0 +1,326 @@
+"""Is a scenario a Markov chain in its stage? Decide, and say precisely why not.
+
+`sim.analyses.exact` computes a scenario's outcome distribution exactly when the stage process is a
+finite Markov chain: in the stage, plus the count of consecutive steps at or below a
+stage's `down` (dwell), plus the step number where scheduled events or conditions on `step`
+make the chain change over time. This module checks the scenario for every feature that
+breaks that, and returns one `Problem` per feature, naming the file and field, so a user
+can see all of them at once. It also lists the per-run random draws that are discrete
+(`choice`, integer `uniform`): the exact analysis handles those as a mixture of chains.
+
+What makes a scenario not analysable (see docs/exact.md for the fixes):
+
+- tension carried between steps (`decay` other than 0) while something reads tension;
+- modifiers whose condition reads `<actor>.last` or `tension` (the previous step);
+- conditional events (`when:`);
+- numbers drawn per run from a continuous distribution;
+- conditions comparing `step` with `tension`.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Problem, ValidationError
+from ..format.distributions import Dist, Number, describe
+from ..format.expr import BoolOp, Compare, Condition, Const, Node, Not, Var
+from ..format.scenario import Scenario, scenario_tree
+from ..format.yamlio import line_of, load_yaml
+
+MAX_COMPONENTS = 500  # combinations of discrete per-run draws (mixture components)
+MAX_STEPS = 100_000  # the last step at which the chain may change (events, step conditions)
+STEP_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+            ">": operator.gt, ">=": operator.ge}
+MODIFIER_OK = "exact analysis allows modifiers on stage and step only"
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """A number drawn once per run from a discrete distribution: a mixture variable."""
+
+    path: str
+    points: tuple[tuple[float, float], ...]  # (value, probability)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the exact analysis needs to know before building the chain.
+
+    Attributes:
+        problems: every reason the scenario is not analysable (empty when it is).
+        tension_read: whether anything reads tension (thresholds, guards). If not, effects,
+            counts and decay do not matter.
+        draws: the discrete per-run draws (the chain is a mixture over their combinations).
+        step_tests: every comparison of `step` with a number, as (operator, number): the
+            chain at step t depends on t only through these.
+    """
+
+    problems: tuple[Problem, ...]
+    tension_read: bool
+    draws: tuple[Draw, ...]
+    step_tests: tuple[tuple[str, float], ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def plan(scenario: Scenario) -> Plan:
+    """Check whether `scenario` is exactly analysable; collect what the analysis needs."""
+    where = _Locator(scenario)
+    problems: list[Problem] = []
+    tension_read = _tension_readers(scenario)
+    problems += _decay_problems(scenario, tension_read, where)
+    problems += _lowest_down(scenario, where)
+    problems += _condition_problems(scenario, where)
+    draws = []
+    for path, value, role in numbers(scenario):
+        if not isinstance(value, Dist) or not _matters(role, tension_read):
+            continue  # (decay is checked above: it must be 0 wherever it matters)
+        points = draw_points(value)
+        if points is None:
+            problems.append(where.problem(path, f"uncertain number ({value.kind}) drawn from "
+                                          "a continuous range; exact analysis needs fixed "
+                                          "numbers (or a discrete choice)"))
+        elif len(points) > 1:
+            draws.append(Draw(path, points))
+    step_tests = _step_tests(scenario)
+    changes = [e.at for e in scenario.events if e.at is not None] + [c for _, c in step_tests]
+    if changes and max(changes) > MAX_STEPS:
+        problems.append(Problem(scenario.path, None, "", f"the chain changes at step "
+                                f"{max(changes):g} (a scheduled event or a condition on step); "
+                                f"exact analysis follows at most {MAX_STEPS:,} steps"))
+    combos = math.prod(len(d.points) for d in draws)
+    if combos > MAX_COMPONENTS:
+        names = ", ".join(d.path for d in draws)
+        problems.append(Problem(scenario.path, None, "", f"the discrete uncertain numbers "
+                                f"({names}) make {combos:,} combinations, more than the "
+                                f"{MAX_COMPONENTS} exact analysis handles; fix some of them"))
+    problems.sort(key=lambda p: (p.file != scenario.path, p.line or 0))
+    return Plan(tuple(problems), bool(tension_read), tuple(draws), tuple(step_tests))
+
+
+def numbers(scenario: Scenario) -> Iterator[tuple[str, Number, str]]:
+    """Every number of a scenario as (field path, value, role), in file order."""
+    yield "tension.decay", scenario.decay, "decay"
+    for actor in scenario.actors:
+        base = f"actors.{actor.id}"
+        if actor.count is not None:
+            yield f"{base}.count", actor.count, "count"
+        for a in actor.actions:
+            yield f"{base}.actions.{a.id}.effect", a.effect, "effect"
+        for a, w in actor.policy.weights.items():
+            yield f"{base}.policy.weights.{a}", w, "weight"
+        for s, ws in actor.policy.stages.items():
+            for a, w in ws.items():
+                yield f"{base}.policy.stages.{s}.{a}", w, "weight"
+        for i, m in enumerate(actor.policy.modifiers):
+            for a, w in m.scale.items():
+                yield f"{base}.policy.modifiers[{i}].scale.{a}", w, "scale"
+    for i, e in enumerate(scenario.events):
+        for key, value in e.set.items():
+            role = "decay" if key == "tension.decay" else (
+                "effect" if key.endswith(".effect") else "weight")
+            yield f"events[{i}].set.{key}", value, role
+
+
+def draw_points(value: Number) -> tuple[tuple[float, float], ...] | None:
+    """The values a per-run draw can take, with probabilities; None if continuous."""
+    if not isinstance(value, Dist):
+        return ((float(value), 1.0),)
+    a = value.args
+    if value.kind == "choice":
+        raw = list(zip(a, value.p or [1 / len(a)] * len(a), strict=True))
+    elif value.kind == "uniform" and value.integer:
+        values = range(int(a[0]), int(a[1]) + 1)
+        raw = [(float(v), 1 / len(values)) for v in values]
+    elif (value.kind == "uniform" and a[0] == a[1]) or (value.kind == "normal" and a[1] == 0):
+        raw = [(a[0], 1.0)]  # uniform [a, a] or normal with sd 0: always a
+    else:
+        return None
+    merged: dict[float, float] = {}
+    for v, p in raw:
+        if value.clip is not None:
+            v = min(max(v, value.clip[0]), value.clip[1])
+        if value.integer:
+            v = float(round(v))
+        if p > 0:
+            merged[v] = merged.get(v, 0.0) + p
+    return tuple(merged.items())
+
+
+def _matters(role: str, tension_read: bool) -> bool:
+    return role in ("weight", "scale") or (tension_read and role != "decay")
+
+
+def _tension_readers(scenario: Scenario) -> list[str]:
+    ladder = scenario.ladder
+    readers = [f"stages.{s.id}.{k}" for s in ladder.stages if not s.absorbing
+               for k in ("up", "down") if getattr(s, k) is not None]
+    readers += [f"guard {e.source} -> {e.target}" for e in ladder.edges
+                if e.guard is not None and "tension" in e.guard.depends_on]
+    return readers
+
+
+def _decay_problems(scenario: Scenario, readers: list[str], where: _Locator) -> list[Problem]:
+    if not readers:
+        return []
+    why = ("carries tension from one step to the next; exact analysis needs decay 0 (tension "
+           "is read by " + (", ".join(readers[:3]) + (", ..." if len(readers) > 3 else "")) + ")")
+    out = []
+    points = draw_points(scenario.decay)
+    if points is None:
+        out.append(where.problem("tension.decay", f"uncertain number ({scenario.decay.kind}) "
+                                 + why))
+    elif any(v != 0 for v, _ in points):
+        default = " (the default)" if scenario.decay == 1 else ""
+        out.append(where.problem("tension.decay", f"{describe(scenario.decay)}{default} {why}"))
+    for i, e in enumerate(scenario.events):
+        value = e.set.get("tension.decay")
+        if value is not None and (draw_points(value) is None
+                                  or any(v != 0 for v, _ in draw_points(value))):
+            out.append(where.problem(f"events[{i}].set.tension.decay",
+                                     f"{describe(value)} {why}"))
+    return out
+
+
+def _lowest_down(scenario: Scenario, where: _Locator) -> list[Problem]:
+    low = scenario.ladder.stages[0]
+    if low.down is None:
+        return []
+    return [where.problem(f"stages.{low.id}.down", "the lowest stage has no rung below it to "
+                          "move down to (the engine would move the run off the ladder); "
+                          "remove its down threshold", ladder=True)]
+
+
+def _condition_problems(scenario: Scenario, where: _Locator) -> list[Problem]:
+    out = []
+    for actor in scenario.actors:
+        for i, m in enumerate(actor.policy.modifiers):
+            path = f"actors.{actor.id}.policy.modifiers[{i}].when"
+            deps = m.when.depends_on
+            for dep in sorted(d for d in deps if d.startswith("last:")):
+                out.append(where.problem(path, f"depends on history ({dep[5:]}.last, the "
+                                         f"action chosen in the previous step); {MODIFIER_OK}"))
+            if "tension" in deps:
+                out.append(where.problem(path, "depends on tension, which carries the previous "
+                                         f"step's effects (history); {MODIFIER_OK}"))
+            out += _step_vs_tension(m.when, path, where)
+    for i, e in enumerate(scenario.ladder.edges):
+        if e.guard is None:
+            continue
+        path = f"edges[{i}].guard"
+        for dep in sorted(d for d in e.guard.depends_on if d.startswith("last:")):
+            out.append(where.problem(path, f"reads {dep[5:]}.last, which a guard sees as this "
+                                     "step's choice; exact analysis does not support it",
+                                     ladder=True))
+        out += _step_vs_tension(e.guard, path, where, ladder=True)
+    for i, e in enumerate(scenario.events):
+        if e.when is not None:
+            out.append(where.problem(f"events[{i}].when", "conditional event: whether it fires "
+                                     "depends on the run's history; exact analysis supports "
+                                     "scheduled events (at: STEP) only"))
+    return out
+
+
+def _step_vs_tension(cond: Condition, path: str, where: _Locator,
+                     ladder: bool = False) -> list[Problem]:
+    for node in _compares(cond.tree):
+        names = {n.name for n in (node.left, node.right) if isinstance(n, Var)}
+        if names == {"step", "tension"}:
+            return [where.problem(path, "compares step with tension; exact analysis needs step "
+                                  "compared with numbers", ladder=ladder)]
+    return []
+
+
+def _compares(node: Node) -> Iterator[Compare]:
+    if isinstance(node, Compare):
+        yield node
+    elif isinstance(node, Not):
+        yield from _compares(node.operand)
+    elif isinstance(node, BoolOp):
+        for o in node.operands:
+            yield from _compares(o)
+
+
+def conditions(scenario: Scenario) -> Iterator[Condition]:
+    """Every modifier condition and guard of a scenario."""
+    for actor in scenario.actors:
+        for m in actor.policy.modifiers:
+            yield m.when
+    for e in scenario.ladder.edges:
+        if e.guard is not None:
+            yield e.guard
+
+
+def _step_tests(scenario: Scenario) -> list[tuple[str, float]]:
+    tests = set()
+    for cond in conditions(scenario):
+        for node in _compares(cond.tree):
+            sides = (node.left, node.right)
+            if Var("step") in sides and any(isinstance(s, Const) for s in sides):
+                flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+                op = node.op if node.left == Var("step") else flip.get(node.op, node.op)
+                const = node.right if node.left == Var("step") else node.left
+                tests.add((op, float(const.value)))
+    return sorted(tests)
+
+
+class _Locator:
+    """Turns a field path into a Problem with the file and (when found) the line.
+
+    Scenario fields are looked up in the merged tree (`scenario_tree`), whose lines know
+    the file they were written in, so a variant's field points into the variant or into
+    the baseline that gave it.
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self._raw: dict[str, object] = {}
+
+    def problem(self, path: str, message: str, ladder: bool = False) -> Problem:
+        file = self.scenario.ladder.path if ladder else self.scenario.path
+        line = self._line(file, path, ladder)
+        return Problem(getattr(line, "file", None) or file, line, path, message)
+
+    def _line(self, file: str, path: str, ladder: bool) -> int | None:
+        if file not in self._raw:
+            try:
+                tree = load_yaml(Path(file)) if ladder else scenario_tree(file)
+                self._raw[file] = tree if file else None
+            except (OSError, ValidationError):  # the file changed or vanished: no line
+                self._raw[file] = None
+        return find_line(self._raw[file], path)
+
+
+def find_line(raw: object, path: str) -> int | None:
+    """Line of a field path such as `actors.x.policy.modifiers[0].when` in a loaded file."""
+    tokens = path.replace("[", ".").replace("]", "").split(".")
+    node, line, i = raw, None, 0
+    while i < len(tokens) and node is not None:
+        key, step = _key(node, tokens, i)
+        if key is None:
+            break
+        line = line_of(node, key) or line
+        node, i = node[key], i + step
+    return line
+
+
+def _key(node: object, tokens: list[str], i: int) -> tuple[object, int]:
+    if isinstance(node, list):
+        if tokens[i].isdigit() and int(tokens[i]) < len(node):
+            return int(tokens[i]), 1
+        for k, item in enumerate(node):  # a stage named by its id
+            if isinstance(item, dict) and item.get("id") == tokens[i]:
+                return k, 1
+        return None, 0
+    if isinstance(node, dict):
+        for j in range(len(tokens), i, -1):  # longest dotted key first (event `set` paths)
+            key = ".".join(tokens[i:j])
+            if key in node:
+                return key, j - i
+    return None, 0

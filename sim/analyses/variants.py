@@ -1,0 +1,96 @@
+"""Inputs of `ladder compare` and `ladder report`: scenario files, simulated now, and results
+folders, read back; each becomes one variant.
+
+Scenario files are run in lockstep from one seed (the first results folder's, else the first
+scenario's), so variants with the same stages and actions share their random numbers run by
+run (common random numbers). A variant whose structure differs from the first input's gets
+seed + its position instead: its runs cannot be paired anyway.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..engine.runner import DEFAULT_MAX_RUNS, Plan, RunResult, run_many
+from ..errors import InputError
+from ..format.scenario import Scenario, load_scenario
+from .compare import Outcomes, from_folder, from_result, structure_of
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One input, loaded or simulated.
+
+    Attributes:
+        source: the path as given.
+        outcomes: its per-run outcomes (for `sim.analyses.compare.compare`).
+        result: the fresh run of a scenario file; None for a results folder.
+    """
+
+    source: str
+    outcomes: Outcomes
+    result: RunResult | None = None
+
+    @property
+    def scenario(self) -> Scenario | None:
+        """The simulated scenario; None for a results folder."""
+        return self.result.scenario if self.result is not None else None
+
+
+def _structure(x: Scenario | Outcomes) -> tuple:
+    if isinstance(x, Scenario):
+        names = [f"{a.id}.{n}" for a in x.actors for n in a.action_ids]
+        return structure_of(x.ladder.stage_ids, names)
+    return x.structure
+
+
+def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | None = None,
+                  jobs: int = 1, precision: float | None = None, max_runs: int | None = None,
+                  progress: bool = False) -> list[Variant]:
+    """Read results folders and simulate scenario files, in the order given.
+
+    Args:
+        paths: scenario files or results folders (`ladder run --out`).
+        runs: runs per scenario (default: the first folder's runs, else the first
+            scenario's).
+        seed: root seed (default: the first folder's seed, else the first scenario's).
+        jobs: worker processes.
+        precision: add chunks until every P(reach) half-width is at most this.
+        max_runs: the cap in precision mode (default 1,000,000).
+        progress: show a progress bar on stderr.
+
+    Returns:
+        One Variant per path.
+
+    Raises:
+        InputError: for inconsistent options; LadderError for a bad file or folder.
+    """
+    if max_runs is not None and precision is None:
+        raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
+    loaded = [from_folder(p) if os.path.isdir(p) else load_scenario(p) for p in paths]
+    folders = [x for x in loaded if isinstance(x, Outcomes)]
+    scenarios = [x for x in loaded if isinstance(x, Scenario)]
+    if folders and precision is not None and not scenarios:
+        raise InputError("--precision adds runs, but every input is a finished results folder")
+    first = folders[0] if folders else None
+    if seed is None:
+        seed = first.seed if first else scenarios[0].seed
+    if runs is None:
+        runs = first.n if first else scenarios[0].runs
+    if precision is not None:
+        runs = max_runs or DEFAULT_MAX_RUNS
+    base = _structure(loaded[0])
+    seeds = [seed if _structure(x) == base else seed + i for i, x in enumerate(loaded)
+             if isinstance(x, Scenario)]
+    results = iter(run_many(scenarios, seeds, Plan(runs, precision), jobs=jobs, keep_runs=True,
+                            progress=progress) if scenarios else ())
+    out = []
+    for x, path in zip(loaded, paths, strict=True):
+        if isinstance(x, Outcomes):
+            out.append(Variant(str(path), x))
+        else:
+            result = next(results)
+            out.append(Variant(str(path), from_result(result, path), result))
+    return out

@@ -1,0 +1,155 @@
+"""Outcome records: what a chunk of runs produced, merged across chunks, and summarised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .intervals import proportion
+from .model import EscalationModel, StepNote
+
+
+@dataclass
+class ChunkResult:
+    """Aggregates of one chunk of runs (they add up across chunks), plus optional per-run rows.
+
+    Attributes:
+        index: the chunk number (its seed is spawn key `index` of the root SeedSequence).
+        n: runs in the chunk.
+        peak: (stages,) runs whose peak stage is each stage.
+        final: (stages,) runs whose final stage is each stage.
+        absorbed: runs that ended in an absorbing stage.
+        first: (stages, horizon + 1) runs first reaching stage >= s at each step.
+        occupancy: (horizon + 1, stages) runs in each stage at each step.
+        tension_sum: (horizon + 1,) sum of tension over runs at each step.
+        actions: actor id -> (actions,) total action counts (members for populations).
+        steps: replica-steps simulated (runs x steps until absorption or horizon).
+        decisions: agent decisions made (population members counted one by one).
+        per_run: per-run arrays when asked for, else None.
+        notes: the story of run 0 when traced, else None.
+        tension_bands: (horizon + 1, quantiles) tension quantiles across the chunk's runs,
+            when the model kept them (chunk 0), else None.
+    """
+
+    index: int
+    n: int
+    peak: np.ndarray
+    final: np.ndarray
+    absorbed: int
+    first: np.ndarray
+    occupancy: np.ndarray
+    tension_sum: np.ndarray
+    actions: dict[str, np.ndarray]
+    steps: int
+    decisions: int
+    per_run: dict[str, np.ndarray] | None = None
+    notes: list[StepNote] | None = None
+    tension_bands: np.ndarray | None = None
+
+
+def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
+    """Read the records of a finished model into a ChunkResult."""
+    n_stages, horizon = len(model.ladder.stages), model.horizon
+    first = np.zeros((n_stages, horizon + 1), dtype=np.int64)
+    for s in range(n_stages):
+        col = model.first[:, s]
+        first[s] = np.bincount(col[col >= 0], minlength=horizon + 1)
+    steps_per_run = model.time_in.sum(axis=1)
+    per_run = None
+    if keep_runs:
+        per_run = {"peak": model.peak.copy(), "final": model.stage.copy(),
+                   "absorbed": ~model.active, "steps": steps_per_run,
+                   "first": model.first.copy(), "time_in": model.time_in.copy()}
+        for agent in model.actors:
+            per_run[f"actions:{agent.actor.id}"] = agent.counts.T.copy()
+    decisions = 0
+    for agent in model.actors:
+        if hasattr(agent, "size"):
+            decisions += int((agent.size * steps_per_run).sum())
+        else:
+            decisions += int(steps_per_run.sum())
+    # The model stops early when every run is absorbed; later steps keep their last state.
+    occupancy = model.occupancy.copy()
+    tension_sum = model.tension_sum.copy()
+    occupancy[model.t + 1:] = occupancy[model.t]
+    tension_sum[model.t + 1:] = tension_sum[model.t]
+    bands = None
+    if model.tension_bands is not None:
+        bands = model.tension_bands.copy()
+        bands[model.t + 1:] = bands[model.t]
+    return ChunkResult(
+        index=index, n=model.n,
+        peak=np.bincount(model.peak, minlength=n_stages),
+        final=np.bincount(model.stage, minlength=n_stages),
+        absorbed=int((~model.active).sum()), first=first, occupancy=occupancy,
+        tension_sum=tension_sum,
+        actions={a.actor.id: a.counts.sum(axis=1) for a in model.actors},
+        steps=int(steps_per_run.sum()), decisions=decisions, per_run=per_run,
+        notes=model.notes, tension_bands=bands,
+    )
+
+
+@dataclass
+class Totals:
+    """Running sums over merged chunks (merged in chunk order, so sums are reproducible)."""
+
+    n: int = 0
+    chunks: list[int] = field(default_factory=list)
+    peak: np.ndarray | None = None
+    final: np.ndarray | None = None
+    absorbed: int = 0
+    first: np.ndarray | None = None
+    occupancy: np.ndarray | None = None
+    tension_sum: np.ndarray | None = None
+    actions: dict[str, np.ndarray] = field(default_factory=dict)
+    steps: int = 0
+    decisions: int = 0
+    per_run: list[dict[str, np.ndarray]] = field(default_factory=list)
+    notes: list[StepNote] | None = None
+    tension_bands: np.ndarray | None = None
+
+    def add(self, c: ChunkResult) -> None:
+        """Merge one chunk."""
+        self.n += c.n
+        self.chunks.append(c.index)
+        for name in ("peak", "final", "first", "occupancy", "tension_sum"):
+            mine = getattr(self, name)
+            theirs = getattr(c, name)
+            setattr(self, name, theirs.copy() if mine is None else mine + theirs)
+        self.absorbed += c.absorbed
+        for actor, counts in c.actions.items():
+            self.actions[actor] = self.actions.get(actor, 0) + counts
+        self.steps += c.steps
+        self.decisions += c.decisions
+        if c.per_run is not None:
+            self.per_run.append(c.per_run)
+        if c.notes is not None and self.notes is None:
+            self.notes = c.notes
+        if c.tension_bands is not None and self.tension_bands is None:
+            self.tension_bands = c.tension_bands
+
+
+def step_quantile(hist: np.ndarray, q: float) -> int:
+    """Smallest step t with at least a share q of the histogram's mass at steps <= t."""
+    cum = np.cumsum(hist)
+    return int(np.searchsorted(cum, q * cum[-1] - 1e-9 * cum[-1], side="left"))
+
+
+def summarise(totals: Totals, stage_ids: tuple[str, ...]) -> dict:
+    """The outcome summary: P(reach), P(final), time to each stage, share absorbed."""
+    n = totals.n
+    reach_counts = np.cumsum(totals.peak[::-1])[::-1]  # runs whose peak >= s
+    reach = {s: proportion(int(reach_counts[i]), n) for i, s in enumerate(stage_ids)}
+    final = {s: proportion(int(totals.final[i]), n) for i, s in enumerate(stage_ids)}
+    time_to = {}
+    for i, s in enumerate(stage_ids):
+        hist = totals.first[i]
+        reached = int(hist.sum())
+        if reached == 0:
+            time_to[s] = None
+            continue
+        time_to[s] = {"reached": reached, "median": step_quantile(hist, 0.5),
+                      "q25": step_quantile(hist, 0.25), "q75": step_quantile(hist, 0.75)}
+    return {"reach": reach, "final": final, "time_to": time_to,
+            "absorbed": proportion(totals.absorbed, n)}

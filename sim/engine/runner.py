@@ -1,0 +1,316 @@
+"""Run an ensemble in fixed-size chunks, in this process or in worker processes.
+
+Chunk k always holds runs k*CHUNK .. and draws from `SeedSequence(seed).spawn(...)[k]`, so the
+same scenario and seed give the same numbers whatever the number of workers. Chunks are
+merged in chunk order and only their aggregates are kept (unless per-run rows are asked
+for), so memory does not grow with the number of runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..errors import InputError
+from ..format.scenario import MAX_RUNS, Scenario
+from .intervals import wilson
+from .model import TENSION_QUANTILES, EscalationModel, StepNote
+from .outcomes import ChunkResult, Totals, collect, summarise
+
+CHUNK = 10_000
+DEFAULT_MAX_RUNS = 1_000_000  # the cap in precision mode unless runs are given
+
+
+@dataclass
+class RunResult:
+    """What `run` returns.
+
+    Attributes:
+        summary: the summary dict (`ladder run --json`, `summary.json`).
+        occupancy: DataFrame, one row per step, one column per stage: share of runs there.
+        incidence: DataFrame, one row per step, one column per stage: share of runs that
+            have reached the stage (or a higher one) by that step.
+        mean_tension: Series of mean tension per step.
+        partial: True when interrupted before every chunk finished.
+        notes: the step-by-step story of run 0 when traced.
+        totals: the merged aggregates (and per-run arrays when kept).
+        scenario: the scenario that was run.
+        tension_bands: DataFrame, one row per step, tension quantiles (q05 .. q95) across
+            the runs of the first chunk (the first 10,000 runs at most).
+    """
+
+    summary: dict
+    occupancy: pd.DataFrame
+    incidence: pd.DataFrame
+    mean_tension: pd.Series
+    partial: bool
+    notes: list[StepNote] | None
+    totals: Totals
+    scenario: Scenario
+    tension_bands: pd.DataFrame | None = None
+
+    @functools.cached_property
+    def runs(self) -> pd.DataFrame | None:
+        """One row per run (see docs/results.md), or None unless run with `keep_runs`."""
+        return runs_table(self.scenario, self.totals) if self.totals.per_run else None
+
+
+def chunk_sizes(runs: int) -> list[int]:
+    """Sizes of the chunks that make up `runs` runs."""
+    full, rest = divmod(runs, CHUNK)
+    return [CHUNK] * full + ([rest] if rest else [])
+
+
+def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequence,
+              keep_runs: bool = False, trace: bool = False) -> ChunkResult:
+    """Simulate one chunk of `n` runs to the horizon."""
+    model = EscalationModel(scenario, n=n, rng=seed, trace=trace, bands=index == 0)
+    model.run_to_end()
+    result = collect(model, index, keep_runs)
+    model.release()
+    return result
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: workers leave Ctrl-C to the parent, which stops them and keeps the
+    finished chunks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Fork where the platform has it: workers start at once, with nothing to re-import."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _in_order(tasks: Iterator[tuple], jobs: int) -> Iterator[ChunkResult]:
+    """Run `run_chunk(*task)` for each task and yield the results in task order.
+
+    With several jobs, at most jobs + 1 tasks are in flight, so an open-ended stream of tasks
+    (precision mode) wastes at most that many chunks when the consumer stops; closing the
+    generator (or Ctrl-C) terminates the workers at once.
+    """
+    if jobs == 1:
+        for task in tasks:
+            yield run_chunk(*task)
+        return
+    pool = worker_context().Pool(jobs, initializer=ignore_sigint)
+    pending: deque = deque()
+    finished = False
+    try:
+        for task in tasks:
+            pending.append(pool.apply_async(run_chunk, task))
+            if len(pending) > jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        finished = True
+    finally:
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()  # stopped early: chunks still running are not wanted
+        pool.join()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many runs: a fixed number, or chunks until a precision target (or a cap) is met.
+
+    Attributes:
+        runs: the fixed number of runs, or the cap (`--max-runs`) in precision mode.
+        precision: the largest acceptable P(reach) interval half-width, or None.
+    """
+
+    runs: int
+    precision: float | None = None
+
+
+def half_width(totals: Totals) -> float:
+    """The largest Wilson 95% half-width over every stage's P(reach)."""
+    reach_counts = np.cumsum(totals.peak[::-1])[::-1]
+    widths = [(hi - lo) / 2 for lo, hi in (wilson(int(c), totals.n) for c in reach_counts)]
+    return max(widths)
+
+
+def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jobs: int = 1,
+        keep_runs: bool = True, trace: bool = False, progress: bool = False,
+        precision: float | None = None) -> RunResult:
+    """Simulate `runs` runs of a scenario and summarise them.
+
+    Args:
+        scenario: a loaded scenario (`sim.load_scenario`).
+        runs: number of runs (default: the scenario's `runs`); with `precision`, the cap.
+        seed: root seed (default: the scenario's `seed`).
+        jobs: worker processes (1: in this process). Results do not depend on it.
+        keep_runs: keep one row per run in `result.runs`.
+        trace: keep the story of the first run (`result.notes`).
+        progress: show a progress bar on stderr.
+        precision: if given, add chunks of runs until every P(reach) interval half-width is
+            at most this (or `runs` is reached); `summary["precision"]` says how it went.
+
+    Returns:
+        A RunResult. If interrupted (Ctrl-C), the finished chunks are summarised and
+        `partial` is True.
+    """
+    seed = scenario.seed if seed is None else seed
+    cap = (DEFAULT_MAX_RUNS if precision is not None else scenario.runs) if runs is None else runs
+    return run_many([scenario], [seed], Plan(cap, precision), jobs, keep_runs, trace,
+                    progress)[0]
+
+
+def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jobs: int = 1,
+             keep_runs: bool = True, trace: bool = False, progress: bool = False
+             ) -> list[RunResult]:
+    """Simulate several scenarios in lockstep: chunk k of every scenario before chunk k + 1.
+
+    Scenario i draws chunk k from `SeedSequence(seeds[i]).spawn(...)[k]`, exactly as a run
+    on its own does. In precision mode the stopping rule is checked after each whole round
+    of chunks, in chunk order, so the number of runs does not depend on `jobs` either.
+    """
+    _check(plan, seeds, jobs)
+    sizes = chunk_sizes(plan.runs)
+    roots = [np.random.SeedSequence(s) for s in seeds]
+    totals = [Totals() for _ in scenarios]
+
+    def tasks() -> Iterator[tuple]:
+        for k, n in enumerate(sizes):
+            for scenario, root in zip(scenarios, roots, strict=True):
+                yield (scenario, k, n, root.spawn(1)[0], keep_runs, trace and k == 0)
+
+    started = time.perf_counter()
+    bar = _bar(scenarios, plan) if progress else None
+    partial = False
+    results = _in_order(tasks(), min(jobs, len(sizes) * len(scenarios)))
+    round_: list[ChunkResult] = []  # merged only when every scenario has its chunk k
+    try:
+        for chunk in results:
+            round_.append(chunk)
+            if len(round_) < len(scenarios):
+                continue
+            for t, c in zip(totals, round_, strict=True):
+                t.add(c)
+            round_ = []
+            if bar is not None:
+                bar.update(totals[0].n * len(scenarios) - bar.n)
+            if plan.precision is not None:
+                worst = max(half_width(t) for t in totals)
+                if bar is not None:
+                    bar.set_postfix_str(f"widest half-width {100 * worst:.2f} points")
+                if worst <= plan.precision:
+                    break
+    except KeyboardInterrupt:
+        partial = True
+        if totals[0].n == 0:
+            raise
+    finally:
+        results.close()  # stops the worker pool, even when Ctrl-C came between chunks
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - started
+    return [_result(sc, t, seed, root, jobs, seconds, partial, plan)
+            for sc, t, seed, root in zip(scenarios, totals, seeds, roots, strict=True)]
+
+
+def _check(plan: Plan, seeds: Sequence[int], jobs: int) -> None:
+    if not 1 <= plan.runs <= MAX_RUNS:
+        raise InputError(f"runs must be from 1 to {MAX_RUNS:,}, got {plan.runs}")
+    if plan.precision is not None and not 0 < plan.precision < 0.5:
+        raise InputError(f"precision must be a half-width between 0 and 0.5 (e.g. 0.005 for "
+                         f"+/-0.5 points), got {plan.precision}")
+    for seed in seeds:
+        if seed < 0:
+            raise InputError(f"seed must be >= 0, got {seed}")
+    if jobs < 1:
+        raise InputError(f"jobs must be >= 1, got {jobs}")
+
+
+def _bar(scenarios: Sequence[Scenario], plan: Plan):
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+    desc = scenarios[0].id if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
+    if plan.precision is not None:
+        desc += f" to +/-{100 * plan.precision:g} points"
+    return tqdm(total=plan.runs * len(scenarios), unit="run", file=sys.stderr, leave=False,
+                desc=desc, dynamic_ncols=True)
+
+
+def provenance(scenario: Scenario, seed: int, runs: int, root: np.random.SeedSequence) -> dict:
+    """Where the numbers come from: versions, seed, runs, file hashes."""
+    prov = {"version": __version__, "seed": seed, "runs": runs,
+            "scenario_sha256": scenario.sha256, "ladder_sha256": scenario.ladder.sha256,
+            "mesa": mesa.__version__, "numpy": np.__version__,
+            "chunk_size": CHUNK, "seed_entropy": str(root.entropy),
+            "scenario_file": scenario.path, "ladder_file": scenario.ladder.path}
+    if scenario.extends:
+        prov["scenario_extends"] = list(scenario.extends)
+    overrides = scenario.overrides
+    if overrides:
+        prov["overrides"] = [f"{path}={value}" for path, value in overrides]
+    return prov
+
+
+def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedSequence,
+            jobs: int, seconds: float, partial: bool, plan: Plan) -> RunResult:
+    stage_ids = scenario.ladder.stage_ids
+    summary = {"scenario": scenario.id, "ladder": scenario.ladder.id, "runs": totals.n,
+               "seed": seed, "horizon": scenario.clock.horizon, "step": scenario.clock.step,
+               "stages": list(stage_ids)}
+    summary.update(summarise(totals, stage_ids))
+    summary["provenance"] = provenance(scenario, seed, totals.n, root)
+    if partial:
+        summary["partial"] = True
+    if plan.precision is not None:
+        worst = half_width(totals)
+        summary["precision"] = {"target": plan.precision, "reached": worst <= plan.precision,
+                                "widest_half_width": round(worst, 10), "max_runs": plan.runs}
+    summary["timing"] = {"seconds": round(seconds, 3), "jobs": jobs}
+    steps = pd.RangeIndex(scenario.clock.horizon + 1, name="step")
+    occupancy = pd.DataFrame(totals.occupancy / totals.n, index=steps, columns=list(stage_ids))
+    incidence = pd.DataFrame(np.cumsum(totals.first, axis=1).T / totals.n, index=steps,
+                             columns=list(stage_ids))
+    mean_tension = pd.Series(totals.tension_sum / totals.n, index=steps, name="mean_tension")
+    bands = None
+    if totals.tension_bands is not None:
+        bands = pd.DataFrame(totals.tension_bands, index=steps,
+                             columns=[f"q{round(100 * q):02d}" for q in TENSION_QUANTILES])
+    return RunResult(summary, occupancy, incidence, mean_tension, partial, totals.notes,
+                     totals, scenario, bands)
+
+
+def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
+    """One row per run: peak, final, absorbed, steps, first step and time at each stage,
+    and each actor's action counts."""
+    stage_ids = scenario.ladder.stage_ids
+    frames = []
+    for k, part in zip(totals.chunks, totals.per_run, strict=True):
+        n = len(part["peak"])
+        cols = {"run": np.arange(k * CHUNK, k * CHUNK + n),
+                "peak": np.array(stage_ids)[part["peak"]],
+                "final": np.array(stage_ids)[part["final"]],
+                "absorbed": part["absorbed"], "steps": part["steps"]}
+        for i, s in enumerate(stage_ids):
+            first = part["first"][:, i].astype(float)
+            first[first < 0] = np.nan
+            cols[f"first_{s}"] = pd.array(first, dtype="Int64")
+        for i, s in enumerate(stage_ids):
+            cols[f"time_{s}"] = part["time_in"][:, i]
+        for actor in scenario.actors:
+            counts = part[f"actions:{actor.id}"]
+            for j, a in enumerate(actor.action_ids):
+                cols[f"{actor.id}.{a}"] = counts[:, j]
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,179 @@
+"""Where the points of a sweep run: in this process, in local worker processes, or as tasks
+on a Dask distributed cluster.
+
+A task is one design point: a loaded Scenario (it pickles, so workers need no files), a number
+of runs and a seed. Its result depends on nothing else, so a sweep gives the same numbers
+however and wherever its points run. At most a few tasks per worker are in flight at once, so
+a sweep of many points neither loads every scenario up front nor floods the scheduler.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from ..format.scenario import Scenario
+from .runner import ignore_sigint, run, worker_context
+
+CONNECT_TIMEOUT = "10s"  # how long to try to reach a running Dask scheduler
+
+
+@dataclass(frozen=True)
+class PointTask:
+    """One design point to simulate."""
+
+    index: int
+    scenario: Scenario
+    runs: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class PointCounts:
+    """What a point's runs produced: the counts every outcome is computed from.
+
+    Attributes:
+        index: the point's number in the design.
+        n: runs.
+        peak: (stages,) runs whose highest stage is each stage.
+        final: (stages,) runs that ended in each stage.
+        absorbed: runs that ended in an absorbing stage.
+    """
+
+    index: int
+    n: int
+    peak: np.ndarray
+    final: np.ndarray
+    absorbed: int
+
+
+def evaluate(task: PointTask) -> PointCounts:
+    """Simulate one point (a full Monte Carlo run of its scenario, in this process)."""
+    totals = run(task.scenario, runs=task.runs, seed=task.seed, jobs=1, keep_runs=False).totals
+    return PointCounts(task.index, totals.n, totals.peak.copy(), totals.final.copy(),
+                       int(totals.absorbed))
+
+
+def run_points(tasks: Iterable[PointTask], total: int, jobs: int = 1,
+               scheduler: str | None = None, progress: bool = False) -> list[PointCounts]:
+    """Simulate every task; results in task order.
+
+    Args:
+        tasks: the points, produced lazily (each is loaded only when it is sent).
+        total: how many there are (for the progress bar).
+        jobs: local worker processes; with `scheduler="local"`, the LocalCluster's workers.
+        scheduler: None for local processes, "local" for a Dask LocalCluster started here,
+            or a Dask scheduler address (tcp://HOST:PORT).
+        progress: show a progress bar on stderr.
+    """
+    bar = _bar(total) if progress else None
+    done: dict[int, PointCounts] = {}
+
+    def finished(result: PointCounts) -> None:
+        done[result.index] = result
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        if scheduler is None and jobs == 1:
+            for task in tasks:
+                finished(evaluate(task))
+        elif scheduler is None:
+            _pool(tasks, jobs, finished)
+        else:
+            _dask(tasks, jobs, scheduler, finished)
+    finally:
+        if bar is not None:
+            bar.close()
+    return [done[i] for i in sorted(done)]
+
+
+def _bar(total: int):
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+    return tqdm(total=total, unit="point", file=sys.stderr, leave=False, desc="sweep",
+                dynamic_ncols=True)
+
+
+def _pool(tasks: Iterable[PointTask], jobs: int, finished: Callable) -> None:
+    """Local worker processes, at most 2 x jobs tasks in flight; Ctrl-C or an error stops the
+    workers at once."""
+    pool = worker_context().Pool(jobs, initializer=ignore_sigint)
+    results: queue.Queue = queue.Queue()
+    in_flight, ok = 0, False
+    try:
+        it = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and in_flight < 2 * jobs:
+                task = next(it, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pool.apply_async(evaluate, (task,), callback=results.put,
+                                 error_callback=results.put)
+                in_flight += 1
+            if in_flight == 0:
+                break
+            item = _get(results)
+            in_flight -= 1
+            if isinstance(item, BaseException):
+                raise item
+            finished(item)
+        ok = True
+    finally:
+        if ok:
+            pool.close()
+        else:
+            pool.terminate()
+        pool.join()
+
+
+def _get(results: queue.Queue):
+    while True:  # a timeout keeps Ctrl-C responsive while waiting
+        try:
+            return results.get(timeout=0.2)
+        except queue.Empty:
+            continue
+
+
+def _dask(tasks: Iterable[PointTask], jobs: int, scheduler: str, finished: Callable) -> None:
+    """Tasks on a Dask cluster: a LocalCluster started here, or a running scheduler."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError("--scheduler needs Dask: pip install -e '.[dask]'") from None
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler "
+                                 f"({exc})") from None
+        try:
+            window = max(4, 2 * sum(client.nthreads().values()))
+            it: Iterator[PointTask] = iter(tasks)
+            first = [client.submit(evaluate, t, pure=False) for _, t in zip(range(window), it,
+                                                                              strict=False)]
+            pending = as_completed(first)
+            for future in pending:
+                finished(future.result())
+                task = next(it, None)
+                if task is not None:
+                    pending.add(client.submit(evaluate, task, pure=False))
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()

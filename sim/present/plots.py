@@ -1,0 +1,344 @@
+"""Figures of outcome distributions (`ladder run --plot`, `ladder compare --plot`, reports).
+
+The figures read a `RunView`: the summary and the per-step tables of one run, built from a
+`RunResult` or read back from a results folder, so a report can draw a folder as well as a
+fresh run. matplotlib is an extra (`pip install -e '.[plots]'`) and is imported only when a
+figure is drawn. Figures are `matplotlib.figure.Figure` objects made without pyplot, so no
+GUI backend is ever touched: PNG goes through Agg, SVG through matplotlib's SVG writer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..engine.results import atomic_write
+from ..engine.runner import CHUNK, RunResult
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..analyses.variants import Variant
+
+FORMATS = (".png", ".svg")
+FOOTNOTE = "Distributions under the scenario's stated assumptions, not forecasts."
+LINESTYLES = ("-", "--", ":", "-.")
+DPI = 110
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What the figures and the report show of one run.
+
+    Attributes:
+        summary: the summary dict (summary.json).
+        occupancy: one row per step, one column per stage: share of runs in the stage.
+        incidence: one row per step, one column per stage: share of runs that have reached
+            the stage (or a higher one) by that step.
+        tension: one row per step: `mean`, and the quantiles `q05` .. `q95` across the first
+            chunk's runs when known; None when a results folder has no tension.csv.
+        source: the scenario file or results folder it came from.
+    """
+
+    summary: dict
+    occupancy: pd.DataFrame
+    incidence: pd.DataFrame
+    tension: pd.DataFrame | None
+    source: str = ""
+
+    @property
+    def stages(self) -> list[str]:
+        return list(self.summary["stages"])
+
+    @classmethod
+    def from_result(cls, result: RunResult, source: str = "") -> RunView:
+        """The view of a fresh run."""
+        tension = result.mean_tension.to_frame("mean")
+        if result.tension_bands is not None:
+            tension = tension.join(result.tension_bands)
+        return cls(result.summary, result.occupancy, result.incidence, tension,
+                   source or result.scenario.path)
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> RunView:
+        """The view of a results folder written by `ladder run --out`.
+
+        Raises:
+            InputError: if summary.json, occupancy.csv or incidence.csv is missing or does
+                not match the summary's stages.
+        """
+        folder = Path(folder)
+        for name in ("summary.json", "occupancy.csv", "incidence.csv"):
+            if not (folder / name).is_file():
+                raise InputError(f"{folder}: not a results folder (no {name}; write one with "
+                                 "`ladder run SCENARIO --out DIR`)")
+        try:
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            tables = [pd.read_csv(folder / f"{name}.csv", index_col="step")
+                      for name in ("occupancy", "incidence")]
+            tension_path = folder / "tension.csv"
+            tension = pd.read_csv(tension_path, index_col="step") if tension_path.is_file() \
+                else None
+            stages = list(summary["stages"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{folder}: cannot read the results folder ({exc!s})") from None
+        for name, table in zip(("occupancy", "incidence"), tables, strict=True):
+            if list(table.columns) != stages:
+                raise InputError(f"{folder / name}.csv: columns {', '.join(table.columns)} are "
+                                 f"not the summary's stages {', '.join(stages)}")
+        return cls(summary, tables[0], tables[1], tension, str(folder))
+
+
+def view_of(variant: Variant) -> RunView:
+    """The view of a compare/report input: its fresh run, or its results folder."""
+    if variant.result is not None:
+        return RunView.from_result(variant.result, variant.source)
+    return RunView.from_folder(variant.source)
+
+
+def require_matplotlib(what: str = "--plot") -> None:
+    """Fail early, before any simulation, when matplotlib is not installed.
+
+    Raises:
+        InputError: `<what> needs matplotlib: pip install -e '.[plots]'`.
+    """
+    try:
+        import matplotlib  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+    except ImportError:
+        raise InputError(f"{what} needs matplotlib: pip install -e '.[plots]'") from None
+
+
+def check_path(path: str | Path, what: str = "--plot") -> str:
+    """The format of a plot file from its extension ("png" or "svg"), checked before any
+    simulation: matplotlib must be installed, the folder must exist.
+
+    Raises:
+        InputError: for another extension, a folder that does not exist, or no matplotlib.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise InputError(f"{what} {path}: unknown extension {ext or '(none)'!r}; "
+                         f"use {' or '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise InputError(f"{what} {path}: folder {path.parent} does not exist")
+    require_matplotlib(what)
+    return ext[1:]
+
+
+def _figure(title: str, intervals: str) -> Figure:
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 8.6), layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.035, 1, 0.965))
+    fig.suptitle(title, fontsize=12)
+    fig.text(0.5, 0.008, f"{FOOTNOTE} {intervals}", ha="center", va="bottom", fontsize=8.5,
+             style="italic")
+    return fig
+
+
+def stage_colours(stages: Sequence[str]) -> dict[str, tuple]:
+    """One colour per stage, from calm blue (lowest) to red (highest), none of them pale."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["turbo"]
+    return {s: cmap(x) for s, x in zip(stages, np.linspace(0.1, 0.92, len(stages)),
+                                       strict=True)}
+
+
+def _variant_colours(n: int) -> list:
+    from matplotlib import colormaps
+
+    return [colormaps["tab10"](i % 10) for i in range(n)]
+
+
+def _time_label(view: RunView) -> str:
+    return f"time ({view.summary['step']}s since the start)"
+
+
+def _title(view: RunView) -> str:
+    s = view.summary
+    partial = " (partial: interrupted)" if s.get("partial") else ""
+    return (f"{s['scenario']} on ladder {s['ladder']}: {s['runs']:,} runs of {s['horizon']} "
+            f"{s['step']}s, seed {s['seed']}{partial}")
+
+
+def reach_bars(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> None:
+    """P(reach) per stage with Wilson 95% error bars; grouped bars for several views."""
+    stages = views[0].stages
+    x = np.arange(len(stages))
+    width = 0.8 / len(views)
+    colours = _variant_colours(len(views))
+    single = len(views) == 1
+    for i, (view, label) in enumerate(zip(views, labels, strict=True)):
+        reach = [view.summary["reach"][s] for s in stages]
+        p = np.array([100 * r["p"] for r in reach])
+        err = np.array([[100 * (r["p"] - r["lo"]) for r in reach],
+                        [100 * (r["hi"] - r["p"]) for r in reach]])
+        colour = list(stage_colours(stages).values()) if single else colours[i]
+        bars = ax.bar(x + (i - (len(views) - 1) / 2) * width, p, width, yerr=err, capsize=3,
+                      color=colour, edgecolor="0.3", linewidth=0.5, label=label)
+        if single:
+            ax.bar_label(bars, labels=[f"{v:.1f}%" if v >= 0.1 or v == 0 else f"{v:.2f}%"
+                                       for v in p], padding=2, fontsize=7.5)
+    ax.set_xticks(x, stages, rotation=25, ha="right", fontsize=8)
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("P(reach) (% of runs)")
+    ax.set_title("P(reach): share of runs whose highest stage is at or above the stage, "
+                 "with 95% intervals", fontsize=9)
+    if not single:
+        ax.legend(fontsize=8)
+
+
+def incidence_lines(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> None:
+    """Cumulative incidence of each stage over time: one colour per stage, one line style
+    per view (solid for the first, dashed for the second, ...)."""
+    from matplotlib.lines import Line2D
+
+    colours = stage_colours(views[0].stages)
+    for i, view in enumerate(views):
+        style = LINESTYLES[i % len(LINESTYLES)]
+        for stage in view.stages:
+            ax.plot(view.incidence.index, 100 * view.incidence[stage], style,
+                    color=colours[stage], linewidth=1.4)
+    handles = [Line2D([], [], color=c, label=s) for s, c in colours.items()]
+    if len(views) > 1:
+        handles += [Line2D([], [], linestyle=LINESTYLES[i % len(LINESTYLES)], color="0.2",
+                           label=label) for i, label in enumerate(labels)]
+    ax.set_xlabel(_time_label(views[0]))
+    ax.set_ylabel("reached by then (% of runs)")
+    ax.set_ylim(-2, 102)
+    ax.set_title("cumulative incidence: share of runs that have reached each stage",
+                 fontsize=9)
+    ax.legend(handles=handles, fontsize=7, loc="best")
+
+
+def occupancy_area(ax: Axes, view: RunView) -> None:
+    """Share of runs in each stage at each step, stacked (each step sums to 100%)."""
+    colours = stage_colours(view.stages)
+    ax.stackplot(view.occupancy.index, *(100 * view.occupancy[s] for s in view.stages),
+                 labels=view.stages, colors=[colours[s] for s in view.stages], alpha=0.9)
+    ax.set_xlabel(_time_label(view))
+    ax.set_ylabel("share of runs (%)")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(view.occupancy.index[0], view.occupancy.index[-1])
+    ax.set_title("stage occupancy: where the runs are at each step", fontsize=9)
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], fontsize=7, loc="center right")
+
+
+def band_note(view: RunView) -> str:
+    """Which runs the tension band comes from."""
+    return f"band across the first {min(view.summary['runs'], CHUNK):,} runs"
+
+
+def tension_band(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> None:
+    """Mean tension per step; for one view also its q05-q95 and q25-q75 bands."""
+    for i, (view, label) in enumerate(zip(views, labels, strict=True)):
+        t = view.tension
+        if t is None:
+            continue
+        if len(views) == 1 and {"q05", "q25", "q75", "q95"} <= set(t.columns):
+            note = band_note(view)
+            ax.fill_between(t.index, t["q05"], t["q95"], color="tab:orange", alpha=0.2,
+                            linewidth=0, label=f"q05-q95 ({note})")
+            ax.fill_between(t.index, t["q25"], t["q75"], color="tab:orange", alpha=0.4,
+                            linewidth=0, label="q25-q75")
+        ax.plot(t.index, t["mean"], LINESTYLES[i % len(LINESTYLES)], color="0.15",
+                linewidth=1.5, label="mean over all runs" if len(views) == 1 else
+                f"mean ({label})")
+    if all(v.tension is None for v in views):
+        ax.text(0.5, 0.5, "no tension.csv in the results folder", ha="center",
+                transform=ax.transAxes)
+    ax.set_xlabel(_time_label(views[0]))
+    ax.set_ylabel("tension (index of the scenario, no unit)")
+    ax.set_title("tension over time", fontsize=9)
+    ax.legend(fontsize=7.5)
+
+
+def difference_forest(ax: Axes, report: dict) -> None:
+    """B - A in P(reach) and P(absorbed), points, with 95% intervals: one row per metric,
+    one marker per variant against the baseline."""
+    names = report["scenarios"]
+    rows = [c for c in report["comparisons"] if "diff" in c]
+    metrics = list(dict.fromkeys(c["metric"] for c in rows))
+    colours = _variant_colours(len(names))
+    offset = 0.6 / max(1, len(names) - 1)
+    for j, b in enumerate(names[1:], start=1):
+        mine = [c for c in rows if c["b"] == b]
+        y = [metrics.index(c["metric"]) + (j - len(names) / 2) * offset for c in mine]
+        d = np.array([100 * c["diff"] for c in mine])
+        err = np.array([d - [100 * c["lo"] for c in mine], [100 * c["hi"] for c in mine] - d])
+        ax.errorbar(d, y, xerr=err, fmt="o", color=colours[j], capsize=3, markersize=4,
+                    label=f"{b} - {names[0]}")
+    ax.axvline(0, color="0.4", linewidth=0.8)
+    ax.set_yticks(range(len(metrics)), [m.replace(":", " ") for m in metrics], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("difference in probability (percentage points), 95% interval")
+    ax.set_title("difference against the baseline (paired runs where the note says so)",
+                 fontsize=9)
+    if not metrics:
+        ax.text(0.5, 0.5, "no metric varies", ha="center", transform=ax.transAxes)
+    ax.legend(fontsize=8)
+
+
+def run_figure(view: RunView) -> Figure:
+    """The four panels of one run: P(reach), incidence, occupancy, tension."""
+    fig = _figure(_title(view), "Intervals: Wilson 95%.")
+    axes = fig.subplots(2, 2)
+    label = [view.summary["scenario"]]
+    reach_bars(axes[0, 0], [view], label)
+    incidence_lines(axes[0, 1], [view], label)
+    occupancy_area(axes[1, 0], view)
+    tension_band(axes[1, 1], [view], label)
+    return fig
+
+
+def compare_figure(views: Sequence[RunView], report: dict) -> Figure:
+    """A comparison: P(reach) per variant, incidence overlays, the differences, tension."""
+    names = report["scenarios"]
+    seed = report["seed"]
+    seeds = f"seed {seed}" if not isinstance(seed, dict) else "seeds " + ", ".join(
+        f"{k} {v}" for k, v in seed.items())
+    runs = ", ".join(f"{report['runs'][n]:,}" for n in names)
+    fig = _figure(f"{' vs '.join(names)}: {runs} runs, {seeds}",
+                  "Intervals: Wilson 95% for P(reach), Newcombe 95% for differences; "
+                  "line styles as in the legend of the incidence panel.")
+    axes = fig.subplots(2, 2)
+    reach_bars(axes[0, 0], views, names)
+    incidence_lines(axes[0, 1], views, names)
+    difference_forest(axes[1, 0], report)
+    tension_band(axes[1, 1], views, names)
+    return fig
+
+
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """A figure as PNG or SVG bytes (SVG text kept as text, no timestamp)."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ladder"}):
+        fig.savefig(buf, format=fmt, dpi=DPI,
+                    metadata={"Date": None} if fmt == "svg" else None)
+    return buf.getvalue()
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write a figure to a .png or .svg file atomically; returns the path."""
+    fmt = check_path(path)
+    data = figure_bytes(fig, fmt)
+    path = Path(path)
+    # atomic_write hands over a text handle; its binary buffer takes the bytes unchanged.
+    atomic_write(path, lambda handle: handle.buffer.write(data))
+    return path

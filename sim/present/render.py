@@ -1,0 +1,149 @@
+"""Text for people: the outcome table of a run and the story of a traced run."""
+
+from __future__ import annotations
+
+from ..engine.model import StepNote
+from ..engine.runner import RunResult
+from ..format.scenario import Scenario
+
+DISCLAIMER = ("Distributions under the scenario's stated assumptions (see its file), "
+              "not forecasts.")
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def interval(entry: dict) -> str:
+    return f"{pct(entry['p']):>5}% [{pct(entry['lo'])}, {pct(entry['hi'])}]"
+
+
+def summary_table(result: RunResult) -> str:
+    """The default `ladder run` output: P(reach) and P(final) per stage, with provenance."""
+    s = result.summary
+    prov = s["provenance"]
+    lines = [f"{s['scenario']} on ladder {s['ladder']}: {s['runs']:,} runs of {s['horizon']} "
+             f"{s['step']}s, seed {s['seed']}"]
+    if result.partial:
+        lines.append("INTERRUPTED: partial summary of the chunks that finished.")
+    width = max(len(x) for x in s["stages"]) + 2
+    lines.append(f"{'stage':<{width}}{'P(reach) [95% CI]':<26}{'P(final) [95% CI]':<26}"
+                 "time to reach: median [q25, q75]")
+    for stage in s["stages"]:
+        t = s["time_to"][stage]
+        when = "never reached" if t is None else f"{t['median']} [{t['q25']}, {t['q75']}]"
+        lines.append(f"{stage:<{width}}{interval(s['reach'][stage]):<26}"
+                     f"{interval(s['final'][stage]):<26}{when}")
+    lines.append(f"absorbed: {interval(s['absorbed']).strip()}; intervals are Wilson 95%, "
+                 f"n = {s['runs']:,} runs")
+    lines.append(DISCLAIMER)
+    lines.append(f"provenance: ladder {prov['version']}, seed {prov['seed']}, "
+                 f"{prov['runs']:,} runs, scenario sha256 {prov['scenario_sha256'][:12]}, "
+                 f"ladder sha256 {prov['ladder_sha256'][:12]}, mesa {prov['mesa']}, "
+                 f"numpy {prov['numpy']}; {s['timing']['seconds']} s on "
+                 f"{s['timing']['jobs']} job(s)")
+    if prov.get("overrides"):
+        lines.append(f"overrides (--set): {'; '.join(prov['overrides'])}")
+    return "\n".join(lines)
+
+
+def story(scenario: Scenario, notes: list[StepNote]) -> str:
+    """The step-by-step story of one traced run."""
+    ladder = scenario.ladder
+    stage = scenario.start
+    lines = [f"{scenario.id}: one run on ladder {ladder.id}, starting at {stage}"]
+    for note in notes:
+        date = scenario.clock.date_of(note.step)
+        head = f"step {note.step}" + (f" ({date.isoformat()})" if date else "")
+        lines.append(head)
+        for name in note.events:
+            lines.append(f"  event: {name}")
+        for actor, action in note.actions.items():
+            lines.append(f"  {actor}: {action}")
+        lines.append(f"  tension {note.tension:.2f}")
+        for text in note.blocked:
+            lines.append(f"  {text}")
+        if note.move is not None:
+            old, new, rule = note.move
+            lines.append(f"  MOVE {old} -> {new} by {why_moved(scenario, note, old, new, rule)}")
+            stage = new
+        if ladder.stages[ladder.index(stage)].absorbing:
+            lines.append(f"  run ends: {stage} is absorbing")
+            break
+    lines.append(f"final stage: {stage}")
+    return "\n".join(lines)
+
+
+def why_moved(scenario: Scenario, note: StepNote, old: str, new: str, rule: str) -> str:
+    """The rule that moved run 0 from `old` to `new` in a step, in words."""
+    st = scenario.ladder.stages[scenario.ladder.index(old)]
+    if rule == "threshold up":
+        return f"threshold (tension {note.tension:.2f} >= up {st.up:g})"
+    if rule == "threshold down":
+        return (f"threshold (tension {note.tension:.2f} <= down {st.down:g} "
+                f"for {st.dwell} step(s))")
+    if rule == "trigger":
+        who = [f"{a.id}.{note.actions[a.id]}" for a in scenario.actors
+               for act in a.actions if act.trigger == new and note.actions.get(a.id) == act.id]
+        edge = scenario.ladder.edge(old, new)
+        guard = f", guard '{edge.guard.text}' held" if edge and edge.guard else ""
+        return f"trigger ({', '.join(who) or 'an action'}{guard})"
+    if rule == "event":
+        return f"event ({', '.join(note.events)})"
+    return rule
+
+
+def compare_table(report: dict, pairing: str, sources: list[str]) -> str:
+    """The default `ladder compare` output: each metric per variant, the difference with
+    its interval and adjusted p-value, then the verdicts."""
+    from ..analyses.compare import format_p
+
+    names = report["scenarios"]
+    letters = {n: chr(ord("A") + i) if i < 26 else f"#{i + 1}" for i, n in enumerate(names)}
+    lines = [f"{letters[n]} = {n} ({src}): {report['runs'][n]:,} runs"
+             for n, src in zip(names, sources, strict=True)]
+    lines += [f"seed {report['seed']}; {pairing}", ""]
+    width = max([len(c["metric"]) for c in report["comparisons"]] + [10]) + 2
+    for b in names[1:]:
+        x = letters[b]
+        rows = [c for c in report["comparisons"] if c["b"] == b]
+        lines.append(f"{'metric':<{width}}{'A':>8}{x:>8}   {f'{x} - A, points [95% CI]':<26}"
+                     "p (Holm)")
+        for c in rows:
+            if "pa" in c:
+                diff = f"{100 * c['diff']:+.1f} [{100 * c['lo']:+.1f}, {100 * c['hi']:+.1f}]"
+                lines.append(f"{c['metric']:<{width}}{pct(c['pa']):>7}%{pct(c['pb']):>7}%   "
+                             f"{diff:<26}{format_p(c['p_adjusted'])}")
+        times = [c for c in rows if c["metric"].startswith("time:")]
+        if times:
+            lines.append(f"time to reach: median step (runs that reached it), hazard ratio "
+                         f"{x}/A, log-rank")
+            for c in times:
+                hr = c["effect"]["hazard_ratio"]
+                hr_text = "n/a" if hr is None else f"{hr:.2f}"
+                lines.append(f"  {c['metric'][5:]:<{width - 2}}{_step(c['median_a']):>8}"
+                             f"{_step(c['median_b']):>8}   HR {hr_text:<23}"
+                             f"{format_p(c['p_adjusted'])}")
+        for f in report["final_distributions"]:
+            if f["b"] == b:
+                lines.append(f"final stage, {x} vs A: chi2 = {f['chi2']:.1f}, dof {f['dof']}, "
+                             f"{format_p(f['p_adjusted'])} (Holm), Cramer's V "
+                             f"{f['effect']['cramers_v']:.3f}")
+        lines.append("")
+    lines.append("verdicts:")
+    lines += [f"  {v}" for v in report["verdicts"]] or ["  (no metric varies)"]
+    lines.append(f"tests: {_tests(report)}; p-values adjusted by {report['adjustment']}.")
+    lines.append(DISCLAIMER)
+    return "\n".join(lines)
+
+
+def _step(x: int | None) -> str:
+    return "-" if x is None else str(x)
+
+
+def _tests(report: dict) -> str:
+    seen: list[str] = []
+    for c in report["comparisons"] + report["final_distributions"]:
+        if c["test"] not in seen:
+            seen.append(c["test"])
+    return "; ".join(seen)

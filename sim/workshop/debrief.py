@@ -1,0 +1,135 @@
+"""The markdown debrief of a workshop session (`ladder play --transcript FILE.md`).
+
+It tells the session in the order things happened: each turn (who did what, the stage move
+and the rule behind it, the forecast from there), each fork beside its un-branched
+forecast, undos and branch points; then the line the run finally took. Nothing in it depends
+on the clock or the machine, so the same scenario, seed and script give the same file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..analyses.compare import format_p
+from ..analyses.forecast import ODDS, Forecast, ForkResult
+from ..engine.results import atomic_write
+from ..errors import InputError
+from .session import Session, Turn
+
+
+def check_transcript(path: str | Path) -> Path:
+    """The transcript file, checked before the session starts."""
+    path = Path(path)
+    if path.suffix.lower() not in (".md", ".markdown", ".txt"):
+        raise InputError(f"--transcript {path}: a transcript is markdown; use a name ending "
+                         "in .md")
+    if not path.parent.is_dir():
+        raise InputError(f"--transcript {path}: folder {path.parent} does not exist")
+    return path
+
+
+def write_transcript(session: Session, path: Path, ended: str) -> None:
+    """Write the debrief atomically (a temporary file renamed into place)."""
+    text = transcript(session, ended)
+    atomic_write(path, lambda handle: handle.write(text))
+
+
+def played_text(session: Session) -> str:
+    if not session.players:
+        return "nobody (every actor follows its scenario policy)"
+    names = [f"{a} ({session.scenario.actor(a).name})" for a in session.players]
+    return ", ".join(names) + "; the other actors follow their scenario policies"
+
+
+def transcript(session: Session, ended: str) -> str:
+    """The debrief as markdown."""
+    sc, model = session.scenario, session.model
+    turns = [e for e in session.log if isinstance(e, Turn)]
+    forks = [e for e in session.log if isinstance(e, ForkResult)]
+    notes = [e for e in session.log if isinstance(e, str)]
+    undone = sum(1 for e in notes if e.startswith("Undo:"))
+    returns = sum(1 for e in notes if e.startswith("Returned to"))
+    lines = [f"# Workshop debrief: {sc.title}", "",
+             f"- scenario: `{sc.id}` on ladder `{sc.ladder.id}`, starting at `{sc.start}`; "
+             f"{sc.clock.horizon} {sc.clock.step}s"
+             + (f" from {sc.clock.start_date.isoformat()}" if sc.clock.start_date else ""),
+             f"- played: {played_text(session)}",
+             f"- seed {session.seed}; each forecast forks the played run into "
+             f"{session.forecast_runs:,} runs stepped to the horizon, in which the played "
+             "actors follow their policy",
+             f"- turns played: {len(turns)} (undone: {undone}, returns to a branch point: "
+             f"{returns}); forks: {len(forks)}",
+             f"- session ended: {ended}, at {session.when(session.t)} in `{session.stage}`, "
+             f"tension {session.tension:.2f}, highest stage reached "
+             f"`{sc.ladder.stage_ids[int(model.peak[0])]}`",
+             "", f"*{ODDS} Each forecast is the share of runs forked from the played "
+             "position that reach a stage; the played run itself is one story among them.*",
+             "", "## The session, in order", ""]
+    start = session.line[0]
+    lines += [f"Start: {session.when(0)}, stage `{sc.start}`, tension "
+              f"{session.start_tension:.2f}.", ""]
+    if start.forecast is not None:
+        lines += forecast_md(session, start.forecast) + [""]
+    for entry in session.log:
+        if isinstance(entry, Turn):
+            lines += turn_md(session, entry)
+        elif isinstance(entry, ForkResult):
+            lines += fork_md(session, entry)
+        else:
+            lines += [f"> {entry}", ""]
+    lines += ["## The run as it stands", "",
+              "| step | date | played | stage | tension | stage move |",
+              "| ---: | --- | --- | --- | ---: | --- |"]
+    for pos in session.line[1:]:
+        t = pos.turn
+        date = sc.clock.date_of(t.step)
+        played = ", ".join(f"{a}: {t.note.actions[a]} ({t.how[a]})" for a in t.how) or "-"
+        move = t.why if t.why.startswith("MOVE") else "-"
+        lines.append(f"| {t.step} | {date.isoformat() if date else '-'} | {played} | "
+                     f"{t.stage_after} | {t.note.tension:.2f} | {move} |")
+    return "\n".join(lines) + "\n"
+
+
+def turn_md(session: Session, turn: Turn) -> list[str]:
+    note = turn.note
+    lines = [f"### {session.when(turn.step).capitalize()}", ""]
+    lines += [f"- event: {name}" for name in note.events]
+    for actor, action in note.actions.items():
+        how = f" (played, {turn.how[actor]})" if actor in turn.how else ""
+        lines.append(f"- {actor}{how}: {action}")
+    lines += [f"- note: {text}" for text in note.blocked + turn.refused]
+    lines.append(f"- tension {turn.tension_before:.2f} -> {note.tension:.2f}")
+    lines += [f"- stage: {turn.why}", ""]
+    if turn.forecast is not None:
+        lines += forecast_md(session, turn.forecast) + [""]
+    return lines
+
+
+def forecast_md(session: Session, f: Forecast) -> list[str]:
+    by = session.when(f.horizon, ", ", "")
+    lines = [f"Forecast from {session.when(f.step)}: P(reach each stage by {by}), "
+             f"n = {f.n:,} runs, Wilson 95% intervals", "",
+             "| stage | P(reach) | 95% CI |", "| --- | ---: | --- |"]
+    for row in reversed(f.rows()):
+        if row["already"]:
+            lines.append(f"| {row['stage']} | reached | - |")
+        else:
+            lines.append(f"| {row['stage']} | {100 * row['p']:.1f}% | "
+                         f"[{100 * row['lo']:.1f}, {100 * row['hi']:.1f}] |")
+    return lines
+
+
+def fork_md(session: Session, r: ForkResult) -> list[str]:
+    lines = [f"#### Fork at {session.when(r.step)}: {r.change.describe()}", "",
+             f"Beside the un-branched forecast (every actor, played ones too, following its "
+             f"policy from here); n = {r.base.n:,} runs each, {r.method}.", "",
+             "| stage | as is | branch | branch - as is, points [95% CI] | p |",
+             "| --- | ---: | ---: | --- | --- |"]
+    for row in reversed(r.rows):
+        if row["already"]:
+            lines.append(f"| {row['stage']} | reached | reached | - | - |")
+            continue
+        lines.append(f"| {row['stage']} | {100 * row['pa']:.1f}% | {100 * row['pb']:.1f}% | "
+                     f"{100 * row['diff']:+.1f} [{100 * row['lo']:+.1f}, "
+                     f"{100 * row['hi']:+.1f}] | {format_p(row['p'])} |")
+    return lines + [""]
