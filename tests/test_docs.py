@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import build_parser
-from sim.format import ladder as ladder_module
-from sim.format import scenario as scenario_module
+from sim.format import actors, clock, events, ladder, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -39,12 +38,12 @@ def run_options() -> list[str]:
 SUBCOMMANDS = sorted(subparsers())
 RUN_OPTIONS = run_options()
 
-LADDER_KEY_SETS = ("LADDER_KEYS", "STAGE_KEYS", "EDGE_KEYS", "GROUP_KEYS")
-SCENARIO_KEY_SETS = ("SCENARIO_KEYS", "CLOCK_KEYS", "TENSION_KEYS", "ACTOR_KEYS", "ACTION_KEYS",
-                     "POLICY_KEYS", "MODIFIER_KEYS", "EVENT_KEYS", "EVENT_TENSION_KEYS")
-FILE_KEYS = sorted(
-    {(name, key) for name in LADDER_KEY_SETS for key in getattr(ladder_module, name)}
-    | {(name, key) for name in SCENARIO_KEY_SETS for key in getattr(scenario_module, name)})
+KEY_SETS = {ladder: ("LADDER_KEYS", "STAGE_KEYS", "EDGE_KEYS", "GROUP_KEYS"),
+            scenario: ("SCENARIO_KEYS", "TENSION_KEYS"), clock: ("CLOCK_KEYS",),
+            actors: ("ACTOR_KEYS", "ACTION_KEYS", "POLICY_KEYS", "MODIFIER_KEYS"),
+            events: ("EVENT_KEYS", "EVENT_TENSION_KEYS")}
+FILE_KEYS = sorted({(name, key) for module, names in KEY_SETS.items() for name in names
+                    for key in getattr(module, name)})
 
 
 def test_parser_has_the_documented_commands():

@@ -152,9 +152,10 @@ def test_ladder_schema_keys_match_loader(pointer, name):
 
 @pytest.mark.parametrize("pointer,name", SCENARIO_VOCAB, ids=[n for _, n in SCENARIO_VOCAB])
 def test_scenario_schema_keys_match_loader(pointer, name):
-    from sim.format import scenario
+    from sim.format import actors, clock, events, scenario
 
-    assert schema_properties_at(SCENARIO_SCHEMA, pointer) == set(getattr(scenario, name))
+    module = next(m for m in (scenario, clock, actors, events) if hasattr(m, name))
+    assert schema_properties_at(SCENARIO_SCHEMA, pointer) == set(getattr(module, name))
 
 
 def test_distribution_keys_match_loader():

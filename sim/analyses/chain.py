@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import Problem, ValidationError
+from ..format.actors import Actor
 from ..format.expr import Condition
-from ..format.scenario import Actor, Scenario
+from ..format.scenario import Scenario
 
 MAX_ATOMS = 200_000  # distinct (triggers chosen, tension) outcomes of one step
 MAX_MEMBERS_OUTCOMES = 200_000  # member-count splits of one population

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from ..format.actors import Actor
 from ..format.distributions import sample
-from ..format.scenario import Actor
 
 if TYPE_CHECKING:
     from .model import EscalationModel

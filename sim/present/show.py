@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..format.actors import Action, Actor
 from ..format.distributions import Number, describe
+from ..format.events import Event
 from ..format.ladder import Edge, Group, Ladder, Stage, load_ladder
-from ..format.scenario import Action, Actor, Event, Scenario, load_scenario
+from ..format.scenario import Scenario, load_scenario
 from ..format.yamlio import load_yaml
 
 FORMATS = ("text", "mermaid", "dot")

@@ -24,8 +24,9 @@ import numpy as np
 from ..analyses.forecast import Change, Forecast, ForkResult, ensemble, paired_rows
 from ..engine.model import EscalationModel, StepNote
 from ..errors import InputError
+from ..format.actors import Action
 from ..format.check import suggest
-from ..format.scenario import Action, Scenario
+from ..format.scenario import Scenario
 from ..present.render import why_moved
 
 DEFAULT_FORECAST_RUNS = 2000

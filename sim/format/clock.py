@@ -1,0 +1,61 @@
+"""The scenario's clock: the length of a step, the horizon, and the calendar date of a step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .check import MISSING, Checker
+from .yamlio import line_of
+
+CLOCK_KEYS = frozenset({"step", "horizon", "start_date"})
+STEP_DAYS = {"day": 1, "week": 7}
+MAX_HORIZON = 100_000
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    step: str
+    horizon: int
+    start_date: dt.date | None = None
+
+    def date_of(self, step: int) -> dt.date | None:
+        """Calendar date of a step, when the clock has a start date."""
+        if self.start_date is None:
+            return None
+        return self.start_date + dt.timedelta(days=step * STEP_DAYS[self.step])
+
+
+def read_clock(ck: Checker, top: dict) -> Clock | None:
+    m = ck.mapping(top.get("clock", MISSING), "clock", line_of(top, "clock"), CLOCK_KEYS,
+                   ("horizon",))
+    if m is None:
+        return None
+    step = ck.get(m, "step", "clock", "str", default="day")
+    if step not in STEP_DAYS:
+        ck.error(line_of(m, "step"), "clock.step", f"expected day or week, got {step!r}")
+        step = None
+    horizon = ck.get(m, "horizon", "clock", "int", required=True)
+    if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
+        ck.error(line_of(m, "horizon"), "clock.horizon",
+                 f"expected an integer from 1 to {MAX_HORIZON}, got {horizon}")
+        horizon = None
+    start_date = None
+    if m.get("start_date") is not None:
+        start_date = read_date(ck, m["start_date"], line_of(m, "start_date"), "clock.start_date")
+    if step is None or horizon is None or (m.get("start_date") is not None and start_date is None):
+        return None  # reported; events are not checked against a clock we could not read
+    return Clock(step, horizon, start_date)
+
+
+def read_date(ck: Checker, value: object, line: int | None, field: str) -> dt.date | None:
+    """A calendar date written YYYY-MM-DD (`fromisoformat` alone would also take 20240527)."""
+    try:
+        if isinstance(value, str) and DATE_RE.match(value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    ck.error(line, field, f"expected a date YYYY-MM-DD, got {value!r}")
+    return None

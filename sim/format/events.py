@@ -1,0 +1,128 @@
+"""Events of a scenario: scheduled (`at`) or conditional (`when`) changes to parameters,
+tension or stage."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .actors import Actor, no_remove
+from .check import Checker, join, listing, suggest
+from .clock import STEP_DAYS, Clock, read_date
+from .distributions import Number, parse_number
+from .expr import Condition, Symbols
+from .ladder import Ladder, compile_guard
+from .overrides import param_problem
+from .yamlio import line_of
+
+EVENT_KEYS = frozenset({"name", "at", "when", "once", "set", "tension", "stage", "description",
+                        "source", "remove"})
+EVENT_TENSION_KEYS = frozenset({"add", "set"})
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A scheduled (`at`) or conditional (`when`) change to parameters, tension or stage."""
+
+    name: str
+    at: int | None = None
+    when: Condition | None = None
+    once: bool = True
+    set: dict[str, Number] = field(default_factory=dict)
+    tension: tuple[str, Number] | None = None
+    stage: str | None = None
+    description: str = ""
+
+
+def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clock: Clock | None,
+            symbols: Symbols) -> list[Event]:
+    seq = ck.sequence(top.get("events", []), "events", line_of(top, "events"), "events")
+    events: list[Event] = []
+    for i, item in enumerate(seq or []):
+        path = f"events[{i}]"
+        m = ck.mapping(item, path, seq.lines[i], EVENT_KEYS, ("name",))
+        if m is None:
+            continue
+        no_remove(ck, m, path, "event")
+        name = ck.get(m, "name", path, "str", required=True)
+        if ("at" in m) == ("when" in m):
+            ck.error(line_of(m), path, "an event needs exactly one of 'at' (a step or date) "
+                     "and 'when' (a condition)")
+        if not any(k in m for k in ("set", "tension", "stage")):
+            ck.error(line_of(m), path, "an event must change something: give 'set', "
+                     "'tension' or 'stage'")
+        at = _event_step(ck, m, path, clock) if "at" in m else None
+        when = compile_guard(ck, m, "when", path, symbols, required=True)
+        once = ck.get(m, "once", path, "bool", default=True)
+        sets = _event_sets(ck, m, path, ladder, actors)
+        tension = None
+        if "tension" in m:
+            tm = ck.mapping(m["tension"], join(path, "tension"), line_of(m, "tension"),
+                            EVENT_TENSION_KEYS)
+            if tm is not None and len(tm) != 1:
+                ck.error(line_of(m, "tension"), join(path, "tension"),
+                         "expected exactly one of add or set, e.g. {add: 1.5}")
+            elif tm:
+                op = next(iter(tm))
+                num = parse_number(ck, tm[op], join(join(path, "tension"), op), line_of(tm, op))
+                tension = (op, num) if num is not None else None
+        stage = ck.get(m, "stage", path, "id")
+        if stage is not None and stage not in ladder.stage_ids:
+            ck.error(line_of(m, "stage"), join(path, "stage"), f"unknown stage '{stage}'"
+                     f"{suggest(stage, ladder.stage_ids)} (stages: {listing(ladder.stage_ids)})")
+            stage = None
+        if name is not None:
+            events.append(Event(name, at, when, bool(once), sets, tension, stage,
+                                ck.get(m, "description", path, "str", default="")))
+    return events
+
+
+def _event_step(ck: Checker, m: dict, path: str, clock: Clock | None) -> int | None:
+    value, line, field = m["at"], line_of(m, "at"), join(path, "at")
+    if clock is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        step = value
+    elif isinstance(value, str):
+        if clock.start_date is None:
+            ck.error(line, field, f"a date needs clock.start_date; got {value!r}")
+            return None
+        date = read_date(ck, value, line, field)
+        if date is None:
+            return None
+        days = (date - clock.start_date).days
+        step = math.ceil(days / STEP_DAYS[clock.step])
+    else:
+        ck.error(line, field, f"expected a step number or a date, got {value!r}")
+        return None
+    if step < 1:
+        ck.error(line, field, f"{value} is step {step}, outside the run (steps 1 to "
+                 f"{clock.horizon})")
+        return None
+    if step > clock.horizon:
+        # not an error: `--horizon` may shorten a run; the engine never reaches this step
+        ck.warn(line, field, f"{value} is step {step}, after the last step ({clock.horizon}); "
+                "the event never happens")
+    return step
+
+
+def _event_sets(ck: Checker, m: dict, path: str, ladder: Ladder, actors: list[Actor]
+                ) -> dict[str, Number]:
+    sets: dict[str, Number] = {}
+    raw = m.get("set", {})
+    field = join(path, "set")
+    if not isinstance(raw, dict):
+        ck.error(line_of(m, "set"), field, "expected a mapping of parameter paths to numbers")
+        return sets
+    for key, value in raw.items():
+        line = line_of(raw, key)
+        problem = param_problem(str(key), ladder, actors)
+        if problem:
+            ck.error(line, join(field, key), problem)
+            continue
+        lo, hi = (0.0, 1.0) if key == "tension.decay" else (
+            (-math.inf, math.inf) if key.endswith(".effect") else (0.0, math.inf))
+        num = parse_number(ck, value, join(field, key), line, lo, hi)
+        if num is not None:
+            sets[key] = num
+    return sets

@@ -1,0 +1,111 @@
+"""Overrides (`--set PATH=VALUE`) put into a scenario's raw tree before validation, and the
+parameter paths that events may set and sweeps may vary."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ..errors import Problem, ValidationError
+from .check import listing, suggest
+from .yamlio import YamlList, YamlMap, line_of
+
+if TYPE_CHECKING:
+    from .actors import Actor
+    from .ladder import Ladder
+
+def apply_override(raw: object, dotted: str, value: object, file: str) -> None:
+    """Put `value` at a dotted path of the raw file tree (the parent must exist).
+
+    A weight, a scale, a per-stage weight or an action's effect may be new keys; any other
+    key must already be in the file.
+    """
+    parts = dotted.split(".")
+    node, walked = raw, []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(walked) or "the top level"
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise _set_error(file, dotted, f"no item {part!r} in {where} "
+                                 f"(it has {len(node)} items, from 0)")
+            part = int(part)
+        elif isinstance(node, dict):
+            new_ok = last and (walked[-1:] in (["weights"], ["scale"])
+                               or len(walked) >= 2 and walked[-2] == "stages"
+                               or part == "effect" and len(walked) >= 2
+                               and walked[-2] == "actions")
+            if part not in node and not new_ok:
+                raise _set_error(file, dotted, f"no key {part!r} in {where}"
+                                 f"{suggest(part, node)} (keys: {listing(node)})")
+        else:
+            raise _set_error(file, dotted, f"{where} is a single value, not a mapping")
+        if last:
+            node[part] = _at_line(value, line_of(node, part))
+        else:
+            node = node[part]
+        walked.append(str(part))
+
+
+def _at_line(value: object, line: int | None) -> object:
+    """Give a value parsed from `--set` text the file line of the key it replaces (else of its
+    parent), so problems inside it point into the file, not at line 1 of the option."""
+    if isinstance(value, YamlMap):
+        value.line, value.lines = line, dict.fromkeys(value.lines, line)
+        for item in value.values():
+            _at_line(item, line)
+    elif isinstance(value, YamlList):
+        value.line, value.lines = line, [line] * len(value)
+        for item in value:
+            _at_line(item, line)
+    return value
+
+
+def yaml_text(value: object) -> str:
+    """An override value as compact flow YAML (which is also JSON), e.g. `{"uniform":[1,2]}`."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _set_error(file: str, dotted: str, message: str) -> ValidationError:
+    return ValidationError([Problem(file, None, f"--set {dotted}", message)])
+
+
+PARAM_FORMS = ("tension.decay", "actors.<actor>.actions.<action>.effect",
+               "actors.<actor>.policy.weights.<action>",
+               "actors.<actor>.policy.stages.<stage>.<action>",
+               "actors.<actor>.policy.modifiers.<i>.scale.<action>")
+
+
+def param_problem(key: str, ladder: Ladder, actors: list[Actor]) -> str | None:
+    """Why `key` is not a parameter an event can set, or None when it is."""
+    parts = key.split(".")
+    expected = f"expected one of: {listing(PARAM_FORMS)}"
+    if parts == ["tension", "decay"]:
+        return None
+    if len(parts) < 4 or parts[0] != "actors":
+        return f"not a settable parameter; {expected}"
+    ids = [a.id for a in actors]
+    if parts[1] not in ids:
+        return f"unknown actor '{parts[1]}'{suggest(parts[1], ids)} (actors: {listing(ids)})"
+    actor = actors[ids.index(parts[1])]
+    rest, acts = parts[2:], actor.action_ids
+    action = rest[-1]
+    shape_ok = (
+        (len(rest) == 3 and rest[0] == "actions" and rest[2] == "effect")
+        or (len(rest) == 3 and rest[:2] == ["policy", "weights"])
+        or (len(rest) == 4 and rest[:2] == ["policy", "stages"])
+        or (len(rest) == 5 and rest[:2] == ["policy", "modifiers"] and rest[3] == "scale")
+    )
+    if not shape_ok:
+        return f"not a settable parameter; {expected}"
+    if rest[0] == "actions":
+        action = rest[1]
+    if action not in acts:
+        return f"unknown action '{action}' of {actor.id}{suggest(action, acts)} " \
+               f"(actions: {listing(acts)})"
+    if rest[:2] == ["policy", "stages"] and rest[2] not in ladder.stage_ids:
+        return f"unknown stage '{rest[2]}'{suggest(rest[2], ladder.stage_ids)}"
+    if rest[:2] == ["policy", "modifiers"] and not (
+            rest[2].isdigit() and int(rest[2]) < len(actor.policy.modifiers)):
+        return f"{actor.id} has no modifier {rest[2]} (it has {len(actor.policy.modifiers)})"
+    return None
