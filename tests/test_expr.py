@@ -1,4 +1,5 @@
-"""Tests for sim.format.expr: the safe, vectorized condition language."""
+"""Tests for sim.format.expr and sim.format.expr_syntax: the safe, vectorized condition
+language."""
 
 from __future__ import annotations
 
@@ -11,18 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.format.expr import (
+from sim.format.expr import Condition, Symbols, compile_condition
+from sim.format.expr_syntax import (
     MAX_DEPTH,
     BoolOp,
     Compare,
-    Condition,
     ExprError,
     Last,
     Name,
     Not,
     Num,
-    Symbols,
-    compile_condition,
     parse,
 )
 

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from ..errors import Problem, ValidationError
 from ..format.distributions import Dist, Number, describe
-from ..format.expr import BoolOp, Compare, Condition, Const, Node, Not, Var
+from ..format.expr import Condition
+from ..format.expr_syntax import BoolOp, Compare, Const, Node, Not, Var
 from ..format.scenario import Scenario, scenario_tree
 from ..format.yamlio import line_of, load_yaml
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ..errors import Problem
 from .check import MISSING, Checker, join, suggest
-from .expr import BUILTINS, KEYWORDS, Condition, ExprError, Symbols, compile_condition
+from .expr import BUILTINS, Condition, Symbols, compile_condition
+from .expr_syntax import KEYWORDS, ExprError
 from .yamlio import YamlMap, line_of, load_yaml
 
 LADDER_KEYS = frozenset({"id", "title", "description", "sources", "stages", "edges", "groups"})
