@@ -7,19 +7,50 @@ up or down the ladder; Monte Carlo ensembles give outcome distributions with hon
     scenario = sim.load_scenario("scenarios/belarus-poland-2024.yaml")
     result = sim.run(scenario, runs=20_000, seed=7)
     result.summary["reach"]["border_incident"]   # {"p": ..., "lo": ..., "hi": ..., "se": ...}
+
+The package is layered (docs/architecture.md): `sim.format` (files), `sim.engine` (the
+model and the runner), `sim.analyses` and `sim.explore`, `sim.present`, `sim.workshop`, and
+`sim.cli`. The names below are imported on first use, so `import sim` (and `ladder --help`)
+stays fast and loads Mesa, SciPy and pandas only when a simulation needs them.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("ladder")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+local"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .engine.runner import RunResult, run  # noqa: E402
-from .errors import InputError, LadderError, Problem, ValidationError  # noqa: E402
-from .format.ladder import Ladder, load_ladder  # noqa: E402
-from .format.scenario import Scenario, load_scenario  # noqa: E402
+# The one place the version is written: pyproject.toml reads it from here (a literal, so
+# `ladder --version` needs no package metadata lookup).
+__version__ = "0.1.0"
 
-__all__ = ["InputError", "LadderError", "Ladder", "Problem", "RunResult", "Scenario",
-           "ValidationError", "__version__", "load_ladder", "load_scenario", "run"]
+# public name -> module that defines it
+_PUBLIC = {
+    "InputError": "sim.errors", "LadderError": "sim.errors", "Problem": "sim.errors",
+    "ValidationError": "sim.errors",
+    "Ladder": "sim.format.ladder", "load_ladder": "sim.format.ladder",
+    "Scenario": "sim.format.scenario", "load_scenario": "sim.format.scenario",
+    "RunResult": "sim.engine.runner", "run": "sim.engine.runner",
+    "EscalationModel": "sim.engine.model",
+}
+
+__all__ = ["EscalationModel", "InputError", "Ladder", "LadderError", "Problem", "RunResult",
+           "Scenario", "ValidationError", "__version__", "load_ladder", "load_scenario", "run"]
+
+if TYPE_CHECKING:
+    from .engine.model import EscalationModel
+    from .engine.runner import RunResult, run
+    from .errors import InputError, LadderError, Problem, ValidationError
+    from .format.ladder import Ladder, load_ladder
+    from .format.scenario import Scenario, load_scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -19,7 +19,8 @@ import pytest
 from sim.cli import main
 from sim.format.ladder import Ladder, load_ladder
 from sim.format.validate import validate_file, yaml_files
-from sim.present.show import render_mermaid, render_text
+from sim.present.diagrams import render_mermaid
+from sim.present.show import render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDERS = ROOT / "ladders"

@@ -10,15 +10,8 @@ import pytest
 from sim.errors import InputError
 from sim.format.ladder import Ladder, load_ladder
 from sim.format.scenario import load_scenario
-from sim.present.show import (
-    FORMATS,
-    mermaid_label,
-    render,
-    render_dot,
-    render_mermaid,
-    render_scenario_text,
-    render_text,
-)
+from sim.present.diagrams import mermaid_label, render_dot, render_mermaid
+from sim.present.show import FORMATS, render, render_scenario_text, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "ladders" / "belarus-2024.yaml"

@@ -24,10 +24,11 @@ from ..format.distributions import describe
 from ..format.ladder import Ladder
 from ..format.scenario import Scenario, load_scenario
 from ..format.yamlio import parse_yaml
+from .moves import moves
 from .plots import FOOTNOTE as DISCLAIMER
 from .plots import RunView, band_note, compare_figure, figure_bytes, run_figure, view_of
 from .render import _step, _tests, interval
-from .show import _actor_lines, _event_line, moves
+from .show import actor_lines, event_line
 
 SECTIONS = ("ladder", "actors", "events", "sources", "outcomes", "plots", "comparison",
             "provenance")
@@ -284,7 +285,7 @@ def _actors(sc: Scenario) -> str:
         out.append(table(["action", "tension effect per step", "triggers a move to",
                           "allowed at", "default weight", "what it is"], rows, numeric=[1, 4]))
         # `ladder show`'s lines after the actions: per-stage weights, then modifiers.
-        rules = [line.strip() for line in _actor_lines(a)[2 + len(a.actions):]]
+        rules = [line.strip() for line in actor_lines(a)[2 + len(a.actions):]]
         if rules:
             out.append("<ul>" + "".join(f"<li>{esc(r)}</li>" for r in rules) + "</ul>")
     triggers = [f"{a.id}.{x.id} -> {x.trigger}"
@@ -300,7 +301,7 @@ def _actors(sc: Scenario) -> str:
 def _events(sc: Scenario) -> str:
     if not sc.events:
         return "<p>No events: the actors' choices alone move tension.</p>"
-    rows = [(e.name, _event_line(e, sc).strip().removeprefix(f"{e.name}: "), e.description)
+    rows = [(e.name, event_line(e, sc).strip().removeprefix(f"{e.name}: "), e.description)
             for e in sc.events]
     return table(["event", "when: what it changes", "description"], rows)
 

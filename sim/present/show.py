@@ -19,8 +19,6 @@ threshold, or `trigger` when only an action's trigger can take them), declared j
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
@@ -30,81 +28,10 @@ from ..format.events import Event
 from ..format.ladder import Edge, Group, Ladder, Stage, load_ladder
 from ..format.scenario import Scenario, load_scenario
 from ..format.yamlio import load_yaml
+from .diagrams import render_dot, render_mermaid
+from .moves import num, plural, start_stage
 
 FORMATS = ("text", "mermaid", "dot")
-
-# -- moves shared by the graph views ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """One drawable move between two stages, with its label text (no markup)."""
-
-    source: str
-    target: str
-    label: str
-    kind: str  # "up", "down", "trigger" or "jump"
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _with_guard(label: str, edge: Edge | None) -> str:
-    if edge is None or edge.guard is None:
-        return label
-    return f"{label} if {edge.guard.text}"
-
-
-def _neighbour_move(ladder: Ladder, stage: Stage, other: Stage, upward: bool) -> Move:
-    if upward and stage.up is not None:
-        label, kind = f"tension >= {_num(stage.up)}", "up"
-    elif not upward and stage.down is not None:
-        label = f"tension <= {_num(stage.down)} for {_plural(stage.dwell, 'step')}"
-        kind = "down"
-    else:
-        label, kind = "trigger", "trigger"
-    label = _with_guard(label, ladder.edge(stage.id, other.id))
-    return Move(stage.id, other.id, label, kind)
-
-
-def moves(ladder: Ladder) -> list[Move]:
-    """Every move a run can make on a ladder, stage by stage from the lowest.
-
-    Args:
-        ladder: the ladder.
-
-    Returns:
-        For each non-absorbing stage: its move up, its move down (where those neighbours
-        exist) and its declared jumps.
-    """
-    out: list[Move] = []
-    stages = ladder.stages
-    for i, stage in enumerate(stages):
-        if stage.absorbing:
-            continue
-        if i + 1 < len(stages):
-            out.append(_neighbour_move(ladder, stage, stages[i + 1], upward=True))
-        if i > 0:
-            out.append(_neighbour_move(ladder, stage, stages[i - 1], upward=False))
-        for edge in ladder.edges:
-            if edge.source == stage.id and edge.jump:
-                out.append(Move(edge.source, edge.target,
-                                _with_guard("jump (trigger only)", edge), "jump"))
-    return out
-
-
-def _start(ladder: Ladder, start: str | None) -> str:
-    if start is None:
-        return ladder.stages[0].id
-    if start not in ladder.stage_ids:
-        raise InputError(f"unknown start stage '{start}' (stages: {', '.join(ladder.stage_ids)})")
-    return start
-
 
 # -- text ---------------------------------------------------------------------------------------
 
@@ -112,9 +39,9 @@ def _start(ladder: Ladder, start: str | None) -> str:
 def _markers(stage: Stage, start: str | None) -> str:
     parts = []
     if stage.up is not None:
-        parts.append(f"up >= {_num(stage.up)}")
+        parts.append(f"up >= {num(stage.up)}")
     if stage.down is not None:
-        parts.append(f"down <= {_num(stage.down)} (dwell {stage.dwell})")
+        parts.append(f"down <= {num(stage.down)} (dwell {stage.dwell})")
     if stage.absorbing:
         parts.append("[absorbing]")
     if start is not None and stage.id == start:
@@ -164,7 +91,7 @@ def render_text(ladder: Ladder, start: str | None = None) -> str:
         InputError: if `start` is not a stage of the ladder.
     """
     if start is not None:
-        _start(ladder, start)
+        start_stage(ladder, start)
     lines = [f"{ladder.id}: {ladder.title}", ""]
     lines += _stage_rows(ladder, start)
     if ladder.edges:
@@ -178,7 +105,7 @@ def render_text(ladder: Ladder, start: str | None = None) -> str:
 
 def _clock_line(scenario: Scenario) -> str:
     clock = scenario.clock
-    text = f"Clock: step {clock.step}, horizon {_plural(clock.horizon, 'step')}"
+    text = f"Clock: step {clock.step}, horizon {plural(clock.horizon, 'step')}"
     if clock.start_date is not None:
         end = clock.date_of(clock.horizon)
         text += f", start date {clock.start_date.isoformat()} (last step {end.isoformat()})"
@@ -199,7 +126,7 @@ def _action_line(action: Action, weight: Number | None) -> str:
     return f"      {action.id}: {'; '.join(parts)}"
 
 
-def _actor_lines(actor: Actor) -> list[str]:
+def actor_lines(actor: Actor) -> list[str]:
     head = f"  {actor.id}: {actor.name} ({actor.kind}"
     if actor.is_population and actor.count is not None:
         head += f", count {describe(actor.count)}"
@@ -223,7 +150,7 @@ def _event_changes(event: Event) -> str:
     return "; ".join(parts) or "nothing"
 
 
-def _event_line(event: Event, scenario: Scenario) -> str:
+def event_line(event: Event, scenario: Scenario) -> str:
     if event.at is not None:
         when = f"at step {event.at}"
         date = scenario.clock.date_of(event.at)
@@ -255,118 +182,10 @@ def render_scenario_text(scenario: Scenario) -> str:
               f"Tension: initial {describe(scenario.initial_tension)}, "
               f"decay {describe(scenario.decay)}", "", "Actors"]
     for actor in scenario.actors:
-        lines += _actor_lines(actor)
+        lines += actor_lines(actor)
     if scenario.events:
         lines += ["", "Events"]
-        lines += [_event_line(e, scenario) for e in scenario.events]
-    return "\n".join(lines) + "\n"
-
-
-# -- Mermaid ------------------------------------------------------------------------------------
-
-_MERMAID_LABEL = str.maketrans({":": "-", ";": ",", "{": "(", "}": ")", '"': "'", "#": " ",
-                                "\n": " ", "\r": " ", "\t": " "})
-
-
-def mermaid_label(text: str) -> str:
-    """Text safe after `: ` in a Mermaid transition (no `:`, `;`, braces, `"` or `#`)."""
-    return re.sub(r"\s+", " ", text.translate(_MERMAID_LABEL)).strip() or "-"
-
-
-def mermaid_name(text: str) -> str:
-    """Text safe inside `state "..." as id` (quotes become `'`, no line breaks or `#`)."""
-    return re.sub(r"\s+", " ", text.replace('"', "'").replace("#", " ")).strip() or "-"
-
-
-def render_mermaid(ladder: Ladder, start: str | None = None) -> str:
-    """A ladder as a Mermaid `stateDiagram-v2`.
-
-    Args:
-        ladder: the ladder.
-        start: the stage `[*]` points to (default: the lowest stage).
-
-    Returns:
-        The diagram source, ending with a newline.
-
-    Raises:
-        InputError: if `start` is not a stage of the ladder.
-    """
-    lines = ["stateDiagram-v2", "    direction BT"]
-    lines += [f'    state "{mermaid_name(s.name)}" as {s.id}' for s in ladder.stages]
-    lines.append(f"    [*] --> {_start(ladder, start)}")
-    lines += [f"    {m.source} --> {m.target} : {mermaid_label(m.label)}" for m in moves(ladder)]
-    lines += [f"    {s.id} --> [*]" for s in ladder.stages if s.absorbing]
-    return "\n".join(lines) + "\n"
-
-
-# -- Graphviz DOT -------------------------------------------------------------------------------
-
-
-def dot_quote(text: str) -> str:
-    """A DOT double-quoted string: backslashes and quotes escaped, line breaks as `\\n`."""
-    text = text.replace("\\", "\\\\").replace('"', '\\"')
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return f'"{text}"'
-
-
-_EDGE_STYLE = {"up": "", "down": ", style=dashed", "trigger": ", style=dotted",
-               "jump": ", style=bold, color=red"}
-
-
-def _dot_nodes(ladder: Ladder) -> list[str]:
-    lines = []
-    for s in ladder.stages:
-        attrs = f"label={dot_quote(f'{s.level}  {s.name}' + chr(10) + s.id)}"
-        if s.absorbing:
-            attrs += ", peripheries=2"
-        lines.append(f"  {dot_quote(s.id)} [{attrs}];")
-    return lines
-
-
-def _dot_groups(ladder: Ladder) -> list[str]:
-    lines = []
-    ids = ladder.stage_ids
-    for g in ladder.groups:
-        label = f"--- {g.threshold} ---\n{g.name}" if g.threshold else g.name
-        members = ids[ladder.index(g.first): ladder.index(g.last) + 1]
-        lines.append(f"  subgraph {dot_quote('cluster_' + g.id)} {{")
-        lines.append(f"    label={dot_quote(label)}; labelloc=t; style=dashed;")
-        lines += [f"    {dot_quote(sid)};" for sid in members]
-        lines.append("  }")
-    return lines
-
-
-def render_dot(ladder: Ladder, start: str | None = None) -> str:
-    """A ladder as a Graphviz digraph drawn bottom-up (`rankdir=BT`).
-
-    Stages keep ladder order through invisible edges; the drawn edges do not move ranks.
-
-    Args:
-        ladder: the ladder.
-        start: the stage the start point leads to (default: the lowest stage).
-
-    Returns:
-        The DOT source, ending with a newline.
-
-    Raises:
-        InputError: if `start` is not a stage of the ladder.
-    """
-    first = _start(ladder, start)
-    lines = [f"digraph {dot_quote(ladder.id)} {{", "  rankdir=BT;",
-             f"  label={dot_quote(f'{ladder.id}: {ladder.title}')}; labelloc=t;",
-             '  node [shape=box, style=rounded, fontname="Helvetica"];',
-             '  edge [fontname="Helvetica", fontsize=10];',
-             '  "__start" [shape=point, label=""];']
-    lines += _dot_nodes(ladder)
-    lines += _dot_groups(ladder)
-    ids = ladder.stage_ids
-    lines += [f"  {dot_quote(a)} -> {dot_quote(b)} [style=invis];"
-              for a, b in zip(ids, ids[1:], strict=False)]
-    lines.append(f'  "__start" -> {dot_quote(first)} [constraint=false];')
-    lines += [f"  {dot_quote(m.source)} -> {dot_quote(m.target)} "
-              f"[label={dot_quote(m.label)}, constraint=false{_EDGE_STYLE[m.kind]}];"
-              for m in moves(ladder)]
-    lines.append("}")
+        lines += [event_line(e, scenario) for e in scenario.events]
     return "\n".join(lines) + "\n"
 
 

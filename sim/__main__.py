@@ -1,0 +1,7 @@
+"""`python -m sim ...` works exactly like `ladder ...`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

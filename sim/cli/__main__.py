@@ -1,0 +1,7 @@
+"""`python -m sim.cli ...` works like `ladder ...`."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

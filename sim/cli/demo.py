@@ -1,0 +1,36 @@
+"""`ladder demo`: the workshop in a browser: a dashboard for the projector."""
+
+from __future__ import annotations
+
+import argparse
+
+from .options import add_session_options
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Declare `ladder demo`, its options and help."""
+    p = sub.add_parser(
+        "demo", help="the workshop in a browser: a dashboard for the projector",
+        description="Serve a web dashboard of one run played step by step (the game of "
+                    "`ladder play`): the ladder with the current stage highlighted, a step "
+                    "counter, Step / Play / Reset, a control per --as actor (its legal moves, "
+                    "applied on the next step), what happened and why the stage moved, the "
+                    "live forecast from here and the outcomes of a quick batch from the start. "
+                    "Prints the URL; Ctrl-C stops the server. Loads nothing from the network. "
+                    "Needs the demo extra. See docs/workshop.md.",
+        epilog="examples:\n"
+               "  ladder demo scenarios/belarus-poland-2024.yaml --as warsaw\n"
+               "  ladder demo scenarios/belarus-poland-2024.yaml --as warsaw --seed 3 --port 8800",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_session_options(p)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to serve on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run `ladder demo` with parsed arguments; the exit code."""
+    from ..workshop.demo import serve
+
+    return serve(args.scenario, players=args.players, seed=args.seed,
+                 forecast_runs=args.forecast_runs, host=args.host, port=args.port)

@@ -1,0 +1,85 @@
+"""Options that several commands share, and how they become library arguments."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import InputError, ValidationError
+
+
+def add_session_options(p: argparse.ArgumentParser) -> None:
+    """Scenario, played actors, seed and forecast size, shared by `play` and `demo`."""
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
+                   help="an actor the room plays (not a population); repeatable")
+    p.add_argument("--seed", type=int, help="session seed (default: the scenario's seed)")
+    p.add_argument("--forecast-runs", type=int, default=2000, metavar="N",
+                   help="runs in each forecast (default 2000)")
+
+
+def add_plot(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--plot", metavar="FILE", help=f"also draw {what} into FILE (.png or .svg; "
+                                                  "needs the plots extra: matplotlib)")
+
+
+def add_overrides(p: argparse.ArgumentParser) -> None:
+    """--horizon and --set, shared by `run` and `exact` (see `scenario_overrides`)."""
+    p.add_argument("--horizon", type=int, help="steps per run (default: the scenario's)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value of the scenario file before it is validated: a dotted "
+                        "path and a YAML value (number or distribution); repeatable")
+
+
+def scenario_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The overrides --set and --horizon ask for, as `load_scenario` takes them."""
+    overrides = parse_sets(args.set)
+    if args.horizon is not None:
+        overrides["clock.horizon"] = args.horizon
+    return overrides
+
+
+def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
+    """Inputs, runs, seed and jobs, shared by `compare` and `report`."""
+    p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS", help=inputs_help)
+    p.add_argument("--runs", type=int, help="runs per scenario (default: the first results "
+                                            "folder's, else the first scenario's runs)")
+    p.add_argument("--seed", type=int, help="root seed (default: the first results folder's, "
+                                            "else the first scenario's seed)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+
+
+def add_precision(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--precision", type=float, metavar="HALF_WIDTH",
+                   help="add chunks of 10,000 runs until every P(reach) 95%% interval is at "
+                        "most this wide on each side (0.005 = +/-0.5 points); --runs is then "
+                        "ignored")
+    p.add_argument("--max-runs", type=int, metavar="N",
+                   help="with --precision, stop at N runs even if the target is not met "
+                        "(default 1,000,000)")
+
+
+def parse_sets(items: list[str]) -> dict[str, object]:
+    """`PATH=VALUE` pairs from --set, the value read as YAML (safely)."""
+    from ..format.yamlio import parse_yaml
+
+    out: dict[str, object] = {}
+    for item in items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise InputError(f"--set {item!r}: expected PATH=VALUE, e.g. tension.decay=0.95")
+        try:
+            out[path.strip()] = parse_yaml(text, f"--set {path.strip()}")
+        except ValidationError as exc:
+            raise InputError(f"--set {item!r}: {exc.problems[0].message}") from None
+    return out
+
+
+def precision_note(summary: dict) -> str:
+    """What precision mode achieved, in words."""
+    prec = summary["precision"]
+    widest = f"widest P(reach) half-width {100 * prec['widest_half_width']:.2f} points"
+    if prec["reached"]:
+        return (f"precision: target +/-{100 * prec['target']:g} points met after "
+                f"{summary['runs']:,} runs ({widest})")
+    return (f"precision: target +/-{100 * prec['target']:g} points NOT met: stopped at "
+            f"{summary['runs']:,} runs ({widest}); raise --max-runs")

@@ -1,0 +1,94 @@
+"""`ladder run`: simulate a scenario many times and summarise the outcomes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import InputError
+from .options import add_overrides, add_plot, add_precision, precision_note, scenario_overrides
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Declare `ladder run`, its options and help."""
+    p = sub.add_parser(
+        "run", help="simulate a scenario many times and summarise the outcomes",
+        description="Simulate a scenario --runs times and print, per stage, the probability of "
+                    "reaching it and of ending in it, with Wilson 95%% intervals, the time to "
+                    "reach it, and a provenance line. Same scenario and seed give the same "
+                    "numbers whatever --jobs is.",
+        epilog="examples:\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --runs 100000 --jobs 2\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --json > summary.json\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --out results/base\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --set tension.decay=0.95 \\\n"
+               "      --set 'actors.minsk.actions.push_migrants.effect={uniform: [0.5, 1]}'\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--runs", type=int, help="number of runs (default: the scenario's runs)")
+    p.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    add_overrides(p)
+    p.add_argument("--out", metavar="DIR",
+                   help="write summary.json, runs.csv (and runs.parquet with pyarrow), "
+                        "occupancy.csv, incidence.csv and tension.csv into DIR")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON only")
+    p.add_argument("--trace", action="store_true",
+                   help="tell the story of one run (with --runs 1, the default then)")
+    add_plot(p, "P(reach), incidence, occupancy and tension")
+    add_precision(p)
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run `ladder run` with parsed arguments; the exit code."""
+    from ..engine.results import summary_json, write_results
+    from ..engine.runner import run
+    from ..format.scenario import load_scenario
+    from ..present.render import story, summary_table
+
+    runs = args.runs
+    if args.trace:
+        if runs not in (None, 1):
+            raise InputError(f"--trace tells the story of one run; use --runs 1 (got {runs})")
+        runs = 1
+    overrides = scenario_overrides(args)
+    scenario = load_scenario(args.scenario, overrides)
+    if args.plot:
+        from ..present.plots import check_path
+
+        check_path(args.plot)
+    progress = not args.json and not args.trace and sys.stderr.isatty()
+    if args.precision is not None:
+        if args.trace:
+            raise InputError("--precision adds runs until a target; --trace tells one run")
+        runs = args.max_runs
+    elif args.max_runs is not None:
+        raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
+    result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
+                 keep_runs=bool(args.out), trace=args.trace, progress=progress,
+                 precision=args.precision)
+    if args.out:
+        for path in write_results(result, args.out):
+            if not args.json:
+                print(f"wrote {path}", file=sys.stderr)
+    if args.plot:
+        from ..present.plots import RunView, run_figure, save
+
+        path = save(run_figure(RunView.from_result(result)), args.plot)
+        if not args.json:
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        sys.stdout.write(summary_json(result.summary))
+    elif args.trace:
+        print(story(scenario, result.notes or []))
+    else:
+        print(summary_table(result))
+    if "precision" in result.summary and not args.json:
+        print(precision_note(result.summary), file=sys.stderr)
+    if result.partial:
+        print(f"interrupted: the summary covers {result.summary['runs']:,} finished runs "
+              "and is partial", file=sys.stderr)
+        return 1
+    return 0
