@@ -11,8 +11,6 @@ whole state (`snapshot`, `restore`), and fork one run into a fresh ensemble (`fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import mesa
 import numpy as np
 
@@ -20,12 +18,10 @@ from ..errors import InputError
 from ..format.distributions import sample
 from ..format.scenario import Scenario
 from .agents import NONE, ActorAgent, PopulationAgent
+from .events import _PreparedEvent
+from .notes import RULE_DOWN, RULE_NAMES, RULE_NONE, RULE_TRIGGER, RULE_UP, StepNote
 
-# Why a run's stage changed in a step (see `EscalationModel.rule`).
-RULE_NONE, RULE_UP, RULE_DOWN, RULE_TRIGGER, RULE_EVENT = 0, 1, 2, 3, 4
 TENSION_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the band kept when `bands` is asked for
-RULE_NAMES = {RULE_UP: "threshold up", RULE_DOWN: "threshold down", RULE_TRIGGER: "trigger",
-              RULE_EVENT: "event"}
 
 
 class StateView:
@@ -50,18 +46,6 @@ class StateView:
     @property
     def n(self) -> int:
         return self._model.n
-
-
-@dataclass
-class StepNote:
-    """What happened in run 0 during one step (kept only when tracing)."""
-
-    step: int
-    events: list[str] = field(default_factory=list)
-    actions: dict[str, str] = field(default_factory=dict)
-    tension: float = 0.0
-    move: tuple[str, str, str] | None = None  # (from, to, rule)
-    blocked: list[str] = field(default_factory=list)
 
 
 class EscalationModel(mesa.Model):
@@ -364,51 +348,6 @@ class EscalationModel(mesa.Model):
         return new
 
 
-class _PreparedEvent:
-    """An event with its per-run values drawn and its parameter paths resolved to arrays."""
-
-    def __init__(self, model: EscalationModel, event):
-        self.model, self.event = model, event
-        self.fired = np.zeros(model.n, dtype=bool)
-        rng, n = model.rng, model.n
-        self.sets = [(_setter(model, path), sample(value, rng, n))
-                     for path, value in event.set.items()]
-        self.tension = None
-        if event.tension is not None:
-            self.tension = (event.tension[0], sample(event.tension[1], rng, n))
-        self.stage = model.ladder.index(event.stage) if event.stage else None
-
-    def apply(self, note: StepNote | None) -> None:
-        model, event = self.model, self.event
-        if event.at is not None:
-            if event.at != model.t:
-                return
-            due = model.active.copy()
-        else:
-            due = model.active & event.when.evaluate(model.view)
-            if event.once:
-                due &= ~self.fired
-        if not due.any():
-            return
-        self.fire(due, note)
-
-    def fire(self, due: np.ndarray, note: StepNote | None) -> None:
-        """Apply the event in the runs where `due`."""
-        model, event = self.model, self.event
-        self.fired |= due
-        for setter, values in self.sets:
-            setter(due, values)
-        if self.tension is not None:
-            op, values = self.tension
-            model.tension = np.where(due, values + (model.tension if op == "add" else 0.0),
-                                     model.tension)
-        if self.stage is not None:
-            model.rule[due] = RULE_EVENT
-            model.set_stage(np.full(model.n, self.stage), due, note)
-        if note is not None and due[0]:
-            note.events.append(event.name)
-
-
 def _collector() -> mesa.DataCollector:
     """The model-level series Mesa's tools see: occupancy, mean tension, active runs."""
     return mesa.DataCollector(model_reporters={
@@ -416,38 +355,3 @@ def _collector() -> mesa.DataCollector:
         "mean_tension": lambda m: m.tension_sum[m.t] / m.n,
         "active": lambda m: int(m.active.sum()),
     })
-
-
-def _setter(model: EscalationModel, path: str):
-    """A function (runs mask, values) that sets the parameter at `path` in those runs."""
-    parts = path.split(".")
-    if parts == ["tension", "decay"]:
-        def set_decay(mask, values):
-            model.decay[mask] = values[mask]
-        return set_decay
-    agent = next(a for a in model.actors if a.actor.id == parts[1])
-    ids = agent.actor.action_ids
-    rest = parts[2:]
-    if rest[0] == "actions":
-        a = ids.index(rest[1])
-
-        def set_effect(mask, values):
-            agent.effects[a, mask] = values[mask]
-        return set_effect
-    a = ids.index(rest[-1])
-    if rest[1] == "weights":
-        stages = np.flatnonzero(~agent.own[a] & agent.allowed[a])
-    elif rest[1] == "stages":
-        s = model.ladder.index(rest[2])
-        stages = np.array([s] if agent.allowed[a, s] else [], dtype=int)
-    else:
-        scale = agent.modifiers[int(rest[2])][1]
-
-        def set_scale(mask, values):
-            scale[a, mask] = values[mask]
-        return set_scale
-
-    def set_weight(mask, values):
-        rows = np.flatnonzero(mask)
-        agent.weights[a, stages[:, None], rows] = values[rows]
-    return set_weight

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .intervals import proportion
-from .model import EscalationModel, StepNote
+from .model import EscalationModel
+from .notes import StepNote
 
 
 @dataclass

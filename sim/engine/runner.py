@@ -25,7 +25,8 @@ from .. import __version__
 from ..errors import InputError
 from ..format.scenario import MAX_RUNS, Scenario
 from .intervals import wilson
-from .model import TENSION_QUANTILES, EscalationModel, StepNote
+from .model import TENSION_QUANTILES, EscalationModel
+from .notes import StepNote
 from .outcomes import ChunkResult, Totals, collect, summarise
 
 CHUNK = 10_000

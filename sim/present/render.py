@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine.model import StepNote
+from ..engine.notes import StepNote
 from ..engine.runner import RunResult
 from ..format.scenario import Scenario
 

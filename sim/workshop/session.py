@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..analyses.forecast import Change, Forecast, ForkResult, ensemble, paired_rows
-from ..engine.model import EscalationModel, StepNote
+from ..engine.model import EscalationModel
+from ..engine.notes import StepNote
 from ..errors import InputError
 from ..format.actors import Action
 from ..format.check import suggest
