@@ -17,7 +17,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.present.report import ladder_svg
+from sim.present.ladder_svg import ladder_svg
 from sim.workshop import demo
 from sim.workshop.demo import POLICY, Dashboard, DemoConfig
 from tests.helpers import ROOT

@@ -33,7 +33,8 @@ from ..engine.runner import RunResult
 from ..engine.runner import run as run_batch
 from ..errors import InputError
 from ..format.scenario import Scenario, load_scenario
-from ..present.report import esc, ladder_svg
+from ..present.ladder_svg import ladder_svg
+from ..present.markup import esc
 from .session import DEFAULT_FORECAST_RUNS, Session, Turn
 
 EXTRA_MISSING = "ladder demo needs the demo extra: pip install -e '.[demo]'"

@@ -12,7 +12,7 @@ import threading
 import solara
 
 from ..errors import LadderError
-from ..present.report import esc
+from ..present.markup import esc
 from .demo import POLICY, Dashboard, DemoConfig
 
 CSS = """
