@@ -18,8 +18,9 @@ import pytest
 import sim
 from sim.cli import main
 from sim.present.ladder_svg import ladder_svg
-from sim.workshop import demo
-from sim.workshop.demo import POLICY, Dashboard, DemoConfig
+from sim.workshop import dashboard, demo
+from sim.workshop.dashboard import POLICY, Dashboard
+from sim.workshop.demo import DemoConfig
 from tests.helpers import ROOT
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
@@ -110,7 +111,8 @@ def test_after_the_end_there_are_no_moves_and_no_forecast(scenario):
 
 def test_text_from_files_is_escaped():
     rows = [("<b>x</b>", 0.5, 0.4, 0.6, False)]
-    assert "<b>x</b>" not in demo.bars_svg(rows, "t") and "&lt;b&gt;" in demo.bars_svg(rows, "t")
+    assert ("<b>x</b>" not in dashboard.bars_svg(rows, "t")
+            and "&lt;b&gt;" in dashboard.bars_svg(rows, "t"))
 
 
 def test_config_goes_to_the_server_through_the_environment():

@@ -6,10 +6,11 @@ choices forced onto the engine's draw and a live forecast forked from the curren
 Mesa's SolaraViz is not used: it expects a model stepped by itself, while the session owns
 the model, the played actors' choices and the forecasts.
 
-This module holds everything but the widgets, so it can be tested without a browser or
-Solara: `Dashboard` (the state behind one browser tab, and each part of the page as HTML
-or SVG) and `serve` (checks the inputs, then runs `solara run sim.workshop.demo_app:Page` as a child
-process, passing the scenario through environment variables, and stops it on Ctrl-C).
+Everything but the widgets can be tested without a browser or Solara: `Dashboard`
+(sim/workshop/dashboard.py: the state behind one browser tab, and each part of the page as
+HTML or SVG) and, in this module, `serve` (checks the inputs, then runs
+`solara run sim.workshop.demo_app:Page` as a child process, passing the scenario through
+environment variables as a `DemoConfig`, and stops it on Ctrl-C).
 Nothing on the page is loaded from the network: the front end comes from the pinned
 `solara-assets` package (the `demo` extra), and the charts are inline SVG.
 """
@@ -22,28 +23,19 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..analyses.forecast import ODDS
-from ..engine.runner import RunResult
-from ..engine.runner import run as run_batch
 from ..errors import InputError
-from ..format.scenario import Scenario, load_scenario
-from ..present.ladder_svg import ladder_svg
-from ..present.markup import esc
-from .session import DEFAULT_FORECAST_RUNS, Session, Turn
+from ..format.scenario import load_scenario
+from .session import DEFAULT_FORECAST_RUNS, Session
 
 EXTRA_MISSING = "ladder demo needs the demo extra: pip install -e '.[demo]'"
 APP = "sim.workshop.demo_app:Page"
 ENV = {"scenario": "LADDER_DEMO_SCENARIO", "players": "LADDER_DEMO_PLAYERS",
        "seed": "LADDER_DEMO_SEED", "forecast_runs": "LADDER_DEMO_FORECAST_RUNS"}
-POLICY = "policy"  # a played actor's control: follow the scenario policy this step
-BATCH_RUNS = 2000
-LOG_TURNS = 40  # the newest turns shown in the log
 START_TIMEOUT = 90.0  # seconds to wait for the server to listen
 
 
@@ -96,226 +88,6 @@ class DemoConfig:
         seed = env.get(ENV["seed"]) or None
         runs = env.get(ENV["forecast_runs"]) or DEFAULT_FORECAST_RUNS
         return cls(path, players, None if seed is None else int(seed), int(runs))
-
-
-class Dashboard:
-    """The state behind one browser tab: the session, the played actors' picks for the next
-    step, the batch from the start, and each part of the page as HTML.
-
-    Every method takes the lock: the Play timer steps from its own thread.
-
-    Args:
-        scenario: the loaded scenario.
-        players: the actors the room plays.
-        seed: the session seed (default: the scenario's).
-        forecast_runs: runs in each forecast.
-        batch_runs: runs in the batch from the start.
-    """
-
-    def __init__(self, scenario: Scenario, players: tuple[str, ...] | list[str] = (),
-                 seed: int | None = None, forecast_runs: int = DEFAULT_FORECAST_RUNS,
-                 batch_runs: int = BATCH_RUNS):
-        self.scenario = scenario
-        self.lock = threading.RLock()
-        self.session = Session(scenario, list(players), seed, forecast_runs)
-        self.batch_runs = batch_runs
-        self.picks = {p: POLICY for p in self.session.players}
-        self.changes = 0  # steps and resets so far: a new position, so fresh move controls
-        self._batch: RunResult | None = None
-
-    @classmethod
-    def from_config(cls, config: DemoConfig) -> Dashboard:
-        return cls(load_scenario(config.scenario), config.players, config.seed,
-                   config.forecast_runs)
-
-    # -- actions ---------------------------------------------------------------------------
-    def step(self) -> Turn | None:
-        """Play one step with the picks made; the picks go back to the policy. None once the
-        run has ended."""
-        with self.lock:
-            s = self.session
-            if s.ended:
-                return None
-            for actor, action in self.picks.items():
-                if action != POLICY:
-                    s.choose(actor, action)
-            turn = s.play()
-            self.picks = dict.fromkeys(self.picks, POLICY)
-            self.changes += 1
-            return turn
-
-    def reset(self) -> None:
-        """Back to step 0 (dice included), the picks back to the policy."""
-        with self.lock:
-            s = self.session
-            self.session = Session(self.scenario, s.players, s.seed, s.forecast_runs)
-            self.picks = dict.fromkeys(self.picks, POLICY)
-            self.changes += 1
-
-    def pick(self, actor: str, action: str) -> None:
-        """What a played actor does on the next step: a legal action id, or POLICY."""
-        with self.lock:
-            if actor not in self.picks:
-                raise InputError(f"{actor} is not played here (played: "
-                                 f"{', '.join(self.picks) or 'none'})")
-            if action != POLICY:
-                self.session.option(actor, action)  # legal here?
-            self.picks[actor] = action
-
-    def options(self, actor: str) -> list[tuple[str, str]]:
-        """A played actor's choices now as (value, label): the policy, then each legal move
-        with the share the policy would give it."""
-        with self.lock:
-            if self.session.ended:
-                return []
-            out = [(POLICY, "follow the policy")]
-            for o in self.session.options(actor):
-                share = "<1%" if 0 < o.share < 0.005 else f"{100 * o.share:.0f}%"
-                out.append((o.action.id, f"{o.action.id} ({share})"))
-            return out
-
-    # -- what the page shows ---------------------------------------------------------------
-    @property
-    def ended(self) -> bool:
-        return self.session.ended
-
-    def counter(self) -> str:
-        """'Step 3 of 90'."""
-        s = self.session
-        return f"Step {s.t} of {s.model.horizon}"
-
-    def status(self) -> str:
-        """The position in words: date, stage, tension, and whether the run has ended."""
-        with self.lock:
-            s = self.session
-            date = s.scenario.clock.date_of(s.t)
-            parts = ([date.isoformat()] if date else []) + [f"stage {s.stage}",
-                                                            f"tension {s.tension:.2f}"]
-            if s.ended:
-                peak = s.ladder.stage_ids[int(s.model.peak[0])]
-                parts.append(f"the run has ended (highest stage reached: {peak})")
-            return " · ".join(parts)
-
-    def players_text(self) -> str:
-        s = self.session
-        if not s.players:
-            return "Nobody is played: every actor follows its scenario policy."
-        names = ", ".join(f"{a} ({s.scenario.actor(a).name})" for a in s.players)
-        return f"The room plays {names}; the other actors follow their scenario policy."
-
-    def ladder_html(self) -> str:
-        """The ladder drawn as in `ladder report`, the current stage highlighted."""
-        with self.lock:
-            s = self.session
-            return ladder_svg(s.ladder, s.scenario.start, key="demo",
-                              current=(s.stage, f"NOW · tension {s.tension:.2f}"))
-
-    def log_html(self) -> str:
-        """The turns of the run so far, newest first: events, each actor's action, tension,
-        and how the stage moved and by which rule, or why it did not."""
-        with self.lock:
-            s = self.session
-            turns = [p.turn for p in s.line[1:]][::-1][:LOG_TURNS]
-            if not turns:
-                return (f'<p class="log-empty">{esc(s.when(0))}: the run starts at '
-                        f"{esc(s.scenario.start)}, tension {s.tension:.2f}. Nothing has "
-                        "happened yet.</p>")
-            return "".join(turn_html(s, t) for t in turns)
-
-    def forecast_html(self) -> str:
-        """P(reach each stage by the horizon) from here, with Wilson 95% intervals."""
-        with self.lock:
-            s = self.session
-            if s.ended:
-                return ('<p class="forecast-ended">The run has ended: nothing more can happen '
-                        "in it, so there is no forecast.</p>")
-            f = s.forecast()
-            follow = (f"; {', '.join(s.players)} follow{'s' if len(s.players) == 1 else ''} "
-                      "the scenario policy in them" if s.players else "")
-            rows = [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in f.rows()]
-            return (f"<p>P(reach each stage by {esc(s.when(f.horizon, ', ', ''))}), from "
-                    f"{esc(s.when(f.step))}: {f.n:,} runs forked from here{esc(follow)}.</p>"
-                    + bars_svg(rows, "forecast"))
-
-    def batch(self) -> RunResult:
-        """The batch of runs from the start (computed once)."""
-        with self.lock:
-            if self._batch is None:
-                self._batch = run_batch(self.scenario, runs=self.batch_runs,
-                                        seed=self.session.seed, keep_runs=False)
-            return self._batch
-
-    def batch_html(self) -> str:
-        """Where the batch's runs end (P(final)) with Wilson 95% intervals."""
-        summary = self.batch().summary
-        rows = [(stage, summary["final"][stage]["p"], summary["final"][stage]["lo"],
-                 summary["final"][stage]["hi"], False) for stage in summary["stages"]]
-        return (f"<p>Where {summary['runs']:,} runs from the start (step 0, seed "
-                f"{summary['seed']}) end after {summary['horizon']} {esc(summary['step'])}s: "
-                "P(final), the share of runs that end in each stage. Every actor follows its "
-                "policy.</p>" + bars_svg(rows, "batch"))
-
-    def odds_note(self) -> str:
-        return f"Wilson 95% intervals. {ODDS}"
-
-
-def turn_html(s: Session, turn: Turn) -> str:
-    """One turn of the log as HTML (text from files escaped)."""
-    moved = turn.why.startswith("MOVE")
-    head = f"{s.when(turn.step)}: {turn.stage_before}" + (
-        f" → {turn.stage_after}" if moved else "")
-    actions = []
-    for actor, action in turn.note.actions.items():
-        who = f"{actor} (you, {turn.how[actor]})" if actor in turn.how else actor
-        actions.append(f"<b>{esc(who)}</b> {esc(action)}" if actor in turn.how
-                       else f"{esc(who)} {esc(action)}")
-    lines = [f"<li>event: {esc(e)}</li>" for e in turn.note.events]
-    lines.append(f"<li>{'; '.join(actions)}</li>")
-    lines += [f"<li>note: {esc(text)}</li>" for text in turn.note.blocked + turn.refused]
-    lines.append(f"<li>tension {turn.tension_before:.2f} → {turn.note.tension:.2f}</li>")
-    why = f'<span class="move">{esc(turn.why)}</span>' if moved else esc(turn.why)
-    lines.append(f"<li>stage: {why}</li>")
-    return (f'<div class="turn{" moved" if moved else ""}" data-step="{turn.step}">'
-            f"<div class=\"turn-head\">{esc(head)}</div><ul>{''.join(lines)}</ul></div>")
-
-
-def bars_svg(rows: list[tuple[str, float, float, float, bool]], key: str) -> str:
-    """A horizontal bar chart of shares with interval whiskers, the highest stage at the top.
-
-    Args:
-        rows: (stage, p, lo, hi, already reached) per stage, lowest first.
-        key: a class name for the chart.
-    """
-    label_w, bar_w, text_w, row_h, top = 150, 330, 150, 30, 22
-    width, height = label_w + bar_w + text_w, top + row_h * len(rows) + 6
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="{key}-chart" viewBox="0 0 {width} '
-           f'{height}" width="{width}" height="{height}" font-family="sans-serif" '
-           'font-size="14" role="img">']
-    for pct in (0, 25, 50, 75, 100):
-        x = label_w + bar_w * pct / 100
-        out.append(f'<line x1="{x:.0f}" y1="{top - 4}" x2="{x:.0f}" y2="{height - 4}" '
-                   'stroke="#ddd"/>')
-        out.append(f'<text x="{x:.0f}" y="{top - 8}" font-size="11" fill="#777" '
-                   f'text-anchor="middle">{pct}%</text>')
-    for k, (stage, p, lo, hi, already) in enumerate(reversed(rows)):
-        y = top + k * row_h
-        out.append(f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end">{esc(stage)}</text>')
-        if already:
-            out.append(f'<rect x="{label_w}" y="{y + 5}" width="{bar_w}" height="{row_h - 10}" '
-                       'fill="#e4e4e4"/>')
-            out.append(f'<text x="{label_w + bar_w + 8}" y="{y + 19}" fill="#555">reached'
-                       "</text>")
-            continue
-        out.append(f'<rect x="{label_w}" y="{y + 5}" width="{bar_w * p:.1f}" '
-                   f'height="{row_h - 10}" fill="#4a78b5"/>')
-        x1, x2, ym = label_w + bar_w * lo, label_w + bar_w * hi, y + row_h / 2
-        out.append(f'<path d="M{x1:.1f},{ym - 6} v12 M{x1:.1f},{ym} H{x2:.1f} M{x2:.1f},'
-                   f'{ym - 6} v12" stroke="#222" stroke-width="1.5" fill="none"/>')
-        out.append(f'<text x="{label_w + bar_w + 8}" y="{y + 19}">{100 * p:.1f}% '
-                   f'<tspan fill="#666" font-size="12">[{100 * lo:.1f}, {100 * hi:.1f}]'
-                   "</tspan></text>")
-    out.append("</svg>")
-    return "".join(out)
 
 
 # -- the server ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The Solara page of `ladder demo` (served by `solara run sim.workshop.demo_app:Page`).
 
-Only widgets live here: the state and every chart are `sim.workshop.demo.Dashboard`'s, one per
+Only widgets live here: the state and every chart are `sim.workshop.dashboard.Dashboard`'s, one per
 browser tab. `ladder demo` passes the scenario, the played actors and the seed through
 environment variables (`sim.workshop.demo.DemoConfig`).
 """
@@ -13,7 +13,8 @@ import solara
 
 from ..errors import LadderError
 from ..present.markup import esc
-from .demo import POLICY, Dashboard, DemoConfig
+from .dashboard import POLICY, Dashboard
+from .demo import DemoConfig
 
 CSS = """
 .ladder-demo {font-size: 17px; padding-bottom: 3em}
