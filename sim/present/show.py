@@ -1,4 +1,5 @@
-"""Render ladders and scenarios for people: a text table, Mermaid and Graphviz DOT.
+"""`ladder show`: ladders and scenarios for people, as text (here) or as a Mermaid or
+Graphviz diagram (`diagrams`).
 
 Every function returns a string; nothing here prints. `render` is the dispatcher used by
 `ladder show`: it takes a loaded `Ladder` or `Scenario` and a format name.
