@@ -1,15 +1,21 @@
-"""The JSON Schemas for editors (sim/format/schemas/*.schema.json) are valid, accept the
-bundled files, reject obvious mistakes, and name exactly the keys the loaders accept."""
+"""The JSON Schemas for editors (sim/format/schemas/*.schema.json) are what
+`python -m sim.format.schema` writes from the vocabulary, are valid, accept the bundled files,
+reject obvious mistakes, and name exactly the keys the loaders accept."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+
+from sim.format import schema as writer
+from sim.format import vocabulary
+from sim.format.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "sim" / "format" / "schemas"
@@ -66,6 +72,89 @@ def schema_properties_at_ref(schema: dict, ref: str) -> dict:
     for part in ref[1:].lstrip("/").split("/") if ref[1:] else []:
         node = node[part]
     return node
+
+
+# 0. The shipped schemas are generated from the vocabulary, which the loaders read.
+
+
+@pytest.mark.parametrize("file", sorted(writer.FILES))
+def test_shipped_schema_is_generated(file):
+    assert (SCHEMAS / file).read_text(encoding="utf-8") == writer.dumps(
+        writer.build_schemas()[file]), "run python -m sim.format.schema"
+
+
+def test_check_reports_stale_schemas(tmp_path, capsys):
+    assert writer.main(["--check"]) == 0
+    assert writer.main(["--check", "--folder", str(tmp_path)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert writer.main(["--folder", str(tmp_path)]) == 0
+    assert writer.main(["--check", "--folder", str(tmp_path)]) == 0
+    (tmp_path / "ladder.schema.json").write_text("{}\n", encoding="utf-8")
+    assert writer.stale_schemas(tmp_path) == [tmp_path / "ladder.schema.json"]
+
+
+# Each closed key set of the loaders, and the vocabulary node it comes from.
+LOADER_KEY_SETS = [
+    ("ladder", "LADDER_KEYS", "ladder"), ("ladder", "STAGE_KEYS", "stage"),
+    ("ladder", "EDGE_KEYS", "edge"), ("ladder", "GROUP_KEYS", "group"),
+    ("scenario", "SCENARIO_KEYS", "scenario"), ("scenario", "TENSION_KEYS", "tension"),
+    ("clock", "CLOCK_KEYS", "clock"), ("actors", "ACTOR_KEYS", "actor"),
+    ("actors", "ACTION_KEYS", "action"), ("actors", "POLICY_KEYS", "policy"),
+    ("actors", "MODIFIER_KEYS", "modifier"), ("events", "EVENT_KEYS", "event"),
+    ("events", "EVENT_TENSION_KEYS", "eventTension"),
+    ("distributions", "DIST_KEYS", "distribution"),
+]
+
+
+@pytest.mark.parametrize("module,name,node", LOADER_KEY_SETS,
+                         ids=[n for _, n, _ in LOADER_KEY_SETS])
+def test_loader_key_set_is_the_vocabulary_node(module, name, node):
+    loader = importlib.import_module(f"sim.format.{module}")
+    assert getattr(loader, name) == vocabulary.keys(node) == set(vocabulary.node(node).properties)
+
+
+def test_every_vocabulary_node_is_read_by_the_loader():
+    assert {node for _, _, node in LOADER_KEY_SETS} == set(vocabulary.nodes())
+
+
+def test_required_keys_of_whole_nodes_are_in_the_schema():
+    """Nodes a variant gives whole require their keys in the schema itself; the others (the
+    partial ones) in the scenario schema's `else`, which the rejection tests below cover."""
+    for file_schema in (LADDER_SCHEMA, SCENARIO_SCHEMA):
+        for name, definition in file_schema["$defs"].items():
+            if name in vocabulary.nodes() and not vocabulary.node(name).partial:
+                assert definition.get("required", []) == list(vocabulary.required(name)), name
+    assert LADDER_SCHEMA["required"] == list(vocabulary.required("ladder"))
+    assert SCENARIO_SCHEMA["else"]["required"] == list(vocabulary.required("scenario"))
+
+
+def test_condition_length_is_the_parsers():
+    from sim.format.expr import ExprError, Symbols, compile_condition
+
+    longest = "true" + " " * (vocabulary.MAX_CONDITION - 4)
+    compile_condition(longest, Symbols.of(("calm",), {}))
+    with pytest.raises(ExprError, match="characters long"):
+        compile_condition(longest + " ", Symbols.of(("calm",), {}))
+
+
+def test_schema_defaults_are_the_loaders(tmp_path):
+    """Every `default` the schemas state is the value the loader gives an absent key."""
+    (tmp_path / "ladders").mkdir()
+    (tmp_path / "ladders" / "mini-ladder.yaml").write_text(json.dumps(MINIMAL_LADDER))
+    doc = _with(MINIMAL_SCENARIO, ("events",), [{"name": "e", "at": 3, "stage": "calm"}])
+    (tmp_path / "mini.yaml").write_text(json.dumps(doc))
+    s = load_scenario(tmp_path / "mini.yaml")
+    stage, action = s.ladder.stages[0], s.actor("a").actions[0]  # calm; wait: null
+    loaded = {
+        ("scenario", "runs"): s.runs, ("scenario", "seed"): s.seed,
+        ("clock", "step"): s.clock.step, ("tension", "initial"): s.initial_tension,
+        ("tension", "decay"): s.decay, ("action", "effect"): action.effect,
+        ("event", "once"): s.events[0].once, ("stage", "dwell"): stage.dwell,
+        ("stage", "absorbing"): stage.absorbing,
+    }
+    stated = {(name, key): fragment["default"] for name, node in vocabulary.nodes().items()
+              for key, fragment in node.properties.items() if "default" in fragment}
+    assert stated == loaded
 
 
 # 1. The schemas are valid Draft 2020-12 schemas.

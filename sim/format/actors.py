@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from . import vocabulary
 from .check import ID_RE, MISSING, Checker, join, listing, suggest
 from .distributions import Dist, Number, parse_number
 from .expr import Condition, Symbols
 from .ladder import Ladder, compile_guard
+from .vocabulary import ACTOR_KINDS, MAX_COUNT
 from .yamlio import line_of
 
-ACTOR_KEYS = frozenset({"name", "kind", "description", "count", "actions", "policy"})
-ACTION_KEYS = frozenset({"effect", "trigger", "allowed", "description"})
-POLICY_KEYS = frozenset({"weights", "stages", "modifiers"})
-MODIFIER_KEYS = frozenset({"when", "scale", "remove"})
-ACTOR_KINDS = ("state", "proxy", "alliance", "patron", "population")
-MAX_COUNT = 1_000_000
+ACTOR_KEYS = vocabulary.keys("actor")
+ACTION_KEYS = vocabulary.keys("action")
+POLICY_KEYS = vocabulary.keys("policy")
+MODIFIER_KEYS = vocabulary.keys("modifier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,8 @@ def read_actors(ck: Checker, top: dict, ladder: Ladder) -> list[Actor]:
         ck.error(line_of(top, "actors"), "actors", "a scenario needs at least one actor")
     for aid, value in (raw or {}).items():
         path = f"actors.{aid}"
-        m = ck.mapping(value, path, line_of(raw, aid), ACTOR_KEYS, ("kind", "actions", "policy"))
+        m = ck.mapping(value, path, line_of(raw, aid), ACTOR_KEYS,
+                       vocabulary.required("actor"))
         if m is None:
             continue
         kind = ck.get(m, "kind", path, "str", required=True)
@@ -193,7 +194,7 @@ def _policy(ck: Checker, m: dict, path: str, ladder: Ladder, actions: list[Actio
             ) -> Policy | None:
     path = join(path, "policy")
     pm = ck.mapping(m.get("policy", MISSING), path, line_of(m, "policy"), POLICY_KEYS,
-                    ("weights",))
+                    vocabulary.required("policy"))
     if pm is None:
         return None
     ids = tuple(a.id for a in actions)
@@ -241,7 +242,7 @@ def with_modifiers(ck: Checker, top: dict, actor: Actor, symbols: Symbols) -> Ac
     mods: list[Modifier] = []
     for i, item in enumerate(seq or []):
         mpath = f"{path}[{i}]"
-        mm = ck.mapping(item, mpath, seq.lines[i], MODIFIER_KEYS, ("when", "scale"))
+        mm = ck.mapping(item, mpath, seq.lines[i], MODIFIER_KEYS, vocabulary.required("modifier"))
         if mm is None:
             continue
         no_remove(ck, mm, mpath, "modifier")

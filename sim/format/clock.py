@@ -6,13 +6,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from . import vocabulary
 from .check import MISSING, Checker
+from .vocabulary import DATE, MAX_HORIZON, STEP_DAYS
 from .yamlio import line_of
 
-CLOCK_KEYS = frozenset({"step", "horizon", "start_date"})
-STEP_DAYS = {"day": 1, "week": 7}
-MAX_HORIZON = 100_000
-DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+CLOCK_KEYS = vocabulary.keys("clock")
+DATE_RE = re.compile(DATE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Clock:
 
 def read_clock(ck: Checker, top: dict) -> Clock | None:
     m = ck.mapping(top.get("clock", MISSING), "clock", line_of(top, "clock"), CLOCK_KEYS,
-                   ("horizon",))
+                   vocabulary.required("clock"))
     if m is None:
         return None
     step = ck.get(m, "step", "clock", "str", default="day")

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import vocabulary
 from .check import Checker, is_finite, join, listing, suggest, type_name
 from .yamlio import line_of
 
-DIST_KINDS = frozenset({"uniform", "normal", "beta", "choice"})
-DIST_KEYS = DIST_KINDS | {"clip", "p"}
+DIST_KINDS = frozenset(vocabulary.DIST_KINDS)
+DIST_KEYS = vocabulary.keys("distribution")  # the kinds, clip and p
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from . import vocabulary
 from .actors import Actor, no_remove
 from .check import Checker, join, listing, suggest
 from .clock import STEP_DAYS, Clock, read_date
@@ -15,9 +16,8 @@ from .ladder import Ladder, compile_guard
 from .overrides import param_problem
 from .yamlio import line_of
 
-EVENT_KEYS = frozenset({"name", "at", "when", "once", "set", "tension", "stage", "description",
-                        "source", "remove"})
-EVENT_TENSION_KEYS = frozenset({"add", "set"})
+EVENT_KEYS = vocabulary.keys("event")
+EVENT_TENSION_KEYS = vocabulary.keys("eventTension")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clo
     events: list[Event] = []
     for i, item in enumerate(seq or []):
         path = f"events[{i}]"
-        m = ck.mapping(item, path, seq.lines[i], EVENT_KEYS, ("name",))
+        m = ck.mapping(item, path, seq.lines[i], EVENT_KEYS, vocabulary.required("event"))
         if m is None:
             continue
         no_remove(ck, m, path, "event")

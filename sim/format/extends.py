@@ -16,10 +16,9 @@ from pathlib import Path
 
 from .check import Checker, listing, suggest
 from .distributions import DIST_KINDS
+from .vocabulary import VARIANT_OWN  # keys a variant gives itself: not its baseline's
 from .yamlio import YamlList, YamlMap, line_of
 
-# Keys a variant must give itself: it does not inherit its baseline's.
-VARIANT_OWN = ("id", "title", "description", "sources")
 # Top-level keys that are never inherited from a baseline, and are not changes.
 NOT_INHERITED = frozenset({"extends", "changes"})
 NOT_CHANGES = frozenset(VARIANT_OWN) | NOT_INHERITED

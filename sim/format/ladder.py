@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem
+from . import vocabulary
 from .check import MISSING, Checker, join, suggest
 from .expr import BUILTINS, Condition, Symbols, compile_condition
 from .expr_syntax import KEYWORDS, ExprError
 from .yamlio import YamlMap, line_of, load_yaml
 
-LADDER_KEYS = frozenset({"id", "title", "description", "sources", "stages", "edges", "groups"})
-STAGE_KEYS = frozenset(
-    {"id", "name", "level", "description", "source", "absorbing", "up", "down", "dwell"}
-)
-EDGE_KEYS = frozenset({"from", "to", "guard", "description", "source"})
-GROUP_KEYS = frozenset({"id", "name", "first", "last", "threshold"})
+LADDER_KEYS = vocabulary.keys("ladder")
+STAGE_KEYS = vocabulary.keys("stage")
+EDGE_KEYS = vocabulary.keys("edge")
+GROUP_KEYS = vocabulary.keys("group")
 RESERVED = tuple(BUILTINS) + tuple(sorted(KEYWORDS))  # names conditions already use
 
 
@@ -129,7 +128,7 @@ def _with_file(ladder: Ladder, file: str, data: bytes) -> Ladder:
 
 
 def _build(ck: Checker, raw: object) -> Ladder | None:
-    top = ck.mapping(raw, "", 1, LADDER_KEYS, ("id", "title", "stages"))
+    top = ck.mapping(raw, "", 1, LADDER_KEYS, vocabulary.required("ladder"))
     if top is None:
         return None
     lid = ck.get(top, "id", "", "file_id", required=True)
@@ -159,7 +158,7 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
     seen: set[str] = set()
     for i, item in enumerate(seq):
         path, line = f"stages[{i}]", seq.lines[i]
-        m = ck.mapping(item, path, line, STAGE_KEYS, ("id", "name"))
+        m = ck.mapping(item, path, line, STAGE_KEYS, vocabulary.required("stage"))
         if m is None:
             continue
         sid = ck.get(m, "id", path, "id", required=True)
@@ -262,7 +261,7 @@ def _edges(ck: Checker, top: dict, stages: list[Stage]) -> list[Edge]:
     edges: list[Edge] = []
     for i, item in enumerate(seq or []):
         path = f"edges[{i}]"
-        m = ck.mapping(item, path, seq.lines[i], EDGE_KEYS, ("from", "to"))
+        m = ck.mapping(item, path, seq.lines[i], EDGE_KEYS, vocabulary.required("edge"))
         if m is None:
             continue
         a, b = _stage_ref(ck, m, "from", path, ids), _stage_ref(ck, m, "to", path, ids)
@@ -306,7 +305,7 @@ def _groups(ck: Checker, top: dict, ids: list[str]) -> list[Group]:
     taken: dict[int, str] = {}
     for i, item in enumerate(seq or []):
         path = f"groups[{i}]"
-        m = ck.mapping(item, path, seq.lines[i], GROUP_KEYS, ("id", "name", "first", "last"))
+        m = ck.mapping(item, path, seq.lines[i], GROUP_KEYS, vocabulary.required("group"))
         if m is None:
             continue
         gid = ck.get(m, "id", path, "id", required=True)

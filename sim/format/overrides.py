@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem, ValidationError
 from .check import listing, suggest
+from .vocabulary import PARAM_FORMS
 from .yamlio import YamlList, YamlMap, line_of
 
 if TYPE_CHECKING:
@@ -68,12 +69,6 @@ def yaml_text(value: object) -> str:
 
 def _set_error(file: str, dotted: str, message: str) -> ValidationError:
     return ValidationError([Problem(file, None, f"--set {dotted}", message)])
-
-
-PARAM_FORMS = ("tension.decay", "actors.<actor>.actions.<action>.effect",
-               "actors.<actor>.policy.weights.<action>",
-               "actors.<actor>.policy.stages.<stage>.<action>",
-               "actors.<actor>.policy.modifiers.<i>.scale.<action>")
 
 
 def param_problem(key: str, ladder: Ladder, actors: list[Actor]) -> str | None:

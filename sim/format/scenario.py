@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import Problem, ValidationError
+from . import vocabulary
 from .actors import Actor, read_actors, with_modifiers
 from .check import Checker, listing, suggest
 from .clock import Clock, read_clock
@@ -28,12 +29,11 @@ from .extends import (
 )
 from .ladder import Ladder, reachable, read_ladder
 from .overrides import apply_override, yaml_text
+from .vocabulary import MAX_RUNS
 from .yamlio import YamlMap, file_of, line_of, load_yaml
 
-SCENARIO_KEYS = frozenset({"id", "title", "description", "sources", "ladder", "start", "clock",
-                           "runs", "seed", "tension", "actors", "events", "extends", "changes"})
-TENSION_KEYS = frozenset({"initial", "decay"})
-MAX_RUNS = 100_000_000
+SCENARIO_KEYS = vocabulary.keys("scenario")
+TENSION_KEYS = vocabulary.keys("tension")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +116,7 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
     if overrides:
         for key, value in overrides.items():
             apply_override(raw, key, value, file)
-    top = ck.mapping(raw, "", 1, SCENARIO_KEYS,
-                     ("id", "title", "ladder", "start", "clock", "actors"))
+    top = ck.mapping(raw, "", 1, SCENARIO_KEYS, vocabulary.required("scenario"))
     if top is None:
         ck.raise_if_errors()
     ladder, ladder_warnings = _ladder(ck, top, path)
