@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-MAX_LENGTH = 1000
+from .vocabulary import MAX_CONDITION as MAX_LENGTH
+
 MAX_DEPTH = 32
 KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 _EXAMPLE = "expected a condition such as 'tension >= 3'"

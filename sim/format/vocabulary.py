@@ -28,7 +28,7 @@ DIST_KINDS = ("uniform", "normal", "beta", "choice")  # a distribution gives exa
 MAX_RUNS = 100_000_000
 MAX_HORIZON = 100_000
 MAX_COUNT = 1_000_000  # members of a population
-MAX_CONDITION = 1000  # characters (the condition parser's own limit)
+MAX_CONDITION = 1000  # characters: the condition parser's limit (expr_syntax uses this)
 VARIANT_OWN = ("id", "title", "description", "sources")  # a variant gives its own
 PARAM_FORMS = ("tension.decay", "actors.<actor>.actions.<action>.effect",
                "actors.<actor>.policy.weights.<action>",
