@@ -190,7 +190,9 @@ def test_billion_laughs_is_refused_quickly(reader, tmp_path: Path) -> None:
     p = only(refuse(reader, path))
     elapsed = time.perf_counter() - start
     assert f"more than {MAX_NODES} values" in p.message and "alias bomb" in p.message
-    assert elapsed < 2.0, f"took {elapsed:.2f}s"
+    # Unbounded, the expansion would be 9**9 values (hours); the bound stops it in well under a
+    # second on a quiet machine. A loose limit, so a loaded 2-core machine cannot fail it.
+    assert elapsed < 30.0, f"took {elapsed:.2f}s"
 
 
 @pytest.mark.parametrize("reader", READERS)
