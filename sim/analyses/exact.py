@@ -4,9 +4,10 @@ When every policy depends only on the stage (and step), tension does not carry o
 between steps, and events are scheduled, the stage process is a finite Markov chain
 (`sim.analyses.markov` decides, `sim.analyses.chain` builds one step's transition matrix).
 This module runs the chain forward to the horizon (stage occupancy, and P(reach) per stage
-through one "killed" copy of the chain per stage), then past it with the fundamental matrix of the
-absorbing chain (absorption probabilities, expected steps to absorption). Numbers drawn per
-run from a discrete distribution make a mixture of chains, weighted by their probabilities.
+through one "killed" copy of the chain per stage), then past it (`sim.analyses.absorption`:
+absorption probabilities and expected steps, checked, or said in words where double precision
+cannot resolve them). Numbers drawn per run from a discrete distribution make a mixture of
+chains, weighted by their probabilities.
 
     from sim.analyses.exact import analyse
     result = analyse(sim.load_scenario("scenarios/examples/gamblers-ruin.yaml"))
@@ -28,6 +29,7 @@ from ..engine.outcomes import step_quantile
 from ..errors import Problem
 from ..format.distributions import Dist, Number
 from ..format.scenario import Scenario
+from .absorption import Absorption, Eventual, Figure, absorb, state
 from .chain import ActorParams, NotAnalysable, Params, StepBuilder
 from .markov import STEP_OPS, Plan, draw_points, plan
 
@@ -45,9 +47,7 @@ class ExactResult:
         scenario: the analysed scenario.
         occupancy: DataFrame, one row per step (0..horizon), one column per stage: P(in it).
         incidence: DataFrame, same shape: P(reached the stage, or a higher one, by the step).
-        eventual: absorbing stage -> P(a run with no horizon ends there).
-        certain: every run is absorbed eventually (with probability 1).
-        expected_steps: expected step of absorption with no horizon (None unless certain).
+        unbounded: the figures with no horizon, as far as double precision resolves them.
         states: states of the chain (stages, expanded by dwell counts).
         components: chains in the mixture (combinations of discrete per-run draws).
         seconds: wall-clock time of the analysis.
@@ -56,12 +56,25 @@ class ExactResult:
     scenario: Scenario
     occupancy: pd.DataFrame
     incidence: pd.DataFrame
-    eventual: dict[str, float]
-    certain: bool
-    expected_steps: float | None
+    unbounded: Eventual
     states: int
     components: int
     seconds: float
+
+    @property
+    def eventual(self) -> dict[str, float | None]:
+        """Absorbing stage -> P(a run with no horizon ends there); None: not resolved."""
+        return self.unbounded.stages
+
+    @property
+    def certain(self) -> bool:
+        """Every run is absorbed eventually (with probability 1)."""
+        return self.unbounded.certain
+
+    @property
+    def expected_steps(self) -> float | None:
+        """Expected step of absorption with no horizon (None: infinite, or not resolved)."""
+        return self.unbounded.expected_steps
 
     @property
     def reach(self) -> dict[str, float]:
@@ -109,9 +122,7 @@ class ExactResult:
             "stages": list(sc.ladder.stage_ids), "states": self.states,
             "components": self.components, "reach": self.reach, "final": self.final,
             "time_to": self.time_to(), "absorbed": self.absorbed,
-            "eventual": {"certain": self.certain, "p": _p(sum(self.eventual.values())),
-                         "stages": {s: _p(p) for s, p in self.eventual.items()}},
-            "expected_steps": self.expected_steps,
+            "eventual": _eventual(self.unbounded), "expected_steps": self.expected_steps,
             "provenance": self.provenance(),
             "timing": {"seconds": round(self.seconds, 4)},
         }
@@ -135,18 +146,29 @@ def analyse(scenario: Scenario) -> ExactResult:
     horizon = scenario.clock.horizon
     occupancy = sum(w * part.occupancy for w, part in parts)
     incidence = sum(w * part.incidence for w, part in parts)
-    eventual: dict[str, float] = defaultdict(float)
-    for w, part in parts:
-        for s, x in part.eventual.items():
-            eventual[s] += w * x
-    certain = all(part.certain for _, part in parts)
-    expected = sum(w * part.expected for w, part in parts) if certain else None
     steps = pd.RangeIndex(horizon + 1, name="step")
     columns = list(scenario.ladder.stage_ids)
     return ExactResult(scenario, pd.DataFrame(np.clip(occupancy, 0, 1), steps, columns),
-                       pd.DataFrame(np.clip(incidence, 0, 1), steps, columns), dict(eventual),
-                       certain, None if expected is None else float(expected),
-                       builder.layout.n, len(parts), time.perf_counter() - started)
+                       pd.DataFrame(np.clip(incidence, 0, 1), steps, columns),
+                       _unbounded(scenario, parts), builder.layout.n, len(parts),
+                       time.perf_counter() - started)
+
+
+def _unbounded(scenario: Scenario, parts: list[tuple[float, _Part]]) -> Eventual:
+    """The mixture's figures with no horizon: each component's, weighted by its probability."""
+    ids = [s.id for s in scenario.ladder.stages if s.absorbing]
+    zero = Figure.of(0.0)
+    eventual, never, expected = dict.fromkeys(ids, zero), zero, zero
+    for w, part in parts:
+        a = part.absorption
+        for s, f in zip(ids, a.into, strict=True):
+            eventual[s] += f.times(w)
+        never += a.never.times(w)
+        if a.steps is not None:
+            expected += (Figure.of(part.waited) + a.steps).times(w)
+    certain = all(part.absorption.certain for _, part in parts)
+    failed = "; ".join(sorted({p.absorption.failed for _, p in parts if p.absorption.failed}))
+    return state(eventual, never, expected if certain else None, certain, failed or None)
 
 
 def problems(scenario: Scenario) -> list[Problem]:
@@ -165,9 +187,8 @@ def _mixture(p: Plan):
 class _Part:
     occupancy: np.ndarray
     incidence: np.ndarray
-    eventual: dict[str, float]
-    certain: bool
-    expected: float
+    absorption: Absorption  # after the last change of the chain
+    waited: float  # expected steps spent unabsorbed before it
 
 
 class _Component:
@@ -244,42 +265,9 @@ class _Component:
                 occupancy[t] = np.bincount(lay.stage_of, weights=mass[0], minlength=n_stages)
                 incidence[t, levels] = reached
         x = mass[0]  # after step max(horizon, settled - 1): the chain is the same from here on
-        eventual, certain, remaining = self._absorption(x, self.matrix(self.settled))
-        expected = sum(alive[:-1]) + remaining if certain else float("nan")
-        return _Part(occupancy, incidence, eventual, certain, expected)
-
-    def _absorption(self, x: np.ndarray, P: np.ndarray) -> tuple[dict[str, float], bool, float]:
-        """From distribution x, with matrix P forever: P(absorbed in each stage), whether
-        absorption is certain, and the expected number of further steps (fundamental matrix)."""
-        lay, ids = self.b.layout, self.sc.ladder.stage_ids
         absorbing = self.b.ladder.absorbing[lay.stage_of]
-        edges = P > 0
-        can_absorb = _backward(edges, absorbing)
-        solvable = ~absorbing & can_absorb  # transient states with a way out
-        doomed = _backward(edges, ~absorbing & ~can_absorb)  # may never be absorbed
-        eventual = {ids[s]: float(x[lay.offset[s]]) for s in np.flatnonzero(
-            self.b.ladder.absorbing)}
-        remaining = 0.0
-        if solvable.any():
-            Q = P[np.ix_(solvable, solvable)]
-            rhs = np.column_stack([P[np.ix_(solvable, absorbing)], np.ones(solvable.sum())])
-            sol = np.linalg.solve(np.eye(len(Q)) - Q, rhs)
-            into = x[solvable] @ sol
-            for k, state in enumerate(np.flatnonzero(absorbing)):
-                eventual[ids[lay.stage_of[state]]] += float(into[k])
-            remaining = float(into[-1])
-        certain = bool(absorbing.any()) and not (x[doomed & ~absorbing] > 0).any()
-        return eventual, certain, remaining
-
-
-def _backward(edges: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """States from which some state in `targets` can be reached (including the targets)."""
-    found, step = targets.copy(), edges.astype(float)
-    while True:
-        more = found | (step @ found.astype(float) > 0)
-        if (more == found).all():
-            return found
-        found = more
+        return _Part(occupancy, incidence, absorb(self.matrix(self.settled), absorbing, x),
+                     sum(alive[:-1]))
 
 
 def _initial_params(sc: Scenario, value) -> Params:
@@ -375,13 +363,33 @@ def exact_table(result: ExactResult) -> str:
     return "\n".join(lines)
 
 
+def _eventual(ev: Eventual) -> dict:
+    """The `eventual` block of the JSON summary (docs/exact.md)."""
+    return {"certain": ev.certain, "p": ev.p, "stages": ev.stages, "never": ev.never,
+            "resolved": ev.resolved, "log10": ev.log10, "note": "; ".join(ev.notes) or None}
+
+
+def _about(ev: dict, key: str) -> str:
+    return f"about 10^{ev['log10'][key]:.1f}" if key in ev["log10"] else "not stated"
+
+
 def _unbounded_line(d: dict, sc: Scenario) -> str:
     ev = d["eventual"]
     if not ev["stages"]:
         return "with no horizon: the ladder has no absorbing stage, so no run ends"
-    split = ", ".join(f"{s} {_pct(p)}" for s, p in ev["stages"].items())
+    split = ", ".join(f"{s} {_about(ev, s) if p is None else _pct(p)}"
+                      for s, p in ev["stages"].items())
     if ev["certain"]:
-        return (f"with no horizon: every run is absorbed ({split}); expected steps to "
-                f"absorption {d['expected_steps']:.4f}")
-    return (f"with no horizon: absorbed with probability {_pct(ev['p'])} ({split}); some runs "
-            "are never absorbed, so the expected steps to absorption are infinite")
+        steps = d["expected_steps"]
+        steps = (_about(ev, "expected_steps") if steps is None
+                 else f"{steps:.4f}" if steps < 1e7 else f"{steps:.4g}")
+        line = (f"with no horizon: every run is absorbed ({split}); expected steps to "
+                f"absorption {steps}")
+    else:
+        p, never = ev["p"], ev["never"]
+        p = (_about(ev, "p") if p is None else f"1 - {never:.2e}"
+             if never is not None and 0 < never < 5e-7 else _pct(p))
+        never = _about(ev, "never") if never is None else _pct(never)
+        line = (f"with no horizon: absorbed with probability {p} ({split}); some runs ({never}) "
+                "are never absorbed, so the expected steps to absorption are infinite")
+    return line + (f"\nnot stated as numbers: {ev['note']}" if ev["note"] else "")
