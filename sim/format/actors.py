@@ -6,10 +6,10 @@ from dataclasses import dataclass, field, replace
 
 from . import vocabulary
 from .check import ID_RE, MISSING, Checker, join, listing, suggest
-from .distributions import Dist, Number, parse_number
+from .distributions import Dist, Number, parse_number, parse_weight
 from .expr import Condition, Symbols
 from .ladder import Ladder, compile_guard
-from .vocabulary import ACTOR_KINDS, MAX_COUNT
+from .vocabulary import ACTOR_KINDS, MAX_COUNT, MAX_MODIFIERS
 from .yamlio import line_of
 
 ACTOR_KEYS = vocabulary.keys("actor")
@@ -163,16 +163,27 @@ def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool) 
             allowed = _stage_list(ck, am["allowed"], join(apath, "allowed"),
                                   line_of(am, "allowed"), stages)
         if trigger is not None and not population:
-            sources = allowed or stages
-            if not any(trigger in ladder.targets(s) for s in sources):
-                ck.warn(line_of(am, "trigger"), join(apath, "trigger"),
-                        f"can never fire: no edge leads to '{trigger}' from a stage where "
-                        "the action is allowed")
+            _trigger_warnings(ck, am, apath, ladder, trigger, allowed)
         if effect is None:
             effect = 0.0  # reported; the action stays known so its weights are still checked
         actions.append(Action(name, effect, trigger, allowed,
                               ck.get(am, "description", apath, "str", default="")))
     return actions
+
+
+def _trigger_warnings(ck: Checker, am: dict, apath: str, ladder: Ladder, trigger: str,
+                      allowed: tuple[str, ...] | None) -> None:
+    """A trigger that can never fire; or, with `allowed` given, stages listed there from
+    which no edge leads to the trigger's stage (the action is chosen there, and never fires)."""
+    sources = allowed or ladder.stage_ids
+    dead = [s for s in sources if trigger not in ladder.targets(s)]
+    if len(dead) == len(sources):
+        ck.warn(line_of(am, "trigger"), join(apath, "trigger"),
+                f"can never fire: no edge leads to '{trigger}' from a stage where "
+                "the action is allowed")
+    elif allowed is not None and dead:
+        ck.warn(line_of(am, "allowed"), join(apath, "allowed"),
+                f"cannot fire at {listing(dead)}: no edge leads to '{trigger}' from there")
 
 
 def _weights(ck: Checker, value: object, field: str, line: int | None,
@@ -184,7 +195,7 @@ def _weights(ck: Checker, value: object, field: str, line: int | None,
             ck.error(line_of(raw, key), join(field, key), f"unknown action '{key}'"
                      f"{suggest(key, action_ids)} (actions: {listing(action_ids)})")
             continue
-        num = parse_number(ck, v, join(field, key), line_of(raw, key), lo=0.0)
+        num = parse_weight(ck, v, join(field, key), line_of(raw, key), what)
         if num is not None:
             out[key] = num
     return out
@@ -198,6 +209,7 @@ def _policy(ck: Checker, m: dict, path: str, ladder: Ladder, actions: list[Actio
     if pm is None:
         return None
     ids = tuple(a.id for a in actions)
+    before = len(ck.problems)
     weights = _weights(ck, pm.get("weights", MISSING), join(path, "weights"),
                        line_of(pm, "weights"), ids)
     per_stage: dict[str, dict[str, Number]] = {}
@@ -212,8 +224,8 @@ def _policy(ck: Checker, m: dict, path: str, ladder: Ladder, actions: list[Actio
             continue
         per_stage[stage] = _weights(ck, value, field, line_of(sm, stage), ids)
     policy = Policy(weights, per_stage)
-    if isinstance(pm.get("weights"), dict):  # else the weights themselves were reported
-        _check_positive(ck, pm, path, ladder, actions, policy)
+    if isinstance(pm.get("weights"), dict) and len(ck.problems) == before:
+        _check_positive(ck, pm, path, ladder, actions, policy)  # else weights were reported
     return policy
 
 
@@ -239,6 +251,9 @@ def with_modifiers(ck: Checker, top: dict, actor: Actor, symbols: Symbols) -> Ac
         return actor  # no policy to read modifiers from (reported by _policy)
     path = f"actors.{actor.id}.policy.modifiers"
     seq = ck.sequence(pm.get("modifiers", []), path, line_of(pm, "modifiers"), "modifiers")
+    if seq is not None and len(seq) > MAX_MODIFIERS:
+        ck.error(line_of(pm, "modifiers"), path, f"{len(seq)} modifiers; an actor has at most "
+                 f"{MAX_MODIFIERS} (so that a weight times every scale stays in range)")
     mods: list[Modifier] = []
     for i, item in enumerate(seq or []):
         mpath = f"{path}[{i}]"
@@ -248,7 +263,7 @@ def with_modifiers(ck: Checker, top: dict, actor: Actor, symbols: Symbols) -> Ac
         no_remove(ck, mm, mpath, "modifier")
         when = compile_guard(ck, mm, "when", mpath, symbols, required=True)
         scale = _weights(ck, mm.get("scale", MISSING), join(mpath, "scale"), line_of(mm, "scale"),
-                         actor.action_ids)
+                         actor.action_ids, "scale")
         if when is not None:
             mods.append(Modifier(when, scale))
     return replace(actor, policy=replace(actor.policy, modifiers=tuple(mods)))

@@ -143,14 +143,17 @@ class Checker:
             default: object = None) -> object:
         """Read m[key] and check it is of `kind`: str, id, file_id, bool, int, number, strings.
 
-        An absent key gives `default` (`mapping(required=...)` reports a missing one); a null
-        value gives `default` too, and is an error when `required`.
+        An absent key gives `default` (`mapping(required=...)` reports a missing one). A null
+        value (`key:` with nothing after it) is an error: for an optional key, the message
+        says to omit the key for the default.
         """
         field = join(path, key)
         value, line = m.get(key), line_of(m, key)
         if value is None:
-            if required and key in m:
-                self.error(line, field, f"{check_scalar(None, kind)}, got nothing")
+            if key in m:
+                got = "nothing" if required else (
+                    f"null (omit the key for the default{_shown(default)})")
+                self.error(line, field, f"{check_scalar(None, kind)}, got {got}")
             return default
         ok = check_scalar(value, kind)
         if ok is not None:
@@ -165,6 +168,15 @@ class Checker:
             self.error(line, field, f"{ok}, got {type_name(value)}")
             return None
         return float(value)
+
+
+def _shown(default: object) -> str:
+    """", VALUE" for a default worth naming in a message (not None or empty)."""
+    if isinstance(default, bool):
+        return f", {str(default).lower()}"
+    if default is None or default in ("", [], ()):
+        return ""
+    return f", {default}"
 
 
 def is_finite(value: int | float) -> bool:

@@ -45,7 +45,10 @@ def read_clock(ck: Checker, top: dict) -> Clock | None:
     start_date = None
     if m.get("start_date") is not None:
         start_date = read_date(ck, m["start_date"], line_of(m, "start_date"), "clock.start_date")
-    if step is None or horizon is None or (m.get("start_date") is not None and start_date is None):
+    elif "start_date" in m:
+        ck.error(line_of(m, "start_date"), "clock.start_date",
+                 "expected a date YYYY-MM-DD, got null (omit the key for no start date)")
+    if step is None or horizon is None or ("start_date" in m and start_date is None):
         return None  # reported; events are not checked against a clock we could not read
     return Clock(step, horizon, start_date)
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import vocabulary
 from .check import Checker, is_finite, join, listing, suggest, type_name
+from .vocabulary import MAX_MAGNITUDE, MAX_WEIGHT, MIN_WEIGHT, NORMAL_REACH
 from .yamlio import line_of
 
 DIST_KINDS = frozenset(vocabulary.DIST_KINDS)
@@ -55,6 +56,18 @@ class Dist:
             lo, hi = 0.0, 1.0
         else:
             lo, hi = min(self.args), max(self.args)
+        return self._clipped(lo, hi)
+
+    def reach(self) -> tuple[float, float]:
+        """Like `bounds`, but a normal reaches only `NORMAL_REACH` standard deviations from its
+        mean (numpy's sampler never draws beyond about 14): the range that is checked against
+        the bound on magnitudes, so that `normal: [0.8, 0.2]` needs no clip to be an effect."""
+        if self.kind != "normal":
+            return self.bounds()
+        mean, sd = self.args
+        return self._clipped(mean - NORMAL_REACH * sd, mean + NORMAL_REACH * sd)
+
+    def _clipped(self, lo: float, hi: float) -> tuple[float, float]:
         if self.clip is not None:
             c_lo, c_hi = self.clip
             lo, hi = min(max(lo, c_lo), c_hi), max(min(hi, c_hi), c_lo)
@@ -108,11 +121,18 @@ def parse_number(
     hi: float = math.inf,
     integer: bool = False,
     uncertain: bool = True,
+    least: float = 0.0,
+    what: str = "",
 ) -> Number | None:
-    """Read a number or (when `uncertain`) a distribution, checked to stay in [lo, hi]."""
-    domain = f"[{lo:g}, {hi:g}]"
+    """Read a number or (when `uncertain`) a distribution, checked to stay in [lo, hi].
+
+    Every value also lies within +-`MAX_MAGNITUDE` (a distribution: the `Dist.reach` of its
+    draws, and each of its parameters). With `least` > 0 the value is 0 or at least `least`
+    (weights and scales: a positive value below it is refused), and `what` ("weight") names
+    it in that message.
+    """
     if isinstance(value, dict) and uncertain:
-        return _parse_dist(ck, value, path, line, lo, hi, integer)
+        return _parse_dist(ck, value, path, line, _Range(lo, hi, least, what), integer)
     if integer:
         if isinstance(value, bool) or not isinstance(value, int):
             extra = " or a distribution" if uncertain else ""
@@ -126,13 +146,48 @@ def parse_number(
         shown = value if isinstance(value, float) else type_name(value)
         ck.error(line, path, f"expected a finite number, got {shown}")
         return None
-    if not lo <= value <= hi:
-        ck.error(line, path, f"{value:g} is outside the allowed range {domain}")
+    problem = _Range(lo, hi, least, what).refuse(value)
+    if problem:
+        ck.error(line, path, problem)
         return None
     return value
 
 
-def _parse_dist(ck, value, path, line, lo, hi, integer) -> Dist | None:
+@dataclass(frozen=True, slots=True)
+class _Range:
+    """The values a field allows: [lo, hi] within +-MAX_MAGNITUDE, and 0 or >= least."""
+
+    domain_lo: float
+    domain_hi: float
+    least: float = 0.0
+    what: str = ""
+
+    @property
+    def lo(self) -> float:
+        return max(self.domain_lo, -MAX_MAGNITUDE)
+
+    @property
+    def hi(self) -> float:
+        return min(self.domain_hi, MAX_MAGNITUDE)
+
+    def expected(self) -> str:
+        return f"0 or a number from {self.least:g} to {self.hi:g}"
+
+    def refuse(self, x: float) -> str | None:
+        """Why the number x is out of range, or None."""
+        if self.least > 0:
+            if x != 0 and not self.least <= x <= self.hi:
+                return f"{self.what} {x:g} is out of range: expected {self.expected()}"
+        elif not self.lo <= x <= self.hi:
+            return f"{x:g} is outside the allowed range [{self.lo:g}, {self.hi:g}]"
+        return None
+
+    def tiny(self, x: float) -> bool:
+        """A positive value below `least` (0 < x < least)."""
+        return 0 < x < self.least
+
+
+def _parse_dist(ck, value, path, line, rng: _Range, integer) -> Dist | None:
     for key in value:
         if key not in DIST_KEYS:
             ck.error(line_of(value, key), join(path, key),
@@ -155,6 +210,11 @@ def _parse_dist(ck, value, path, line, lo, hi, integer) -> Dist | None:
     shape = {"uniform": "[low, high]", "normal": "[mean, sd]", "beta": "[a, b]"}
     if kind in shape and len(args) != 2:
         ck.error(kline, field, f"expected two numbers {shape[kind]}, got {len(args)}")
+        return None
+    if any(abs(a) > MAX_MAGNITUDE for a in args):
+        big = next(a for a in args if abs(a) > MAX_MAGNITUDE)
+        ck.error(kline, field, f"parameter {big:g} is outside the allowed range "
+                 f"[{-MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}] of distribution parameters")
         return None
     if kind == "uniform" and args[0] > args[1]:
         ck.error(kline, field, f"low {args[0]:g} is above high {args[1]:g}")
@@ -182,16 +242,36 @@ def _parse_dist(ck, value, path, line, lo, hi, integer) -> Dist | None:
     if clip is False:
         return None
     dist = Dist(kind, args, clip or None, p, integer)
-    low, high = dist.bounds()
     if integer and kind == "choice" and any(a != int(a) for a in args):
         ck.error(kline, field, "expected whole numbers for an integer field")
         return None
-    if low < lo or high > hi:
-        hint = "; add clip: [lo, hi] to keep draws inside" if kind == "normal" else ""
-        ck.error(kline, field, f"draws can range over [{low:g}, {high:g}], outside the allowed "
-                 f"range [{lo:g}, {hi:g}]{hint}")
+    problem = _refuse_draws(dist, rng)
+    if problem:
+        ck.error(kline, field, problem)
         return None
     return dist
+
+
+def _refuse_draws(dist: Dist, rng: _Range) -> str | None:
+    """Why the draws of `dist` can leave the field's range, or None."""
+    low, high = dist.bounds()
+    if low < rng.domain_lo or high > rng.domain_hi:  # the field's own domain: every draw
+        hint = "; add clip: [lo, hi] to keep draws inside" if dist.kind == "normal" else ""
+        return (f"draws can range over [{low:g}, {high:g}], outside the allowed range "
+                f"[{rng.domain_lo:g}, {rng.domain_hi:g}]{hint}")
+    r_low, r_high = dist.reach()
+    if r_low < rng.lo or r_high > rng.hi:
+        how = (f" (a normal counted to {NORMAL_REACH} standard deviations)"
+               if dist.kind == "normal" else "")
+        return (f"draws can range over [{r_low:g}, {r_high:g}]{how}, outside the allowed "
+                f"range [{rng.lo:g}, {rng.hi:g}]")
+    values = dist.args if dist.kind == "choice" else (low, high)
+    tiny = next((x for x in values if rng.tiny(x)), None)
+    if tiny is not None:
+        draws = f"can be {tiny:g}" if dist.kind == "choice" else \
+            f"can range over [{low:g}, {high:g}]"
+        return f"draws {draws}: a {rng.what} is {rng.expected()}"
+    return None
 
 
 def _pair(ck, value, key, path):
@@ -204,3 +284,10 @@ def _pair(ck, value, key, path):
         ck.error(line_of(value, key), join(path, key), "expected [lo, hi] with lo <= hi")
         return False
     return (float(raw[0]), float(raw[1]))
+
+
+def parse_weight(ck: Checker, value: object, path: str, line: int | None,
+                 what: str = "weight") -> Number | None:
+    """A weight or a modifier's scale: 0, or a number from MIN_WEIGHT to MAX_WEIGHT, or a
+    distribution whose draws range over such values (see `parse_number`)."""
+    return parse_number(ck, value, path, line, 0.0, MAX_WEIGHT, least=MIN_WEIGHT, what=what)

@@ -10,7 +10,7 @@ from . import vocabulary
 from .actors import Actor, no_remove
 from .check import Checker, join, listing, suggest
 from .clock import STEP_DAYS, Clock, read_date
-from .distributions import Number, parse_number
+from .distributions import Number, parse_number, parse_weight
 from .expr import Condition, Symbols
 from .ladder import Ladder, compile_guard
 from .overrides import param_problem
@@ -32,6 +32,7 @@ class Event:
     tension: tuple[str, Number] | None = None
     stage: str | None = None
     description: str = ""
+    source: str = ""  # the reference the event rests on (a citation; not used by the model)
 
 
 def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clock: Clock | None,
@@ -71,9 +72,11 @@ def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clo
             ck.error(line_of(m, "stage"), join(path, "stage"), f"unknown stage '{stage}'"
                      f"{suggest(stage, ladder.stage_ids)} (stages: {listing(ladder.stage_ids)})")
             stage = None
+        description = ck.get(m, "description", path, "str", default="")
+        source = ck.get(m, "source", path, "str", default="")
         if name is not None:
-            events.append(Event(name, at, when, bool(once), sets, tension, stage,
-                                ck.get(m, "description", path, "str", default="")))
+            events.append(Event(name, at, when, bool(once), sets, tension, stage, description,
+                                source))
     return events
 
 
@@ -120,9 +123,13 @@ def _event_sets(ck: Checker, m: dict, path: str, ladder: Ladder, actors: list[Ac
         if problem:
             ck.error(line, join(field, key), problem)
             continue
-        lo, hi = (0.0, 1.0) if key == "tension.decay" else (
-            (-math.inf, math.inf) if key.endswith(".effect") else (0.0, math.inf))
-        num = parse_number(ck, value, join(field, key), line, lo, hi)
+        if key == "tension.decay":
+            num = parse_number(ck, value, join(field, key), line, 0.0, 1.0)
+        elif key.endswith(".effect"):
+            num = parse_number(ck, value, join(field, key), line)
+        else:  # a weight or a modifier's scale
+            num = parse_weight(ck, value, join(field, key), line,
+                               "scale" if ".scale." in key else "weight")
         if num is not None:
             sets[key] = num
     return sets

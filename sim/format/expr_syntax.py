@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .vocabulary import MAX_CONDITION as MAX_LENGTH
+from .vocabulary import MAX_MAGNITUDE
 
 MAX_DEPTH = 32
 KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
@@ -125,6 +126,16 @@ def _tokenize(text: str) -> list[_Tok]:
     return toks
 
 
+def _number(tok: _Tok) -> float:
+    """The value of a number literal: finite and within +-MAX_MAGNITUDE, like every number of
+    a file (`1e999` would be inf as a float)."""
+    value = float(tok.text)
+    if not abs(value) <= MAX_MAGNITUDE:
+        raise ExprError(f"number {tok.text} is out of range: expected a number from "
+                        f"{-MAX_MAGNITUDE:g} to {MAX_MAGNITUDE:g}", tok.col)
+    return value
+
+
 # -------------------------------------------------------------------- parser
 class _Parser:
     def __init__(self, toks: list[_Tok]) -> None:
@@ -202,12 +213,12 @@ class _Parser:
     def operand(self) -> Node:
         tok = self.take()
         if tok.kind == "num":
-            return Num(float(tok.text), tok.col)
+            return Num(_number(tok), tok.col)
         if tok.kind == "-":
             num = self.take()
             if num.kind != "num":
                 raise ExprError("'-' must be followed by a number", tok.col)
-            return Num(-float(num.text), tok.col)
+            return Num(-_number(num), tok.col)
         if tok.kind == "kw" and tok.text in ("true", "false"):
             return Bool(tok.text == "true", tok.col)
         if tok.kind == "(":

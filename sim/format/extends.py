@@ -22,7 +22,7 @@ from .yamlio import YamlList, YamlMap, line_of
 # Top-level keys that are never inherited from a baseline, and are not changes.
 NOT_INHERITED = frozenset({"extends", "changes"})
 NOT_CHANGES = frozenset(VARIANT_OWN) | NOT_INHERITED
-MAX_CHAIN = 32
+MAX_CHAIN = 32  # files in a chain of extends, the variant and its baselines
 
 
 def find_scenario(ref: str, variant: Path) -> Path | None:

@@ -11,6 +11,7 @@ from . import vocabulary
 from .check import MISSING, Checker, join, suggest
 from .expr import BUILTINS, Condition, Symbols, compile_condition
 from .expr_syntax import KEYWORDS, ExprError
+from .vocabulary import MAX_HORIZON, MAX_MAGNITUDE
 from .yamlio import YamlMap, line_of, load_yaml
 
 LADDER_KEYS = vocabulary.keys("ladder")
@@ -44,6 +45,7 @@ class Edge:
     jump: bool
     guard: Condition | None = None
     description: str = ""
+    citation: str = ""  # the file's `source:` (a reference; not used by the model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +171,8 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
         name = ck.get(m, "name", path, "str", required=True)
         level = ck.get(m, "level", path, "int", default=i)
         absorbing = ck.get(m, "absorbing", path, "bool", default=False)
-        up = ck.get(m, "up", path, "number")
-        down = ck.get(m, "down", path, "number")
+        up = _threshold(ck, m, "up", path)
+        down = _threshold(ck, m, "down", path)
         dwell = ck.get(m, "dwell", path, "int", default=1)
         if absorbing:
             for key in ("up", "down", "dwell"):
@@ -179,9 +181,10 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
                              "an absorbing stage has no thresholds (a run that enters it ends)")
         if "dwell" in m and "down" not in m:
             ck.error(line_of(m, "dwell"), join(path, "dwell"), "dwell needs a down threshold")
-        if dwell is not None and dwell < 1:
+        if dwell is not None and not 1 <= dwell <= MAX_HORIZON:
+            most = f" and <= {MAX_HORIZON} (the longest run)" if dwell > 1 else ""
             ck.error(line_of(m, "dwell"), join(path, "dwell"),
-                     f"expected an integer >= 1, got {dwell}")
+                     f"expected an integer >= 1{most}, got {dwell}")
             dwell = 1
         if up is not None and down is not None and down >= up:
             ck.error(line_of(m, "down"), join(path, "down"),
@@ -199,6 +202,16 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
                             None if down is None else float(down), dwell))
     _check_order(ck, stages, maps)
     return stages
+
+
+def _threshold(ck: Checker, m: dict, key: str, path: str) -> float | None:
+    """A stage's `up` or `down`: a number within +-MAX_MAGNITUDE (None: absent or bad)."""
+    value = ck.get(m, key, path, "number")
+    if value is not None and not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+        ck.error(line_of(m, key), join(path, key), f"{key} {value:g} is outside the allowed "
+                 f"range [{-MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]")
+        return None
+    return value
 
 
 def _check_stage_id(ck: Checker, m: dict, path: str, sid: str, seen: set[str]) -> None:
@@ -266,6 +279,8 @@ def _edges(ck: Checker, top: dict, stages: list[Stage]) -> list[Edge]:
             continue
         a, b = _stage_ref(ck, m, "from", path, ids), _stage_ref(ck, m, "to", path, ids)
         guard = compile_guard(ck, m, "guard", path, symbols)
+        description = ck.get(m, "description", path, "str", default="")
+        citation = ck.get(m, "source", path, "str", default="")
         if a is None or b is None:
             continue
         if a == b:
@@ -279,7 +294,7 @@ def _edges(ck: Checker, top: dict, stages: list[Stage]) -> list[Edge]:
             ck.error(line_of(m, "to"), path, f"duplicate edge {a} -> {b}")
             continue
         jump = abs(ids.index(a) - ids.index(b)) != 1
-        edges.append(Edge(a, b, jump, guard, ck.get(m, "description", path, "str", default="")))
+        edges.append(Edge(a, b, jump, guard, description, citation))
     return edges
 
 

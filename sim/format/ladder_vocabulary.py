@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from .vocabulary import ID, Node, ref, text
+from .vocabulary import ID, MAX_HORIZON, MAX_MAGNITUDE, Node, ref, text
 
 FREE_TEXT = "Optional free text."
 
@@ -43,16 +43,16 @@ STAGE = Node(
         "description": text(FREE_TEXT, "No military danger identified."),
         "source": text("Optional: the doctrine text or reference the stage rests on.",
                        "BelTA, 6 Feb 2024"),
-        "up": {"type": "number",
+        "up": {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE,
                "description": "Optional: tension >= up moves one rung up. Thresholds strictly "
                               "increase from stage to stage.",
                "examples": [2.0]},
-        "down": {"type": "number",
+        "down": {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE,
                  "description": "Optional: tension <= down for `dwell` consecutive steps moves "
                                 "one rung down. Below this stage's `up` and the `up` of the "
                                 "stage beneath.",
                  "examples": [1.0]},
-        "dwell": {"type": "integer", "minimum": 1, "default": 1,
+        "dwell": {"type": "integer", "minimum": 1, "maximum": MAX_HORIZON, "default": 1,
                   "description": "Consecutive steps at or below `down` before moving one rung "
                                  "down (default 1; needs `down`).",
                   "examples": [14]},

@@ -160,7 +160,7 @@ def _extend(ck: Checker, raw: YamlMap, path: Path, stack: tuple[Path, ...]
         cycle = " -> ".join(str(p) for p in (*trail, found))
         ck.error(line, "extends", f"'{ref}' closes a cycle of extends: {cycle}")
         raise ValidationError(ck.problems)
-    if len(trail) > MAX_CHAIN:
+    if len(trail) + 1 > MAX_CHAIN:  # the trail and the baseline `found`
         ck.error(line, "extends", f"more than {MAX_CHAIN} files extend one another")
         raise ValidationError(ck.problems)
     try:
@@ -235,11 +235,17 @@ def _ladder(ck: Checker, top: dict, path: Path) -> tuple[Ladder | None, list[Pro
                  "parent folder, or a path to a ladder file")
         return None, []
     try:
-        return read_ladder(found)
+        ladder, warnings = read_ladder(found)
     except ValidationError as exc:
         ck.error(line_of(top, "ladder"), "ladder", f"ladder {found} is invalid (see below)")
         ck.problems.extend(exc.problems)
         return None, []
+    if not ref.endswith((".yaml", ".yml")) and "/" not in ref and ladder.id != ref:
+        # an id names the ladder by its id; a path names a file, whatever its id
+        where = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
+        ck.error(line_of(top, "ladder"), "ladder",
+                 f"ladder '{ref}' is {where}, whose id is '{ladder.id}'")
+    return ladder, warnings
 
 
 def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:

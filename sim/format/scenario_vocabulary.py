@@ -16,7 +16,12 @@ from .vocabulary import (
     ID,
     MAX_COUNT,
     MAX_HORIZON,
+    MAX_MAGNITUDE,
+    MAX_MODIFIERS,
     MAX_RUNS,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    NORMAL_REACH,
     PARAM_FORMS,
     STEP_DAYS,
     VARIANT_OWN,
@@ -27,6 +32,11 @@ from .vocabulary import (
 
 FREE_TEXT = "Optional free text."
 IDS = {"pattern": ID}  # propertyNames of a mapping keyed by ids
+# A number within +-MAX_MAGNITUDE (docs/format.md, "Numbers in range").
+BOUNDED = {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE}
+# A weight or a scale: 0, or from MIN_WEIGHT to MAX_WEIGHT.
+WEIGHT = {"type": "number",
+          "anyOf": [{"const": 0}, {"minimum": MIN_WEIGHT, "maximum": MAX_WEIGHT}]}
 
 
 def _param_pattern() -> str:
@@ -45,9 +55,9 @@ def _number_or_distribution(description: str, number: dict, examples: list) -> d
             "examples": examples}
 
 
-def _pair(description: str, example: list) -> dict:
-    """A list of two numbers."""
-    return {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"},
+def _pair(description: str, example: list, items: dict | None = None) -> dict:
+    """A list of two numbers (`items`: their schema, default any number)."""
+    return {"type": "array", "minItems": 2, "maxItems": 2, "items": items or {"type": "number"},
             "description": description, "examples": [example]}
 
 
@@ -56,17 +66,18 @@ DISTRIBUTION = Node(
     "`p` only with `choice`. Each run draws its own value once, at the start.",
     {
         "uniform": _pair("Uniform between a and b: [a, b]. For integer fields, uniform on a, "
-                         "a+1, ..., b.", [0.5, 1.2]),
+                         "a+1, ..., b.", [0.5, 1.2], BOUNDED),
         "normal": {"type": "array",
-                   "prefixItems": [{"type": "number"}, {"type": "number", "minimum": 0}],
+                   "prefixItems": [BOUNDED, BOUNDED | {"minimum": 0}],
                    "items": False, "minItems": 2,
                    "description": "Normal: [mean, standard deviation]. Rounded for integer "
-                                  "fields.",
+                                  f"fields. Counted to reach {NORMAL_REACH} standard "
+                                  "deviations from the mean.",
                    "examples": [[0.8, 0.2]]},
         "beta": {"type": "array", "minItems": 2, "maxItems": 2,
-                 "items": {"type": "number", "exclusiveMinimum": 0},
+                 "items": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MAGNITUDE},
                  "description": "Beta(a, b) on [0, 1]: [a, b].", "examples": [[9, 1]]},
-        "choice": {"type": "array", "minItems": 1, "items": {"type": "number"},
+        "choice": {"type": "array", "minItems": 1, "items": BOUNDED,
                    "description": "One of the values, equally likely (or with probabilities "
                                   "`p`).",
                    "examples": [[20, 40, 60]]},
@@ -85,15 +96,17 @@ STAGE_LIST = {"type": "array", "minItems": 1, "uniqueItems": True, "items": ref(
 
 NUMBERS: dict[str, dict] = {  # values given as a number or a distribution, and maps of them
     "numberOrDistribution": _number_or_distribution(
-        "A number, or a distribution drawn once per run.", {"type": "number"},
+        f"A number from {-MAX_MAGNITUDE:g} to {MAX_MAGNITUDE:g}, or a distribution drawn once "
+        "per run (whose draws stay in that range).", BOUNDED,
         [0.8, {"uniform": [0.5, 1.2]}, {"normal": [0.8, 0.2], "clip": [0, 2]}]),
     "integerOrDistribution": _number_or_distribution(
         "An integer, or a distribution (integer fields draw integers).",
         {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
         [40, {"choice": [20, 40, 60]}, {"uniform": [20, 60]}]),
     "weight": _number_or_distribution(
-        "A weight or factor (>= 0): a number, or a distribution drawn once per run (clip it to "
-        "stay >= 0).", {"type": "number", "minimum": 0}, [1, {"uniform": [0.5, 2]}]),
+        f"A weight or factor: 0 or a number from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}, or a "
+        "distribution drawn once per run (clip it to stay in that range).", WEIGHT,
+        [1, {"uniform": [0.5, 2]}]),
     "weightMap": {"type": "object", "description": "Action id -> weight or factor.",
                   "propertyNames": IDS, "additionalProperties": ref("weight"),
                   "examples": [{"push_migrants": 5, "declare_crisis": 0}]},
@@ -165,9 +178,9 @@ POLICY = Node(
                                   "-> {action id: weight}.",
                    "propertyNames": IDS, "additionalProperties": ref("weightMap"),
                    "examples": [{"border_incident": {"declare_crisis": 0.3}}]},
-        "modifiers": {"type": "array", "items": ref("modifier"),
+        "modifiers": {"type": "array", "items": ref("modifier"), "maxItems": MAX_MODIFIERS,
                       "description": "Optional; each multiplies weights while its condition "
-                                     "holds."},
+                                     f"holds. At most {MAX_MODIFIERS}."},
     },
     required=("weights",), partial=True,
 )

@@ -29,6 +29,16 @@ MAX_RUNS = 100_000_000
 MAX_HORIZON = 100_000
 MAX_COUNT = 1_000_000  # members of a population
 MAX_CONDITION = 1000  # characters: the condition parser's limit (expr_syntax uses this)
+# The range of numbers (docs/format.md, "Numbers in range"): small enough that the sampler's
+# sums and products stay exact to rounding. Effects, tension, thresholds, condition literals
+# and distribution parameters lie within +-MAX_MAGNITUDE; a weight or a modifier's scale is 0
+# or lies in [MIN_WEIGHT, MAX_WEIGHT]; an actor has at most MAX_MODIFIERS modifiers, so the
+# product of a weight and every scale that holds stays within about [1e-297, 1e198].
+MAX_MAGNITUDE = 1e6
+MIN_WEIGHT = 1e-9
+MAX_WEIGHT = 1e6
+MAX_MODIFIERS = 32
+NORMAL_REACH = 40  # standard deviations: how far a normal is counted to reach
 VARIANT_OWN = ("id", "title", "description", "sources")  # a variant gives its own
 PARAM_FORMS = ("tension.decay", "actors.<actor>.actions.<action>.effect",
                "actors.<actor>.policy.weights.<action>",
