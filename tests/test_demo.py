@@ -3,6 +3,8 @@ page served by `ladder demo` driven in Debian's chromium through Playwright, off
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -177,13 +179,26 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """`ladder demo SCENARIO --as warsaw` on a free port; stopped as by Ctrl-C at the end."""
+    with demo_server(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def network_server(tmp_path):
+    """The same with `--host 0.0.0.0`, so with a token."""
+    with demo_server(tmp_path, "--host", "0.0.0.0") as running:
+        yield running
+
+
+@contextlib.contextmanager
+def demo_server(tmp_path, *extra: str):
     need("the demo extra (solara)", demo.importlib.util.find_spec("solara") is not None)
     port = free_port()
     log = tmp_path / "server.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "sim.cli", "demo", str(SCENARIO), "--as", "warsaw",
-             "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+             "--port", str(port), *extra], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
             start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -207,13 +222,25 @@ def server(tmp_path):
                 assert s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
+def chromium() -> str:
+    """The browser's path; skips (or fails on CI) without it or Playwright."""
     browser_path = shutil.which("chromium")
     need("chromium", browser_path is not None, "apt-get install chromium; .ci/run does this")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        need("playwright", False)
+    need("playwright", importlib.util.find_spec("playwright") is not None)
+    return browser_path
+
+
+def launch(p, browser_path: str):
+    return p.chromium.launch(
+        executable_path=browser_path, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
+def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
+    browser_path = chromium()
+    from playwright.sync_api import expect, sync_playwright
+
     port, log, proc = server
     url = f"http://127.0.0.1:{port}/"
     requests: list[str] = []
@@ -227,10 +254,7 @@ def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
     expected.step()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=browser_path, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch(p, browser_path)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("request", lambda r: requests.append(r.url))
@@ -277,3 +301,32 @@ def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
     outside = [u for u in requests if urlsplit(u).hostname != "127.0.0.1"]
     assert requests and not outside, f"fetched from outside: {outside}"
     assert "Could not load URL" not in log.read_text(), log.read_text()
+
+
+def test_a_dashboard_served_to_the_network_needs_its_token(network_server):
+    browser_path = chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    port, log, proc = network_server
+    text = log.read_text()
+    assert "ladder demo: warning: --host 0.0.0.0 serves the dashboard beyond this machine" in text
+    token = re.search(rf"http://127\.0\.0\.1:{port}/\?token=([\w-]+) on this machine",
+                      text).group(1)
+    with sync_playwright() as p:
+        browser = launch(p, browser_path)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            expect.set_options(timeout=20_000)
+            for url in (f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/?token=x{token}"):
+                page.goto(url)
+                expect(page.locator(".token-refused")).to_contain_text(
+                    "opens only from the link that `ladder demo` printed")
+                assert page.locator(".step-counter").count() == 0
+            page.goto(f"http://127.0.0.1:{port}/?token={token}")
+            expect(page.locator(".step-counter")).to_have_text("Step 0 of 90")
+            page.click(".step-button")
+            expect(page.locator(".step-counter")).to_have_text("Step 1 of 90")
+            assert page.locator(".token-refused").count() == 0
+        finally:
+            browser.close()

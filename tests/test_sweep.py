@@ -236,7 +236,7 @@ def test_unreachable_scheduler_is_a_clear_error(path, capsys, monkeypatch):
     monkeypatch.setattr("sim.engine.workers.CONNECT_TIMEOUT", "1s")
     code, _, err = cli(capsys, "sweep", path, *vary_args(VARY[:1]), "--points", "3",
                        "--runs-per-point", "10", "--scheduler", "tcp://127.0.0.1:9")
-    assert code == 2 and "cannot reach a Dask scheduler" in err
+    assert code == 2 and "no Dask scheduler answered at tcp://127.0.0.1:9: " in err
 
 
 # -- output ----------------------------------------------------------------------------------

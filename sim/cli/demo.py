@@ -24,7 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_session_options(p)
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to serve on (default 127.0.0.1: this machine only)")
+                   help="address to serve on (default 127.0.0.1: this machine only; any other "
+                        "address prints a warning and a link with a token, which the page "
+                        "requires)")
     p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
 
 

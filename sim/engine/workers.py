@@ -9,6 +9,7 @@ a sweep of many points neither loads every scenario up front nor floods the sche
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +21,7 @@ from ..errors import InputError
 from ..format.scenario import Scenario
 from .runner import ignore_sigint, run, worker_context
 
-CONNECT_TIMEOUT = "10s"  # how long to try to reach a running Dask scheduler
+CONNECT_TIMEOUT = "5s"  # how long to wait for a running Dask scheduler to answer
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,53 @@ def _get(results: queue.Queue):
             continue
 
 
+def check_scheduler(address: str) -> None:
+    """Ask `address` who it is, within CONNECT_TIMEOUT, before a Client connects to it.
+
+    `Client(address, timeout=...)` bounds the connection but not the handshake that follows,
+    so a service that accepts and then stays silent (a web server, say) would hang it.
+
+    Raises:
+        InputError: "no Dask scheduler answered at ADDRESS: why" (refused, closed, silent,
+            an answer that is not Dask's, or a Dask worker rather than the scheduler).
+    """
+    from dask.utils import parse_timedelta
+    from distributed.comm import CommClosedError, connect
+
+    seconds = parse_timedelta(CONNECT_TIMEOUT)
+    try:
+        asyncio.get_running_loop()
+        return  # called from async code (a notebook, say): leave it to the Client
+    except RuntimeError:
+        pass
+
+    async def identity() -> object:
+        # connecting gets half the time, so that running out of time means a silent peer
+        comm = await connect(address, timeout=seconds / 2)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), seconds))
+    except TimeoutError:
+        why = (f"it accepted the connection but did not answer within {seconds:g} s (is this "
+               "a Dask scheduler's address?)")
+    except CommClosedError:
+        why = "it closed the connection without answering"
+    except Exception as exc:  # whatever a non-Dask service's bytes make of the handshake
+        why = str(exc).strip() or type(exc).__name__
+    else:
+        kind = reply.get("type") if isinstance(reply, dict) else None
+        if kind == "Scheduler":
+            return
+        why = (f"it is a Dask {kind}, not the scheduler" if isinstance(kind, str)
+               else "the answer was not a Dask scheduler's")
+    raise InputError(f"no Dask scheduler answered at {address}: {why}")
+
+
 def _dask(tasks: Iterable[PointTask], jobs: int, scheduler: str, finished: Callable) -> None:
     """Tasks on a Dask cluster: a LocalCluster started here, or a running scheduler."""
     try:
@@ -156,11 +204,11 @@ def _dask(tasks: Iterable[PointTask], jobs: int, scheduler: str, finished: Calla
                                    dashboard_address=None)
             client = Client(cluster)
         else:
+            check_scheduler(scheduler)
             try:
                 client = Client(scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler "
-                                 f"({exc})") from None
+                raise InputError(f"no Dask scheduler answered at {scheduler}: {exc}") from None
         try:
             window = max(4, 2 * sum(client.nthreads().values()))
             it: Iterator[PointTask] = iter(tasks)

@@ -50,7 +50,22 @@ def read_clock(ck: Checker, top: dict) -> Clock | None:
                  "expected a date YYYY-MM-DD, got null (omit the key for no start date)")
     if step is None or horizon is None or ("start_date" in m and start_date is None):
         return None  # reported; events are not checked against a clock we could not read
+    if start_date is not None and (late := _runs_past_the_calendar(start_date, step, horizon)):
+        ck.error(line_of(m, "start_date"), "clock.start_date", late)
+        return None
     return Clock(step, horizon, start_date)
+
+
+def _runs_past_the_calendar(start: dt.date, step: str, horizon: int) -> str | None:
+    """Why the date of the last step is not a calendar date (after 9999-12-31), or None."""
+    days = horizon * STEP_DAYS[step]
+    if (dt.date.max - start).days >= days:
+        return None
+    unit = f"{step}{'s' if horizon != 1 else ''}"
+    latest = dt.date.max - dt.timedelta(days=days)  # MAX_HORIZON weeks fit in the calendar
+    return (f"{start.isoformat()} plus the horizon of {horizon} {unit} runs past "
+            f"{dt.date.max.isoformat()}, the last date there is; start on "
+            f"{latest.isoformat()} or earlier, or shorten clock.horizon")
 
 
 def read_date(ck: Checker, value: object, line: int | None, field: str) -> dt.date | None:

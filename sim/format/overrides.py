@@ -27,7 +27,7 @@ def apply_override(raw: object, dotted: str, value: object, file: str) -> None:
         last = i == len(parts) - 1
         where = ".".join(walked) or "the top level"
         if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
+            if not _is_index(part) or int(part) >= len(node):
                 raise _set_error(file, dotted, f"no item {part!r} in {where} "
                                  f"(it has {len(node)} items, from 0)")
             part = int(part)
@@ -67,6 +67,12 @@ def yaml_text(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def _is_index(text: str) -> bool:
+    """Whether a path part is a list index: 1 to 9 ASCII digits (`str.isdigit` also takes '²',
+    which `int` refuses, and `int` refuses more than 4,300 digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 def _set_error(file: str, dotted: str, message: str) -> ValidationError:
     return ValidationError([Problem(file, None, f"--set {dotted}", message)])
 
@@ -101,6 +107,6 @@ def param_problem(key: str, ladder: Ladder, actors: list[Actor]) -> str | None:
     if rest[:2] == ["policy", "stages"] and rest[2] not in ladder.stage_ids:
         return f"unknown stage '{rest[2]}'{suggest(rest[2], ladder.stage_ids)}"
     if rest[:2] == ["policy", "modifiers"] and not (
-            rest[2].isdigit() and int(rest[2]) < len(actor.policy.modifiers)):
+            _is_index(rest[2]) and int(rest[2]) < len(actor.policy.modifiers)):
         return f"{actor.id} has no modifier {rest[2]} (it has {len(actor.policy.modifiers)})"
     return None

@@ -8,7 +8,10 @@ on the clock or the machine, so the same scenario, seed and script give the same
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from ..analyses.compare import format_p
 from ..analyses.forecast import ODDS, Forecast, ForkResult
@@ -17,21 +20,50 @@ from ..errors import InputError
 from .session import Session, Turn
 
 
-def check_transcript(path: str | Path) -> Path:
-    """The transcript file, checked before the session starts."""
+def check_transcript(path: str | Path, script: str | Path | None = None) -> Path:
+    """The transcript file, checked before the session starts (not the --script file)."""
     path = Path(path)
     if path.suffix.lower() not in (".md", ".markdown", ".txt"):
         raise InputError(f"--transcript {path}: a transcript is markdown; use a name ending "
                          "in .md")
     if not path.parent.is_dir():
         raise InputError(f"--transcript {path}: folder {path.parent} does not exist")
+    if script is not None and _same_file(path, Path(script)):
+        raise InputError(f"--transcript {path}: it is the --script file, which the debrief "
+                         "would overwrite; name another file")
     return path
 
 
-def write_transcript(session: Session, path: Path, ended: str) -> None:
-    """Write the debrief atomically (a temporary file renamed into place)."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)  # also through a hard link
+    except OSError:  # one of them does not exist (yet)
+        return a.resolve() == b.resolve()
+
+
+def save_transcript(session: Session, path: Path, ended: str, err: TextIO) -> str | None:
+    """Write the debrief at the end of a session, atomically (a temporary file renamed into
+    place), and never lose it: when `path` cannot be written, keep it in a new file in the
+    system's temporary folder, or failing that print it to `err`.
+
+    Returns:
+        None when `path` was written, else the one-line problem, saying where the debrief is.
+    """
     text = transcript(session, ended)
-    atomic_write(path, lambda handle: handle.write(text))
+    try:
+        atomic_write(path, lambda handle: handle.write(text))
+        return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    problem = f"--transcript {path}: cannot write the debrief ({reason})"
+    try:
+        fd, kept = tempfile.mkstemp(prefix=f"{path.stem}-", suffix=".md")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError:
+        err.write(text)
+        return f"{problem}; it is printed above, on stderr"
+    return f"{problem}; it was saved to {kept} instead"
 
 
 def played_text(session: Session) -> str:

@@ -18,7 +18,9 @@ Nothing on the page is loaded from the network: the front end comes from the pin
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -27,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import parse_qs
 
 from ..errors import InputError
 from ..format.scenario import load_scenario
@@ -35,7 +38,8 @@ from .session import DEFAULT_FORECAST_RUNS, Session
 EXTRA_MISSING = "ladder demo needs the demo extra: pip install -e '.[demo]'"
 APP = "sim.workshop.demo_app:Page"
 ENV = {"scenario": "LADDER_DEMO_SCENARIO", "players": "LADDER_DEMO_PLAYERS",
-       "seed": "LADDER_DEMO_SEED", "forecast_runs": "LADDER_DEMO_FORECAST_RUNS"}
+       "seed": "LADDER_DEMO_SEED", "forecast_runs": "LADDER_DEMO_FORECAST_RUNS",
+       "token": "LADDER_DEMO_TOKEN"}
 START_TIMEOUT = 90.0  # seconds to wait for the server to listen
 
 
@@ -59,17 +63,19 @@ class DemoConfig:
         players: the actors the room plays.
         seed: the session seed, or None for the scenario's.
         forecast_runs: runs in each forecast.
+        token: the token a page's URL must carry (`?token=...`), or None (a loopback host).
     """
 
     scenario: str
     players: tuple[str, ...] = ()
     seed: int | None = None
     forecast_runs: int = DEFAULT_FORECAST_RUNS
+    token: str | None = None
 
     def to_env(self) -> dict[str, str]:
         return {ENV["scenario"]: self.scenario, ENV["players"]: ",".join(self.players),
                 ENV["seed"]: "" if self.seed is None else str(self.seed),
-                ENV["forecast_runs"]: str(self.forecast_runs)}
+                ENV["forecast_runs"]: str(self.forecast_runs), ENV["token"]: self.token or ""}
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> DemoConfig:
@@ -87,7 +93,80 @@ class DemoConfig:
         players = tuple(p for p in env.get(ENV["players"], "").split(",") if p)
         seed = env.get(ENV["seed"]) or None
         runs = env.get(ENV["forecast_runs"]) or DEFAULT_FORECAST_RUNS
-        return cls(path, players, None if seed is None else int(seed), int(runs))
+        return cls(path, players, None if seed is None else int(seed), int(runs),
+                   env.get(ENV["token"]) or None)
+
+
+# -- who may play -------------------------------------------------------------------------------
+
+
+def token_allows(search: str | None, token: str | None) -> bool:
+    """Whether a page may be served, from its URL's query string (`token=...`, as
+    `solara.use_router().search` gives it): always when there is no token (a loopback host),
+    else only when the query carries the token."""
+    if not token:
+        return True
+    given = parse_qs((search or "").lstrip("?")).get("token", [])
+    return any(secrets.compare_digest(g.encode(), token.encode()) for g in given)
+
+
+def new_token() -> str:
+    """A random token for the URL of a dashboard served beyond this machine."""
+    return secrets.token_urlsafe(16)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` serves this machine only (127.0.0.1, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return bool(infos) and all(
+        ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
+
+
+def addresses_to_reach(host: str) -> list[str]:
+    """Where other machines reach a server bound to `host`: the host itself, or, for every
+    interface (0.0.0.0, ::), this machine's own non-loopback addresses as far as they can be
+    found without a network library (else its host name)."""
+    if host not in ("", "0.0.0.0", "::"):
+        return [host]
+    found: list[str] = []
+    family = socket.AF_INET if host != "::" else 0
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, family, socket.SOCK_STREAM)
+        found += [str(info[4][0]).split("%")[0] for info in infos]
+    except (OSError, UnicodeError):
+        pass
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:  # no packet is sent: this only asks which address a route out would use
+            probe.connect(("192.0.2.1", 9))
+            found.append(probe.getsockname()[0])
+        except OSError:
+            pass
+    found = [a for a in dict.fromkeys(found) if not ipaddress.ip_address(a).is_loopback]
+    return found or [socket.gethostname()]
+
+
+def startup_message(scenario_id: str, played: str, host: str, port: int,
+                    token: str | None) -> tuple[str | None, str]:
+    """The warning for a host beyond this machine (or None) and the line saying where to
+    open the dashboard."""
+    if token is None:
+        return None, (f"ladder demo: {scenario_id}, the room plays {played}; open "
+                      f"{url_of(host, port)} (Ctrl-C stops the server)")
+    urls = [url_of(a, port, token) for a in addresses_to_reach(host)]
+    if host in ("", "0.0.0.0", "::"):
+        urls.append(f"{url_of('127.0.0.1', port, token)} on this machine")
+    warning = (f"ladder demo: warning: --host {host or '0.0.0.0'} serves the dashboard "
+               f"beyond this machine: anyone who can reach port {port} and has the link "
+               "with its token can play, over plain http. Share the link with the room only")
+    return warning, (f"ladder demo: {scenario_id}, the room plays {played}; open "
+                     f"{' or '.join(urls)} (Ctrl-C stops the server)")
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -111,14 +190,14 @@ def check_port(host: str, port: int) -> None:
                              "port with --port") from None
 
 
-def url_of(host: str, port: int) -> str:
+def url_of(host: str, port: int, token: str | None = None) -> str:
     shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
     shown = f"[{shown}]" if ":" in shown else shown
-    return f"http://{shown}:{port}/"
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
 
 
 def _listening(host: str, port: int) -> bool:
-    target = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    target = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     try:
         with socket.create_connection((target, port), timeout=0.5):
             return True
@@ -151,14 +230,18 @@ def serve(scenario_path: str | Path, players: list[str] | tuple[str, ...] = (),
     scenario = load_scenario(scenario_path)
     session = Session(scenario, list(players), seed, forecast_runs)  # checks players, seed, runs
     check_port(host, port)
+    token = None if is_loopback(host) else new_token()
     config = DemoConfig(str(Path(scenario_path).resolve()), tuple(session.players), seed,
-                        forecast_runs)
+                        forecast_runs, token)
+    played = ", ".join(session.players) or "nobody (every actor follows its policy)"
+    warning, where = startup_message(scenario.id, played, host, port, token)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     # no telemetry calls from the server (it is meant to run with no network), and no
     # warning on each page load that a cookie over plain http cannot be samesite=none
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"
     env = {**os.environ, **config.to_env(), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
            "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))}
-    url = url_of(host, port)
     proc = subprocess.Popen(server_command(host, port), env=env)
     def on_term(signum, frame):  # pass SIGTERM on to the server, then stop as on Ctrl-C
         proc.terminate()
@@ -177,9 +260,7 @@ def serve(scenario_path: str | Path, players: list[str] | tuple[str, ...] = (),
                       f"{START_TIMEOUT:.0f} s", file=sys.stderr)
                 return 1
             time.sleep(0.2)
-        played = ", ".join(session.players) or "nobody (every actor follows its policy)"
-        print(f"ladder demo: {scenario.id}, the room plays {played}; open {url} "
-              "(Ctrl-C stops the server)", file=out, flush=True)
+        print(where, file=out, flush=True)
         code = proc.wait()
         print(f"ladder demo: the server stopped (exit code {code})", file=sys.stderr)
         return 1

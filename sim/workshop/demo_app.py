@@ -7,6 +7,7 @@ environment variables (`sim.workshop.demo.DemoConfig`).
 
 from __future__ import annotations
 
+import os
 import threading
 
 import solara
@@ -14,7 +15,7 @@ import solara
 from ..errors import LadderError
 from ..present.markup import esc
 from .dashboard import POLICY, Dashboard
-from .demo import DemoConfig
+from .demo import ENV, DemoConfig, token_allows
 
 CSS = """
 .ladder-demo {font-size: 17px; padding-bottom: 3em}
@@ -66,8 +67,24 @@ def Moves(board: Dashboard, actor: str, pick: str, position: int, on_change):
                           style="text-transform: none")
 
 
+REFUSED = ("This dashboard is served beyond the machine it runs on, so it opens only from the "
+           "link that `ladder demo` printed, with its token (…/?token=…). Ask the facilitator "
+           "for the link.")
+
+
 @solara.component
 def Page():
+    """The dashboard, or a refusal when the server wants a token the URL lacks."""
+    router = solara.use_router()
+    if not token_allows(router.search, os.environ.get(ENV["token"])):
+        solara.Title("ladder demo")
+        solara.Error(REFUSED, classes=["token-refused"])
+        return
+    Game()
+
+
+@solara.component
+def Game():
     board = solara.use_memo(_dashboard, [])
     _version, set_version = solara.use_state(0)  # bumped to re-render after a change
     playing, set_playing = solara.use_state(False)

@@ -21,8 +21,8 @@ from ..analyses.forecast import ODDS, Forecast, ForkResult
 from ..errors import InputError
 from ..format.check import suggest
 from ..format.scenario import Scenario
-from .debrief import check_transcript, played_text, write_transcript
-from .session import DEFAULT_FORECAST_RUNS, CommandError, Session, Turn
+from .debrief import check_transcript, played_text, save_transcript
+from .session import DEFAULT_FORECAST_RUNS, CommandError, Session, Turn, whole_number
 
 WORDS = {"n": "next", "next": "next", "u": "undo", "undo": "undo", "b": "save", "save": "save",
          "r": "back", "return": "back", "f": "fork", "fork": "fork", "q": "quit",
@@ -60,14 +60,14 @@ def parse_command(text: str, actions: set[str]) -> Command:
     head, rest = words[0], tuple(words[1:])
     kind = WORDS.get(head.lower())
     if kind is None:
-        if head.isdigit() or head in actions:
+        if whole_number(head) is not None or head in actions:
             if rest:
                 raise CommandError(f"a move is one number or action id, got {text.strip()!r}")
             return Command("pick", (head,))
         raise CommandError(f"unknown command {head!r}{suggest(head, list(WORDS) + sorted(actions))}"
                            "; ? lists the commands")
     if kind == "next":
-        if len(rest) > 1 or (rest and not (rest[0].isdigit() and int(rest[0]) >= 1)):
+        if len(rest) > 1 or (rest and not (whole_number(rest[0]) or 0) >= 1):
             raise CommandError(f"n takes a number of turns >= 1, got {' '.join(rest)!r}")
     elif kind in ("save", "back"):
         if len(rest) != 1:
@@ -95,6 +95,7 @@ def read_script(path: str | Path, actions: set[str]) -> list[tuple[str, str]]:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"--script {path}: cannot read: {exc}") from None
+    raw = raw.removeprefix("\ufeff")  # a byte order mark, as some Windows editors write
     lines, problems = [], []
     for number, line in enumerate(raw.splitlines(), start=1):
         text = line.split("#", 1)[0].strip()
@@ -313,14 +314,14 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
             session stopped by a bad script command still writes its transcript first.
     """
     out = out or sys.stdout
-    path = check_transcript(transcript) if transcript else None
+    path = check_transcript(transcript, script) if transcript else None
     session = Session(scenario, players or [], seed, forecast_runs)
     actions = {a for p in session.players for a in scenario.actor(p).action_ids}
     source = (Script(read_script(script, actions), out) if script
               else Keyboard(stdin or sys.stdin, out))
     width = 100 if script else min(160, max(80, shutil.get_terminal_size((100, 40)).columns))
     screen = Screen(session, Paint(use_colour(out)), width)
-    ended, status, failure = "quit", 0, None
+    ended, status, failure, lost = "quit", 0, None, None
     try:
         out.write(screen.position() + "\n")
         while True:
@@ -348,10 +349,11 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
         out.write("\ninterrupted\n")
     finally:
         if path is not None:
-            write_transcript(session, path, ended)
-            print(f"wrote {path}", file=sys.stderr)
-    if failure:
-        raise InputError(failure)
+            lost = save_transcript(session, path, ended, sys.stderr)
+            if lost is None:
+                print(f"wrote {path}", file=sys.stderr)
+    if failure or lost:
+        raise InputError("\n".join(filter(None, (failure, lost))))
     return status
 
 
@@ -371,7 +373,7 @@ def obey(session: Session, screen: Screen, command: Command) -> str:
         return screen.position()
     if kind == "next":
         session.check_running()
-        turns = session.advance(int(words[0]) if words else 1)
+        turns = session.advance(whole_number(words[0]) if words else 1)
         shown = [screen.brief(t) for t in turns[:-1]]
         return "\n".join(shown + [screen.position()])
     if kind == "undo":

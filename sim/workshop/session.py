@@ -39,6 +39,12 @@ class CommandError(InputError):
     """A command that cannot be carried out in the session's current position."""
 
 
+def whole_number(text: str) -> int | None:
+    """`text` as a number when it is 1 to 9 ASCII digits, else None (`str.isdigit` also takes
+    '²' and other digits that `int` refuses, and `int` refuses more than 4,300 digits)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 @dataclass
 class Turn:
     """One step of the played run: who did what, how the stage moved and why.
@@ -296,8 +302,9 @@ class Session:
         names = [e.name for e in self.scenario.events]
         if not names:
             raise CommandError("this scenario has no events")
-        if text.isdigit() and 1 <= int(text) <= len(names):
-            return names[int(text) - 1]
+        number = whole_number(text)
+        if number is not None and 1 <= number <= len(names):
+            return names[number - 1]
         for name in names:
             if name.lower() == text.lower():
                 return name
