@@ -293,7 +293,8 @@ actors:
 
 
 @pytest.fixture
-def override_scenario(tmp_path: Path) -> Path:
+def override_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LADDER_ALLOW_OUTSIDE", str(CORPUS))  # tiny.yaml is outside tmp_path
     path = tmp_path / "s.yaml"
     path.write_text(OVERRIDE_SCENARIO.format(ladder=CORPUS / "ladders_ok" / "tiny.yaml"))
     return path

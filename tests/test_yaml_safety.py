@@ -23,6 +23,13 @@ LADDER_HEAD = "id: t\ntitle: T\n"  # lines 1-2; the line under test is line 3
 SCENARIO_HEAD = f"id: s\nladder: {TINY}\n"
 
 
+@pytest.fixture(autouse=True)
+def corpus_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scenarios written to tmp_path use the corpus's tiny.yaml, outside their project: allow
+    it, as `--allow-outside` does (tests/test_file_access.py tests the rule itself)."""
+    monkeypatch.setenv("LADDER_ALLOW_OUTSIDE", str(CORPUS))
+
+
 def head(reader) -> str:
     return LADDER_HEAD if reader is read_ladder else SCENARIO_HEAD
 
@@ -270,8 +277,8 @@ def test_empty_file_is_reported(reader, text: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("text, got", [
     ("- a\n- b\n", "got a list"),
-    ("hello\n", "got the string 'hello'"),
-    ("42\n", "got the number 42"),
+    ("hello\n", "got a string (5 characters)"),  # named, never quoted: it may be any file
+    ("42\n", "got a number"),
     ("~\n", "got nothing"),
     ("---\n", "got nothing"),  # an explicit document with an empty (null) body
 ])

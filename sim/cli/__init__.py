@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import LadderError, ValidationError
+from ..format.access import allowing
 from . import compare, demo, exact, play, report, run, show, sweep, validate
 
 EPILOG = """\
@@ -59,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return COMMANDS[args.command].execute(args)
+        with allowing(getattr(args, "allow_outside", None) or ()):
+            return COMMANDS[args.command].execute(args)
     except ValidationError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -7,6 +7,15 @@ import argparse
 from ..errors import InputError, ValidationError
 
 
+def add_allow_outside(p: argparse.ArgumentParser) -> None:
+    """--allow-outside, on every command that loads a scenario or a ladder; `sim.cli.main`
+    applies it (`sim.format.access.allowing`) while the command runs."""
+    p.add_argument("--allow-outside", action="append", default=[], metavar="PATH",
+                   help="let `ladder:` and `extends:` (and --set ladder=) name files under "
+                        "PATH, outside the scenario's project and the bundled library; "
+                        "repeatable (see docs/format.md, Where references may point)")
+
+
 def add_session_options(p: argparse.ArgumentParser) -> None:
     """Scenario, played actors, seed and forecast size, shared by `play` and `demo`."""
     p.add_argument("scenario", metavar="SCENARIO")
@@ -15,6 +24,7 @@ def add_session_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="session seed (default: the scenario's seed)")
     p.add_argument("--forecast-runs", type=int, default=2000, metavar="N",
                    help="runs in each forecast (default 2000)")
+    add_allow_outside(p)
 
 
 def add_plot(p: argparse.ArgumentParser, what: str) -> None:
@@ -28,6 +38,7 @@ def add_overrides(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a value of the scenario file before it is validated: a dotted "
                         "path and a YAML value (number or distribution); repeatable")
+    add_allow_outside(p)
 
 
 def scenario_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -46,6 +57,7 @@ def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
     p.add_argument("--seed", type=int, help="root seed (default: the first results folder's, "
                                             "else the first scenario's seed)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    add_allow_outside(p)
 
 
 def add_precision(p: argparse.ArgumentParser) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .options import add_allow_outside
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Declare `ladder show`, its options and help."""
@@ -17,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("path", metavar="LADDER_OR_SCENARIO")
     p.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
+    add_allow_outside(p)
 
 
 def execute(args: argparse.Namespace) -> int:

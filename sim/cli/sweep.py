@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_plot, parse_sets
+from .options import add_allow_outside, add_plot, parse_sets
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "  ladder sweep S.yaml --vary ... --scheduler tcp://scheduler-host:8786",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO")
+    add_allow_outside(p)
     p.add_argument("--vary", action="append", default=[], metavar="PATH=LOW:HIGH",
                    help="a parameter to vary: a dotted path into the scenario file (as --set "
                         "takes it) and its range; repeatable")

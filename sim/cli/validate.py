@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .options import add_allow_outside
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Declare `ladder validate`, its options and help."""
@@ -16,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings")
+    add_allow_outside(p)
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -55,6 +55,17 @@ def type_name(value: object) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
+def top_kind(value: object) -> str:
+    """What a whole file holds when it is not a mapping, without quoting any of it."""
+    if isinstance(value, str):
+        return f"a string ({len(value)} characters)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return type_name(value) if isinstance(value, list) or value is None else "a value"
+
+
 class Checker:
     """Collects problems for one file; typed getters report and return None on bad values."""
 
@@ -97,12 +108,15 @@ class Checker:
 
         `value` MISSING (an absent key) gives None without a problem: the parent mapping
         reports it when it is required. The same holds for `id_mapping` and `sequence`.
+        At the top level (`path` ""), what the file holds instead is named, never quoted: a
+        file that is not a mapping may be anything (a referenced ladder, a key file).
         """
         if value is MISSING:
             return None
         if not isinstance(value, dict):
+            got = type_name(value) if path else top_kind(value)
             self.error(line, path, f"expected a mapping with keys {listing(sorted(allowed))}, "
-                       f"got {type_name(value)}")
+                       f"got {got}")
             return None
         for key in value:
             if key not in allowed:

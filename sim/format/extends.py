@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .access import check_reference, is_file
 from .check import Checker, listing, suggest
 from .distributions import DIST_KINDS
 from .vocabulary import VARIANT_OWN  # keys a variant gives itself: not its baseline's
@@ -30,17 +31,22 @@ def find_scenario(ref: str, variant: Path) -> Path | None:
 
     A reference ending in .yaml/.yml or containing `/` is a path relative to the variant's
     folder. Anything else is a scenario id: `<id>.yaml` in the variant's folder, else
-    `scenarios/<id>.yaml` in the nearest parent folder that has it.
+    `scenarios/<id>.yaml` in the nearest parent folder that has it. None when there is none.
+
+    Raises:
+        OutsideProject: the baseline lies outside the variant's project, the bundled library
+            and the folders allowed (`sim.format.access`); checked before looking for a path.
     """
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
         candidate = Path(os.path.normpath(variant.parent / ref))
-        return candidate if candidate.is_file() else None
-    candidate = variant.parent / f"{ref}.yaml"
-    if candidate.is_file():
-        return candidate
-    for folder in variant.resolve().parent.parents:
-        candidate = folder / "scenarios" / f"{ref}.yaml"
-        if candidate.is_file():
+        check_reference("baseline", ref, candidate, variant)
+        return candidate if is_file(candidate) else None
+    candidates = [variant.parent / f"{ref}.yaml"]
+    candidates += [folder / "scenarios" / f"{ref}.yaml"
+                   for folder in variant.resolve().parent.parents]
+    for candidate in candidates:
+        if is_file(candidate):
+            check_reference("baseline", ref, candidate, variant)
             return candidate
     return None
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from ..errors import Problem
 from . import vocabulary
+from .access import read_input
 from .check import MISSING, Checker, join, suggest
 from .expr import BUILTINS, Condition, Symbols, compile_condition
 from .expr_syntax import KEYWORDS, ExprError
 from .vocabulary import MAX_HORIZON, MAX_MAGNITUDE
-from .yamlio import YamlMap, line_of, load_yaml
+from .yamlio import MAX_BYTES, YamlMap, line_of, load_yaml
 
 LADDER_KEYS = vocabulary.keys("ladder")
 STAGE_KEYS = vocabulary.keys("stage")
@@ -113,7 +114,7 @@ def read_ladder(path: str | Path) -> tuple[Ladder, list[Problem]]:
     ladder = _build(ck, raw)
     ck.raise_if_errors()
     assert ladder is not None
-    ladder = _with_file(ladder, file, Path(path).read_bytes())
+    ladder = _with_file(ladder, file, read_input(path, MAX_BYTES))
     _graph_warnings(ck, raw, ladder)
     return ladder, ck.warnings
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from ..errors import Problem, ValidationError
 from . import vocabulary
+from .access import OutsideProject, check_reference, is_file, read_input
+from .access import shown as clipped
 from .actors import Actor, read_actors, with_modifiers
 from .check import Checker, listing, suggest
 from .clock import Clock, read_clock
@@ -30,7 +32,7 @@ from .extends import (
 from .ladder import Ladder, reachable, read_ladder
 from .overrides import apply_override, yaml_text
 from .vocabulary import MAX_RUNS
-from .yamlio import YamlMap, file_of, line_of, load_yaml
+from .yamlio import MAX_BYTES, YamlMap, file_of, line_of, load_yaml
 
 SCENARIO_KEYS = vocabulary.keys("scenario")
 TENSION_KEYS = vocabulary.keys("tension")
@@ -101,7 +103,7 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
           ) -> _Loaded:
     file = str(path)
     raw = load_yaml(path)
-    blobs = [path.read_bytes()]
+    blobs = [read_input(path, MAX_BYTES)]
     ck = Checker(file)
     chain: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
@@ -149,8 +151,13 @@ def _extend(ck: Checker, raw: YamlMap, path: Path, stack: tuple[Path, ...]
     ref = ck.get(raw, "extends", "", "str", required=True)
     if ref is None:
         raise ValidationError(ck.problems)
-    found = find_scenario(ref, path)
+    try:
+        found = find_scenario(ref, path)
+    except OutsideProject as exc:
+        ck.error(line, "extends", str(exc))
+        raise ValidationError(ck.problems) from None
     if found is None:
+        ref = clipped(ref)
         ck.error(line, "extends", f"no scenario '{ref}': expected a path to a scenario file "
                  f"(relative to this file), or an id with {ref}.yaml in this folder or "
                  f"scenarios/{ref}.yaml in a parent folder")
@@ -212,13 +219,21 @@ def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) 
 
 
 def find_ladder(ref: str, scenario_path: Path) -> Path | None:
-    """A ladder id is looked up as `ladders/<id>.yaml` in the scenario's folder or any parent."""
+    """A ladder id is looked up as `ladders/<id>.yaml` in the scenario's folder or any parent;
+    a path is relative to the scenario's folder. None when there is no such file.
+
+    Raises:
+        OutsideProject: the ladder lies outside the scenario's project, the bundled library
+            and the folders allowed (`sim.format.access`); checked before looking for a path.
+    """
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
         candidate = (scenario_path.parent / ref)
-        return candidate if candidate.is_file() else None
+        check_reference("ladder", ref, candidate, scenario_path)
+        return candidate if is_file(candidate) else None
     for folder in scenario_path.resolve().parents:
         candidate = folder / "ladders" / f"{ref}.yaml"
-        if candidate.is_file():
+        if is_file(candidate):
+            check_reference("ladder", ref, candidate, scenario_path)
             return candidate
     return None
 
@@ -228,11 +243,15 @@ def _ladder(ck: Checker, top: dict, path: Path) -> tuple[Ladder | None, list[Pro
     if ref is None:
         return None, []
     # In a variant, `ladder` may come from the baseline: a path is relative to that file.
-    found = find_ladder(ref, Path(file_of(top, "ladder") or path))
+    try:
+        found = find_ladder(ref, Path(file_of(top, "ladder") or path))
+    except OutsideProject as exc:
+        ck.error(line_of(top, "ladder"), "ladder", str(exc))
+        return None, []
     if found is None:
         ck.error(line_of(top, "ladder"), "ladder",
-                 f"no ladder '{ref}': expected ladders/{ref}.yaml in the scenario's folder or a "
-                 "parent folder, or a path to a ladder file")
+                 f"no ladder '{clipped(ref)}': expected ladders/{clipped(ref)}.yaml in the "
+                 "scenario's folder or a parent folder, or a path to a ladder file")
         return None, []
     try:
         ladder, warnings = read_ladder(found)

@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from ..errors import Problem, ValidationError
+from .access import kind_of, shown
 from .ladder import read_ladder
 from .scenario import read_scenario
 from .yamlio import load_yaml
 
 
 def yaml_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
-    """Expand folders into their YAML files (sorted); report paths that do not exist."""
+    """Expand folders into their YAML files (sorted); report paths that do not exist.
+
+    In a folder, a .yaml name that is not a regular file (a FIFO, a device, a socket, a
+    broken link) is an error and is never opened (opening a FIFO would wait for a writer); a
+    path named on its own is kept (reading it reports what it is)."""
     files: list[Path] = []
     problems: list[Problem] = []
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            files += sorted(f for f in path.rglob("*") if f.suffix in (".yaml", ".yml"))
-        elif path.is_file():
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            problems.append(Problem(shown(p), None, "", "no such file or folder"))
+            continue
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            problems.append(Problem(shown(p), None, "", f"cannot read file: {reason}"))
+            continue
+        if not stat.S_ISDIR(mode):
             files.append(path)
-        else:
-            problems.append(Problem(p, None, "", "no such file or folder"))
+            continue
+        for f in sorted(f for f in path.rglob("*") if f.suffix in (".yaml", ".yml")):
+            try:
+                kind = kind_of(os.stat(f).st_mode)
+            except OSError as exc:
+                problems.append(Problem(shown(f), None, "", f"cannot read file: {exc.strerror}"))
+                continue
+            if kind is None:
+                files.append(f)
+            elif kind != "a folder":
+                problems.append(Problem(shown(f), None, "", f"cannot read {kind}: only regular "
+                                        "files are read"))
     return files, problems
 
 

@@ -7,7 +7,10 @@ that `extends` a baseline) still names the right file for every value.
 Only the core YAML types are built: any other tag (e.g. `!!python/object/apply`) is refused
 before anything is constructed. Ids such as `off`, `no`, `yes`, `on` stay strings (only
 `true`/`false` are booleans) and dates stay strings, so the loader decides what they mean.
-Document size, nesting depth and alias expansion are bounded (no billion laughs).
+Document size (checked before parsing), the number of values, nesting depth and alias
+expansion are bounded (no billion laughs), so parse time and memory are bounded too: the
+composer stops at the value that exceeds MAX_NODES, long before the end of a huge list.
+Files are read with `access.read_input`: regular files only, never more than MAX_BYTES + 1.
 """
 
 from __future__ import annotations
@@ -21,10 +24,14 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problem, ValidationError
+from .access import MAX_BYTES, read_input
 
-MAX_BYTES = 2_000_000
-MAX_NODES = 200_000
+# Values (keys, items, scalars) in one document, counting each alias expansion; the largest
+# bundled file (ladders/kahn-1965.yaml) has 746. PyYAML composes about 20,000 values
+# a second, so this bound keeps any file's parse near a second.
+MAX_NODES = 20_000
 MAX_DEPTH = 64
+SNIPPET = 80  # a syntax error quotes at most this much of the file
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -58,12 +65,12 @@ _Resolver.add_implicit_resolver(
 _Resolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
-class _TooDeep(Exception):
-    """Raised by the composer when a node lies deeper than MAX_DEPTH."""
+class _Bound(Exception):
+    """Raised by the composer when a node lies deeper than MAX_DEPTH, or is one too many."""
 
-    def __init__(self, mark: yaml.Mark):
-        super().__init__(mark)
-        self.mark = mark
+    def __init__(self, mark: yaml.Mark, message: str):
+        super().__init__(message)
+        self.mark, self.message = mark, message
 
 
 class _Loader(
@@ -82,12 +89,20 @@ class _Loader(
         yaml.composer.Composer.__init__(self)
         _Resolver.__init__(self)
         self.depth = 0
+        self.nodes = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         """PyYAML's composer recurses once per level: stop at MAX_DEPTH, long before Python's
-        recursion limit (an alias adds no level here; `_Builder` bounds those)."""
+        recursion limit (an alias adds no level here; `_Builder` bounds those). Count the
+        values as they come and stop at the first beyond MAX_NODES, without reading on."""
         if self.depth > MAX_DEPTH:
-            raise _TooDeep(self.peek_event().start_mark)
+            raise _Bound(self.peek_event().start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+        if not self.check_event(yaml.AliasEvent):
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise _Bound(self.peek_event().start_mark,
+                             f"the file holds more than {MAX_NODES} values (keys, items and "
+                             f"scalars); at most {MAX_NODES} allowed")
         self.depth += 1
         try:
             return yaml.composer.Composer.compose_node(self, parent, index)
@@ -232,6 +247,12 @@ def _clip(text: str, width: int = 40) -> str:
     return f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
 
 
+def _snippet(text: str) -> str:
+    """PyYAML's message, on one line and at most SNIPPET characters (it may quote the file)."""
+    text = " ".join(text.split())
+    return text if len(text) <= SNIPPET else text[:SNIPPET - 3] + "..."
+
+
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
 CACHE_SIZE = 64
 
@@ -263,16 +284,8 @@ def load_yaml(path: str | Path) -> object:
 
 
 def _load_file(path: str | Path) -> object:
-    file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        problem = Problem(file, None, "", f"cannot read file: {exc.strerror}")
-        raise ValidationError([problem]) from None
-    if len(raw) > MAX_BYTES:
-        raise ValidationError(
-            [Problem(file, None, "", f"file is {len(raw)} bytes; at most {MAX_BYTES} allowed")]
-        )
+    file = str(path)  # every value's line knows it: not shortened (read_input shortens its own)
+    raw = read_input(path, MAX_BYTES)  # a regular file, at most MAX_BYTES: else refused
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -294,16 +307,16 @@ def parse_yaml(text: str, file: str = "<text>") -> object:
         raise ValidationError([Problem(file, line, "", message)]) from None
     try:
         node = loader.get_single_node()
-    except _TooDeep as exc:
-        message = f"nesting deeper than {MAX_DEPTH} levels"
-        raise ValidationError([Problem(file, exc.mark.line + 1, "", message)]) from None
+    except _Bound as exc:
+        raise ValidationError([Problem(file, exc.mark.line + 1, "", exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
+        problem = _snippet(exc.problem or str(exc))
         raise ValidationError([Problem(file, line, "", f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
-        raise ValidationError([Problem(file, None, "", f"YAML error: {exc}")]) from None
+        message = f"YAML error: {_snippet(str(exc))}"
+        raise ValidationError([Problem(file, None, "", message)]) from None
     finally:
         loader.dispose()
     if node is None:

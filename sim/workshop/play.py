@@ -18,7 +18,8 @@ from typing import TextIO
 
 from ..analyses.compare import format_p
 from ..analyses.forecast import ODDS, Forecast, ForkResult
-from ..errors import InputError
+from ..errors import InputError, ValidationError
+from ..format.access import read_input
 from ..format.check import suggest
 from ..format.scenario import Scenario
 from .debrief import check_transcript, played_text, save_transcript
@@ -91,9 +92,11 @@ def _is_number(text: str) -> bool:
 def read_script(path: str | Path, actions: set[str]) -> list[tuple[str, str]]:
     """The commands of a script as (text, 'FILE:LINE'); every syntax error, with its line."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    try:  # a regular file only (a FIFO would block), at most MAX_BYTES
+        raw = read_input(path).decode("utf-8")
+    except ValidationError as exc:
+        raise InputError(f"--script {exc.problems[0]}") from None
+    except UnicodeDecodeError as exc:
         raise InputError(f"--script {path}: cannot read: {exc}") from None
     raw = raw.removeprefix("\ufeff")  # a byte order mark, as some Windows editors write
     lines, problems = [], []
