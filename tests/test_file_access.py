@@ -304,6 +304,16 @@ def test_long_references_are_one_line_errors(project: Path, capsys) -> None:
     assert code == 2 and "no scenario '" in text and long not in text
 
 
+def test_a_reference_with_control_characters_is_shown_on_one_line(project: Path,
+                                                                  capsys) -> None:
+    path = project / "scenarios" / "s.yaml"
+    path.write_text(SCENARIO.format(ladder='"/etc/x\\nfake: line\\0.yaml"'))
+    code, text = ladder_cli(capsys, "validate", path)
+    assert code == 2 and "ladder '/etc/x\\nfake: line\\x00.yaml' is outside" in text
+    with pytest.raises(ValidationError, match="embedded null byte"):
+        load_yaml("a\0b.yaml")
+
+
 def test_an_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     with open(path, "wb") as handle:

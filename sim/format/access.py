@@ -39,8 +39,9 @@ class OutsideProject(InputError):
 
 
 def shown(path: str | Path, width: int = PATH_WIDTH) -> str:
-    """A path for a message: shortened in the middle when it is very long."""
-    text = str(path)
+    """A path for a message, on one line: control characters escaped, shortened in the middle
+    when it is very long."""
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(path))
     if len(text) <= width:
         return text
     return f"{text[:width // 2]}...{text[-width // 4:]} ({len(text)} characters)"

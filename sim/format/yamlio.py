@@ -270,7 +270,7 @@ def load_yaml(path: str | Path) -> object:
     try:
         st = os.stat(path)
         key: tuple | None = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         key = None  # _load_file reports it
     if key in _CACHE:
         _CACHE.move_to_end(key)
