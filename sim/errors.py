@@ -30,6 +30,16 @@ class InputError(LadderError):
     """Bad input that is not tied to a file position (a command-line option, a missing file)."""
 
 
+class Interrupted(BaseException):
+    """A signal (Ctrl-C, SIGTERM) stopped a write, which was cleaned up first. `message` says
+    what is on disk now; the CLI prints it and exits with `code` (130 for Ctrl-C, 143 for
+    SIGTERM). A BaseException, like KeyboardInterrupt, so `except Exception` lets it pass."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
 class ValidationError(LadderError):
     """A file failed validation; carries every problem found in one pass."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.engine.results import has_parquet
+from sim.engine.results import RESULT_FILES, has_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = ROOT / "ladders" / "belarus-2024.yaml"
@@ -332,13 +332,14 @@ def test_run_out_folder(tmp_path, capsys):
     assert code == 0, err
     assert "provenance:" in out
     names = sorted(p.name for p in out_dir.iterdir())
-    expected = ["incidence.csv", "occupancy.csv", "runs.csv", "summary.json", "tension.csv"]
+    expected = ["incidence.csv", "manifest.json", "occupancy.csv", "runs.csv", "summary.json",
+                "tension.csv"]
     if has_parquet():
-        expected.insert(3, "runs.parquet")
+        expected.insert(4, "runs.parquet")
     assert names == expected, names
-    assert not list(out_dir.glob(".*.tmp"))
-    for name in names:
-        assert f"wrote {out_dir / name}" in err
+    assert not list(out_dir.glob(".*.tmp")) and not list(out_dir.parent.glob(".base.*"))
+    files = ", ".join(n for n in RESULT_FILES if n in names)
+    assert f"wrote {out_dir} (12,000 runs): {files}, manifest.json" in err
 
     summary = json.loads((out_dir / "summary.json").read_text())
     plain = run_json(capsys, "--runs", runs, "--seed", 2)

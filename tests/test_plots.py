@@ -102,5 +102,5 @@ def test_run_view_from_folder_equals_from_result(tmp_path, scenarios, capsys):
 
 
 def test_run_view_from_a_folder_that_is_not_one(tmp_path):
-    with pytest.raises(sim.InputError, match="no summary.json"):
+    with pytest.raises(sim.InputError, match="not a results folder .no manifest.json"):
         RunView.from_folder(tmp_path)

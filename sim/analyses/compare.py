@@ -9,6 +9,7 @@ are used. Every comparison states its test; p-values are Holm-adjusted over all 
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..engine.folder import read_folder
 from ..engine.results import has_parquet
 from ..engine.runner import RunResult
 from ..errors import InputError
@@ -98,19 +100,27 @@ def from_result(result: RunResult, source: str) -> Outcomes:
 
 
 def from_folder(folder: str | Path) -> Outcomes:
-    """Outcomes read back from a results folder written by `ladder run --out`."""
+    """Outcomes read back from a results folder written by `ladder run --out`.
+
+    Raises:
+        InputError: the folder is not complete (`sim.engine.folder.read_folder`: no
+            manifest, or files that do not match it), has no per-run table, or its table
+            does not match its summary.
+    """
     folder = Path(folder)
-    summary_path, runs_path = folder / "summary.json", folder / "runs.csv"
-    for path in (summary_path, runs_path):
-        if not path.is_file():
-            raise InputError(f"{folder}: not a results folder (no {path.name}; write one "
-                             "with `ladder run SCENARIO --out DIR`)")
+    manifest = read_folder(folder, "run", [])[0]
+    runs_name = ("runs.parquet" if "runs.parquet" in manifest["files"] and has_parquet()
+                 else "runs.csv")
+    if runs_name not in manifest["files"]:
+        raise InputError(f"{folder}: the results folder has no per-run table (runs.csv); it "
+                         "was written without the runs kept")
+    data = read_folder(folder, "run", ["summary.json", runs_name])[1]
+    runs_path = folder / runs_name
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = json.loads(data["summary.json"].decode("utf-8"))
         stages = tuple(summary["stages"])
-        parquet = folder / "runs.parquet"
-        runs = pd.read_parquet(parquet) if parquet.is_file() and has_parquet() else \
-            pd.read_csv(runs_path)
+        table = io.BytesIO(data[runs_name])
+        runs = pd.read_parquet(table) if runs_name == "runs.parquet" else pd.read_csv(table)
         index = {s: i for i, s in enumerate(stages)}
         peak = runs["peak"].map(index).to_numpy()
         final = runs["final"].map(index).to_numpy()

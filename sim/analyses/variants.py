@@ -48,7 +48,7 @@ def _structure(x: Scenario | Outcomes) -> tuple:
 
 def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | None = None,
                   jobs: int = 1, precision: float | None = None, max_runs: int | None = None,
-                  progress: bool = False) -> list[Variant]:
+                  progress: bool = False, max_memory: float | None = None) -> list[Variant]:
     """Read results folders and simulate scenario files, in the order given.
 
     Args:
@@ -60,12 +60,15 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
         precision: add chunks until every P(reach) half-width is at most this.
         max_runs: the cap in precision mode (default 1,000,000).
         progress: show a progress bar on stderr.
+        max_memory: the bound on the scenarios' memory estimate, in bytes (see
+            `sim.engine.runner.run`).
 
     Returns:
         One Variant per path.
 
     Raises:
-        InputError: for inconsistent options; LadderError for a bad file or folder.
+        InputError: for inconsistent options, an incomplete results folder, or a memory
+            estimate above `max_memory`; LadderError for a bad file.
     """
     if max_runs is not None and precision is None:
         raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
@@ -85,7 +88,8 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
     seeds = [seed if _structure(x) == base else seed + i for i, x in enumerate(loaded)
              if isinstance(x, Scenario)]
     results = iter(run_many(scenarios, seeds, Plan(runs, precision), jobs=jobs, keep_runs=True,
-                            progress=progress) if scenarios else ())
+                            progress=progress, max_memory=max_memory, table=False)
+                   if scenarios else ())
     out = []
     for x, path in zip(loaded, paths, strict=True):
         if isinstance(x, Outcomes):

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import LadderError, ValidationError
+from ..errors import Interrupted, LadderError, ValidationError
 from ..format.access import allowing
 from . import compare, demo, exact, play, report, run, show, sweep, validate
 
@@ -69,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LadderError as exc:
         print(f"ladder: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:  # a write stopped and cleaned up: the message says what is left
+        print(f"ladder: {exc.message}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         print("interrupted before any results were ready; nothing written", file=sys.stderr)
         return 130

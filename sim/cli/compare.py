@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import InputError
-from .options import add_plot, add_precision, add_variant_inputs, precision_note
+from .options import add_max_memory, add_plot, add_precision, add_variant_inputs, precision_note
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the comparison as JSON only")
     add_plot(p, "P(reach) per variant, incidence overlays, differences and tension")
     add_precision(p)
+    add_max_memory(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -50,7 +51,8 @@ def execute(args: argparse.Namespace) -> int:
 
         check_path(args.plot)
     loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs, args.precision,
-                           args.max_runs, progress=not args.json and sys.stderr.isatty())
+                           args.max_runs, progress=not args.json and sys.stderr.isatty(),
+                           max_memory=args.max_memory)
     variants = [v.outcomes for v in loaded]
     report = compare(variants)
     if args.plot:

@@ -32,6 +32,24 @@ def add_plot(p: argparse.ArgumentParser, what: str) -> None:
                                                   "needs the plots extra: matplotlib)")
 
 
+def add_max_memory(p: argparse.ArgumentParser) -> None:
+    """--max-memory SIZE, shared by `run`, `compare`, `report` and `sweep`: the bound on the
+    memory estimate made before anything runs (`sim.engine.memory`)."""
+    p.add_argument("--max-memory", type=_size, metavar="SIZE",
+                   help="refuse to start when the estimated memory need is above SIZE, e.g. "
+                        "8G or 500M (K, M, G, T: powers of 1024; default: 4G, or half the "
+                        "physical memory if less)")
+
+
+def _size(text: str) -> int:
+    from ..engine.memory import parse_size
+
+    try:
+        return parse_size(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--max-memory ")) from None
+
+
 def add_overrides(p: argparse.ArgumentParser) -> None:
     """--horizon and --set, shared by `run` and `exact` (see `scenario_overrides`)."""
     p.add_argument("--horizon", type=int, help="steps per run (default: the scenario's)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_variant_inputs
+from .options import add_max_memory, add_variant_inputs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_variant_inputs(p, "one or more scenario files or results folders; with several, the "
                           "first is the baseline of the comparison")
-    p.add_argument("--out", required=True, metavar="FILE.html", help="the report to write")
+    p.add_argument("--out", required=True, metavar="FILE.html",
+                   help="the report to write (checked before anything is simulated)")
+    add_max_memory(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -39,7 +41,7 @@ def execute(args: argparse.Namespace) -> int:
     out = check_out(args.out)
     require_matplotlib("ladder report")
     loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs,
-                           progress=sys.stderr.isatty())
+                           progress=sys.stderr.isatty(), max_memory=args.max_memory)
     text = report_html(loaded)
     atomic_write(out, lambda handle: handle.write(text))
     print(f"wrote {out}", file=sys.stderr)

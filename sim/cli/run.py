@@ -6,7 +6,14 @@ import argparse
 import sys
 
 from ..errors import InputError
-from .options import add_overrides, add_plot, add_precision, precision_note, scenario_overrides
+from .options import (
+    add_max_memory,
+    add_overrides,
+    add_plot,
+    add_precision,
+    precision_note,
+    scenario_overrides,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,12 +40,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_overrides(p)
     p.add_argument("--out", metavar="DIR",
                    help="write summary.json, runs.csv (and runs.parquet with pyarrow), "
-                        "occupancy.csv, incidence.csv and tension.csv into DIR")
+                        "occupancy.csv, incidence.csv, tension.csv and manifest.json into "
+                        "DIR, all or nothing (a previous DIR is replaced only once the new "
+                        "one is complete; see docs/results.md)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
     p.add_argument("--trace", action="store_true",
                    help="tell the story of one run (with --runs 1, the default then)")
     add_plot(p, "P(reach), incidence, occupancy and tension")
     add_precision(p)
+    add_max_memory(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -55,6 +65,12 @@ def execute(args: argparse.Namespace) -> int:
         runs = 1
     overrides = scenario_overrides(args)
     scenario = load_scenario(args.scenario, overrides)
+    if args.out:
+        from ..engine.results import RESULT_FILES
+        from ..engine.targets import check_out_folder
+
+        for note in check_out_folder(args.out, RESULT_FILES):
+            print(note, file=sys.stderr)
     if args.plot:
         from ..present.plots import check_path
 
@@ -68,11 +84,11 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
     result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
                  keep_runs=bool(args.out), trace=args.trace, progress=progress,
-                 precision=args.precision)
+                 precision=args.precision, max_memory=args.max_memory)
     if args.out:
-        for path in write_results(result, args.out):
-            if not args.json:
-                print(f"wrote {path}", file=sys.stderr)
+        written = write_results(result, args.out)
+        if not args.json:
+            print(wrote_folder(written, result), file=sys.stderr)
     if args.plot:
         from ..present.plots import RunView, run_figure, save
 
@@ -92,3 +108,13 @@ def execute(args: argparse.Namespace) -> int:
               "and is partial", file=sys.stderr)
         return 1
     return 0
+
+
+def wrote_folder(written, result) -> str:
+    """`wrote results/base (12,000 runs): summary.json, ...`, or `(partial: 30,000 of
+    200,000 runs)`."""
+    runs = result.summary["runs"]
+    count = (f"partial: {runs:,} of {result.planned:,} runs" if result.partial
+             else f"{runs:,} runs")
+    replaced = "; replaced the previous folder" if written.replaced else ""
+    return f"wrote {written.folder} ({count}{replaced}): {', '.join(written.files)}"

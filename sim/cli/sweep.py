@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_allow_outside, add_plot, parse_sets
+from .options import add_allow_outside, add_max_memory, add_plot, parse_sets
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,9 +58,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "scheduler (needs the dask extra)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="fix a value of the scenario file at every point (as in `ladder run`)")
-    p.add_argument("--out", metavar="DIR", help="write sweep.json and points.csv into DIR")
+    p.add_argument("--out", metavar="DIR",
+                   help="write sweep.json, points.csv and manifest.json into DIR, all or "
+                        "nothing (a previous DIR is replaced only once the new one is "
+                        "complete; see docs/results.md)")
     p.add_argument("--json", action="store_true", help="print the sweep as JSON only")
     add_plot(p, "the tornado chart and the outcome map")
+    add_max_memory(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -70,6 +74,12 @@ def execute(args: argparse.Namespace) -> int:
     from ..present.sweep_output import sweep_table, write_sweep
 
     axes = parse_vary(args.vary)
+    if args.out:
+        from ..engine.targets import check_out_folder
+        from ..present.sweep_output import SWEEP_FILES
+
+        for note in check_out_folder(args.out, SWEEP_FILES):
+            print(note, file=sys.stderr)
     if args.plot:
         from ..present.plots import check_path
 
@@ -78,16 +88,21 @@ def execute(args: argparse.Namespace) -> int:
                    runs=args.runs_per_point, outcome=args.outcome, seed=args.seed,
                    seeds=args.seeds, threshold=args.threshold, jobs=args.jobs,
                    scheduler=args.scheduler, fixed=parse_sets(args.set),
-                   progress=not args.json and sys.stderr.isatty())
-    written = write_sweep(result, args.out) if args.out else []
+                   progress=not args.json and sys.stderr.isatty(), max_memory=args.max_memory)
+    notes = []
+    if args.out:
+        folder = write_sweep(result, args.out)
+        notes.append(f"wrote {folder.folder} ({len(result.counts):,} points"
+                     f"{'; replaced the previous folder' if folder.replaced else ''}): "
+                     f"{', '.join(folder.files)}")
     if args.plot:
         from ..present.plots import save
         from ..present.sweep_plots import sweep_figure
 
-        written.append(save(sweep_figure(result), args.plot))
+        notes.append(f"wrote {save(sweep_figure(result), args.plot)}")
     if not args.json:
-        for path in written:
-            print(f"wrote {path}", file=sys.stderr)
+        for note in notes:
+            print(note, file=sys.stderr)
     sys.stdout.write(summary_json(result.to_dict()) if args.json
                      else sweep_table(result) + "\n")
     return 0

@@ -207,7 +207,12 @@ class EscalationModel(mesa.Model):
         """Let go of this model once its records are read.
 
         Mesa 3.3's `Agent._ids` keeps every model that ever created an agent (Mesa issue
-        #3179), so without this each chunk's arrays would stay in memory until exit.
+        #3179), so without this each chunk's arrays would stay in memory until exit. The
+        reference cycles (the events' setters close over agents, the state view and Mesa's
+        wrapped `step` point back at the model) are broken too, so the arrays are freed at
+        once rather than at the garbage collector's next full pass: without that, a long
+        run held several chunks' arrays at a time (measured: 25 MB after one chunk of the
+        seed scenario, 125 MB after thirty).
         """
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
@@ -215,6 +220,10 @@ class EscalationModel(mesa.Model):
         self.remove_all_agents()
         self.actors.clear()
         self.view.last.clear()
+        self.events.clear()
+        self.view._model = None
+        vars(self).pop("step", None)  # Mesa's _wrapped_step, bound to this model
+        vars(self).pop("_user_step", None)
 
     def run_to_end(self) -> None:
         """Step until the horizon (or until every run is absorbed), then `finish`."""

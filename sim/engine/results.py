@@ -1,4 +1,6 @@
-"""The results folder written by `ladder run --out DIR`, each file written atomically."""
+"""The results folder written by `ladder run --out DIR`: all or nothing
+(`sim.engine.folder`), with a manifest that readers require; and `atomic_write` for one
+file."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import InputError
+from .folder import Written, write_folder
 from .runner import RunResult
 
 
@@ -46,40 +48,33 @@ def summary_json(summary: dict) -> str:
     return json.dumps(summary, indent=2, sort_keys=False) + "\n"
 
 
-def out_folder(folder: str | Path) -> Path:
-    """The `--out` folder, created if needed; a clear error if it cannot be."""
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {folder}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {folder}: cannot create folder ({exc.strerror})") from None
-    return out
+RESULT_FILES = ("summary.json", "runs.csv", "runs.parquet", "occupancy.csv", "incidence.csv",
+                "tension.csv")
 
 
-def write_results(result: RunResult, folder: str | Path) -> list[Path]:
-    """Write summary.json, runs.csv (when kept), occupancy.csv, incidence.csv and tension.csv
-    into `folder`."""
-    out = out_folder(folder)
-    written = []
-    target = out / "summary.json"
-    atomic_write(target, lambda h: h.write(summary_json(result.summary)))
-    written.append(target)
+def write_results(result: RunResult, folder: str | Path) -> Written:
+    """Write summary.json, runs.csv (and runs.parquet with pyarrow) when runs were kept,
+    occupancy.csv, incidence.csv, tension.csv and manifest.json, all or nothing: into a
+    temporary sibling of `folder`, then put in its place (`sim.engine.folder.write_folder`).
+
+    Raises:
+        Interrupted: Ctrl-C or SIGTERM while writing; `folder` is as it was.
+        InputError: an OSError while writing (a full disk, say); `folder` is as it was.
+    """
+    files: list[tuple[str, Callable[[object], None]]] = [
+        ("summary.json", lambda h: h.write(summary_json(result.summary)))]
     if result.runs is not None:
-        target = out / "runs.csv"
-        atomic_write(target, lambda h: result.runs.to_csv(h, index=False))
-        written.append(target)
+        files.append(("runs.csv", lambda h: result.runs.to_csv(h, index=False)))
         if has_parquet():
-            target = out / "runs.parquet"
-            atomic_write(target, lambda h: result.runs.to_parquet(h.buffer, index=False))
-            written.append(target)
+            files.append(("runs.parquet",
+                          lambda h: result.runs.to_parquet(h.buffer, index=False)))
     tension = result.mean_tension.to_frame("mean")
     if result.tension_bands is not None:
         tension = tension.join(result.tension_bands)
     for name, frame in (("occupancy", result.occupancy), ("incidence", result.incidence),
                         ("tension", tension)):
-        target = out / f"{name}.csv"
-        atomic_write(target, lambda h, frame=frame: frame.to_csv(h))
-        written.append(target)
-    return written
+        files.append((f"{name}.csv", lambda h, frame=frame: frame.to_csv(h)))
+    runs = result.summary["runs"]
+    meta = {"runs": runs, "planned_runs": result.planned or runs,
+            "partial": bool(result.summary.get("partial"))}
+    return write_folder(folder, files, "run", meta, RESULT_FILES)

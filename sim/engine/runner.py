@@ -24,6 +24,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import InputError
 from ..format.scenario import MAX_RUNS, Scenario
+from . import memory
 from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
 from .notes import StepNote
@@ -49,6 +50,8 @@ class RunResult:
         scenario: the scenario that was run.
         tension_bands: DataFrame, one row per step, tension quantiles (q05 .. q95) across
             the runs of the first chunk (the first 10,000 runs at most).
+        planned: the runs asked for (the cap in precision mode); `summary["runs"]` is
+            fewer when the run was interrupted.
     """
 
     summary: dict
@@ -60,6 +63,7 @@ class RunResult:
     totals: Totals
     scenario: Scenario
     tension_bands: pd.DataFrame | None = None
+    planned: int | None = None
 
     @functools.cached_property
     def runs(self) -> pd.DataFrame | None:
@@ -148,7 +152,7 @@ def half_width(totals: Totals) -> float:
 
 def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jobs: int = 1,
         keep_runs: bool = True, trace: bool = False, progress: bool = False,
-        precision: float | None = None) -> RunResult:
+        precision: float | None = None, max_memory: float | None = None) -> RunResult:
     """Simulate `runs` runs of a scenario and summarise them.
 
     Args:
@@ -161,28 +165,40 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         progress: show a progress bar on stderr.
         precision: if given, add chunks of runs until every P(reach) interval half-width is
             at most this (or `runs` is reached); `summary["precision"]` says how it went.
+        max_memory: the most memory in bytes the run may need by its estimate
+            (`sim.engine.memory`; default: 4 GiB or half the physical memory, whichever is
+            less; `math.inf`: no bound).
 
     Returns:
         A RunResult. If interrupted (Ctrl-C), the finished chunks are summarised and
         `partial` is True.
+
+    Raises:
+        InputError: bad arguments, or a run whose memory estimate is above `max_memory`
+            (before anything runs).
     """
     seed = scenario.seed if seed is None else seed
     cap = (DEFAULT_MAX_RUNS if precision is not None else scenario.runs) if runs is None else runs
     return run_many([scenario], [seed], Plan(cap, precision), jobs, keep_runs, trace,
-                    progress)[0]
+                    progress, max_memory)[0]
 
 
 def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jobs: int = 1,
-             keep_runs: bool = True, trace: bool = False, progress: bool = False
-             ) -> list[RunResult]:
+             keep_runs: bool = True, trace: bool = False, progress: bool = False,
+             max_memory: float | None = None, table: bool = True) -> list[RunResult]:
     """Simulate several scenarios in lockstep: chunk k of every scenario before chunk k + 1.
 
     Scenario i draws chunk k from `SeedSequence(seeds[i]).spawn(...)[k]`, exactly as a run
     on its own does. In precision mode the stopping rule is checked after each whole round
     of chunks, in chunk order, so the number of runs does not depend on `jobs` either.
+    Before anything runs, the memory estimate is checked against `max_memory` (see `run`);
+    `table` says whether the per-run table (`RunResult.runs`) will be built from kept runs
+    (False: only the outcome arrays, as `ladder compare` and `ladder report` use them).
     """
     _check(plan, seeds, jobs)
     sizes = chunk_sizes(plan.runs)
+    workers = min(jobs, len(sizes) * len(scenarios))
+    memory.check(memory.estimate(scenarios, plan.runs, workers, keep_runs, table), max_memory)
     roots = [np.random.SeedSequence(s) for s in seeds]
     totals = [Totals() for _ in scenarios]
 
@@ -194,7 +210,7 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     started = time.perf_counter()
     bar = _bar(scenarios, plan) if progress else None
     partial = False
-    results = _in_order(tasks(), min(jobs, len(sizes) * len(scenarios)))
+    results = _in_order(tasks(), workers)
     round_: list[ChunkResult] = []  # merged only when every scenario has its chunk k
     try:
         for chunk in results:
@@ -289,7 +305,7 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
         bands = pd.DataFrame(totals.tension_bands, index=steps,
                              columns=[f"q{round(100 * q):02d}" for q in TENSION_QUANTILES])
     return RunResult(summary, occupancy, incidence, mean_tension, partial, totals.notes,
-                     totals, scenario, bands)
+                     totals, scenario, bands, plan.runs)
 
 
 def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:

@@ -10,6 +10,7 @@ a sweep of many points neither loads every scenario up front nor floods the sche
 from __future__ import annotations
 
 import asyncio
+import math
 import queue
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -54,8 +55,10 @@ class PointCounts:
 
 
 def evaluate(task: PointTask) -> PointCounts:
-    """Simulate one point (a full Monte Carlo run of its scenario, in this process)."""
-    totals = run(task.scenario, runs=task.runs, seed=task.seed, jobs=1, keep_runs=False).totals
+    """Simulate one point (a full Monte Carlo run of its scenario, in this process). Its
+    memory was checked before the sweep started (`sim.explore.sweep.sweep`)."""
+    totals = run(task.scenario, runs=task.runs, seed=task.seed, jobs=1, keep_runs=False,
+                 max_memory=math.inf).totals
     return PointCounts(task.index, totals.n, totals.peak.copy(), totals.final.copy(),
                        int(totals.absorbed))
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..engine import memory
 from ..engine.intervals import proportion
 from ..engine.workers import PointCounts, PointTask, run_points
 from ..errors import InputError
@@ -239,7 +240,8 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
           runs: int = DEFAULT_RUNS, outcome: str | Outcome | None = None,
           seed: int | None = None, seeds: str = "common", threshold: float | None = None,
           jobs: int | None = None, scheduler: str | None = None,
-          fixed: dict[str, object] | None = None, progress: bool = False) -> SweepResult:
+          fixed: dict[str, object] | None = None, progress: bool = False,
+          max_memory: float | None = None) -> SweepResult:
     """Simulate a scenario at every point of a design and analyse the outcome.
 
     Args:
@@ -259,9 +261,13 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
             address of a running Dask scheduler.
         fixed: `--set` values applied at every point.
         progress: show a progress bar on stderr.
+        max_memory: the bound, in bytes, on the memory estimate of the points running at
+            once here (one chunk of the model per local worker; see
+            `sim.engine.runner.run`).
 
     Raises:
-        InputError, ValidationError: bad options, paths or ranges, before anything runs.
+        InputError, ValidationError: bad options, paths or ranges, or a memory estimate
+            above `max_memory`, before anything runs.
     """
     path, fixed = str(path), dict(fixed or {})
     for a in axes:
@@ -283,6 +289,8 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
     if seed < 0:
         raise InputError(f"--seed must be >= 0, got {seed}")
     outcome = outcome if isinstance(outcome, Outcome) else parse_outcome(outcome, base)
+    here = 1 if scheduler not in (None, "local") else jobs  # a remote cluster's workers: one
+    memory.check(memory.estimate([base], runs, here, keep_runs=False), max_memory)
     check_ranges(path, axes, fixed)
     design_seed, analysis_seed, points_seed = np.random.SeedSequence(seed).spawn(3)
     plan = make_design(design, axes, k, _int(design_seed))

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..engine.folder import read_folder
 from ..engine.results import atomic_write
 from ..engine.runner import CHUNK, RunResult
+from ..engine.targets import check_file_target
 from ..errors import InputError
 
 if TYPE_CHECKING:
@@ -73,21 +75,19 @@ class RunView:
         """The view of a results folder written by `ladder run --out`.
 
         Raises:
-            InputError: if summary.json, occupancy.csv or incidence.csv is missing or does
-                not match the summary's stages.
+            InputError: if the folder is not complete (`sim.engine.folder.read_folder`: no
+                manifest, or files that do not match it), or its tables do not match the
+                summary's stages.
         """
         folder = Path(folder)
-        for name in ("summary.json", "occupancy.csv", "incidence.csv"):
-            if not (folder / name).is_file():
-                raise InputError(f"{folder}: not a results folder (no {name}; write one with "
-                                 "`ladder run SCENARIO --out DIR`)")
+        data = read_folder(folder, "run", ["summary.json", "occupancy.csv", "incidence.csv"],
+                           optional=["tension.csv"])[1]
         try:
-            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-            tables = [pd.read_csv(folder / f"{name}.csv", index_col="step")
+            summary = json.loads(data["summary.json"].decode("utf-8"))
+            tables = [pd.read_csv(io.BytesIO(data[f"{name}.csv"]), index_col="step")
                       for name in ("occupancy", "incidence")]
-            tension_path = folder / "tension.csv"
-            tension = pd.read_csv(tension_path, index_col="step") if tension_path.is_file() \
-                else None
+            tension = (pd.read_csv(io.BytesIO(data["tension.csv"]), index_col="step")
+                       if "tension.csv" in data else None)
             stages = list(summary["stages"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{folder}: cannot read the results folder ({exc!s})") from None
@@ -120,18 +120,19 @@ def require_matplotlib(what: str = "--plot") -> None:
 
 def check_path(path: str | Path, what: str = "--plot") -> str:
     """The format of a plot file from its extension ("png" or "svg"), checked before any
-    simulation: matplotlib must be installed, the folder must exist.
+    simulation: matplotlib must be installed, and the file must be writable
+    (`sim.engine.targets.check_file_target`).
 
     Raises:
-        InputError: for another extension, a folder that does not exist, or no matplotlib.
+        InputError: for another extension, a folder that does not exist or cannot be
+            written, a path that is a folder or a special file, or no matplotlib.
     """
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in FORMATS:
         raise InputError(f"{what} {path}: unknown extension {ext or '(none)'!r}; "
                          f"use {' or '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise InputError(f"{what} {path}: folder {path.parent} does not exist")
+    check_file_target(path, what)
     require_matplotlib(what)
     return ext[1:]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from .. import __version__
 from ..analyses.compare import compare, describe_pairing, format_p
 from ..analyses.variants import Variant
+from ..engine.targets import check_file_target
 from ..errors import InputError, LadderError
 from ..format.distributions import describe
 from ..format.scenario import Scenario, load_scenario
@@ -48,14 +49,14 @@ def check_out(path: str | Path) -> Path:
     """The report file, checked before anything is simulated.
 
     Raises:
-        InputError: unless it ends in .html or .htm and its folder exists.
+        InputError: unless it ends in .html or .htm and can be written
+            (`sim.engine.targets.check_file_target`: its folder exists and takes new files;
+            it is not a folder or a special file).
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--out {path}: a report is an HTML file; use a name ending in .html")
-    if not path.parent.is_dir():
-        raise InputError(f"--out {path}: folder {path.parent} does not exist")
-    return path
+    return check_file_target(path, "--out")
 
 
 # -- inputs -------------------------------------------------------------------------------------

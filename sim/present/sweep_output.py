@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine.results import atomic_write, out_folder, summary_json
+from ..engine.folder import Written, write_folder
+from ..engine.results import summary_json
 from ..explore.designs import POINTS_MEANING
 from ..explore.prim import Box
 from ..explore.sweep import SweepResult
@@ -130,12 +131,20 @@ def _points(result: SweepResult) -> list[str]:
                             set(range(len(names) + 2)))
 
 
-def write_sweep(result: SweepResult, folder: str | Path) -> list[Path]:
-    """Write sweep.json (`ladder sweep --json`) and points.csv (`SweepResult.to_frame`) into
-    `folder`, each atomically."""
-    out = out_folder(folder)
+SWEEP_FILES = ("sweep.json", "points.csv")
+
+
+def write_sweep(result: SweepResult, folder: str | Path) -> Written:
+    """Write sweep.json (`ladder sweep --json`), points.csv (`SweepResult.to_frame`) and
+    manifest.json into `folder`, all or nothing (`sim.engine.folder.write_folder`).
+
+    Raises:
+        Interrupted: Ctrl-C or SIGTERM while writing; `folder` is as it was.
+        InputError: an OSError while writing (a full disk, say); `folder` is as it was.
+    """
     data, frame = result.to_dict(), result.to_frame()
-    targets = [out / "sweep.json", out / "points.csv"]
-    atomic_write(targets[0], lambda h: h.write(summary_json(data)))
-    atomic_write(targets[1], lambda h: frame.to_csv(h, index=False))
-    return targets
+    files = [("sweep.json", lambda h: h.write(summary_json(data))),
+             ("points.csv", lambda h: frame.to_csv(h, index=False))]
+    return write_folder(folder, files, "sweep",
+                        {"points": len(frame), "runs_per_point": result.runs,
+                         "partial": False}, SWEEP_FILES)

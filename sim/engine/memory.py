@@ -1,0 +1,198 @@
+"""The memory a run will need, estimated before it starts, and the bound it must stay under.
+
+Two things grow: what a run keeps per run (`keep_runs`: the per-run arrays, and the per-run
+table built from them for `--out`), which grows with the number of runs, and one chunk of the
+model (every state array has a run axis of up to 10,000), which grows with stages x actions.
+Both are modelled from the scenario's shape; the coefficients are the array sizes the engine
+allocates, checked against measured peak RSS (docs/results.md, "Memory";
+tests/test_results_integrity.py compares the estimate with a measurement).
+
+Imports no numerical library, so the command line can parse `--max-memory` cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..format.scenario import Scenario
+
+KiB, MiB, GiB, TiB = 1024, 1024**2, 1024**3, 1024**4
+DEFAULT_CAP = 4 * GiB  # the default bound: this, or half the physical memory if less
+CHUNK_RUNS = 10_000  # runner.CHUNK (not imported: that would load Mesa)
+# Building the per-run table from the kept arrays holds the per-chunk frames and their
+# concatenation at once, and writing runs.parquet holds an Arrow copy beside the table:
+# measured, the write phase peaks at about twice the table (1.95x-2.2x); 2.2 is the margin.
+TABLE_PEAK = 2.2
+STEP_TEMPORARIES = 200  # bytes per run of short-lived arrays in one step (measured: ~150-250)
+UNITS = {"": 1, "B": 1, "K": KiB, "M": MiB, "G": GiB, "T": TiB}
+
+
+def parse_size(text: str) -> int:
+    """`8G`, `500M`, `1.5G`, `2048K` or plain bytes; K, M, G, T are powers of 1024 (a
+    trailing `B` or `iB` is allowed: `8GB`, `8GiB`).
+
+    Raises:
+        InputError: for anything else.
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMGT]?)(?:I?B)?\s*", str(text).upper())
+    if not m or float(m.group(1)) <= 0:
+        raise InputError(f"--max-memory {text!r}: expected a size such as 8G, 500M or 1.5G "
+                         "(K, M, G, T: powers of 1024)")
+    return int(float(m.group(1)) * UNITS[m.group(2)])
+
+
+def format_size(n: float) -> str:
+    """Bytes for people: `512 bytes`, `24 MiB`, `1.4 GiB`."""
+    for unit, size in (("TiB", TiB), ("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if n >= size:
+            value = n / size
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+    return f"{int(n)} bytes"
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes, where the platform says."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def default_max_memory() -> int:
+    """The bound without `--max-memory`: 4 GiB, or half the physical memory if that is less."""
+    phys = physical_memory()
+    return min(DEFAULT_CAP, phys // 2) if phys else DEFAULT_CAP
+
+
+def _shape(scenario: Scenario) -> tuple[int, int, int]:
+    """(stages, actions of all actors, length of the longest stage id)."""
+    ids = scenario.ladder.stage_ids
+    return len(ids), sum(len(a.action_ids) for a in scenario.actors), max(map(len, ids))
+
+
+def kept_per_run(scenario: Scenario) -> int:
+    """Bytes per run of the per-run arrays a run keeps (`sim.engine.outcomes.collect`): peak,
+    final, steps (int64), absorbed (bool), first and time_in (int32 per stage), and each
+    actor's action counts (int64 per action)."""
+    stages, actions, _ = _shape(scenario)
+    return 25 + 8 * stages + 8 * actions
+
+
+def table_per_run(scenario: Scenario) -> int:
+    """Bytes per run of the per-run table (`runs_table`, pandas): run and steps (int64),
+    absorbed, peak and final (strings: 8-byte offset and the characters), first_<stage>
+    (nullable Int64: 9 bytes), time_<stage> (int32), the action counts (int64)."""
+    stages, actions, longest = _shape(scenario)
+    return 17 + 2 * (8 + longest) + 13 * stages + 8 * actions
+
+
+def per_run_bytes(scenario: Scenario, table: bool) -> int:
+    """What each run adds when runs are kept: the arrays, and either the per-run table's
+    write-phase peak (`table`, as `--out` builds it) or the outcome arrays `ladder compare`
+    and `ladder report` concatenate from them (peak, final, first, absorbed) and their
+    per-run temporaries."""
+    stages = _shape(scenario)[0]
+    extra = TABLE_PEAK * table_per_run(scenario) if table else 17 + 4 * stages + 32
+    return int(kept_per_run(scenario) + extra)
+
+
+def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
+    """Bytes of one model of `runs` runs (`EscalationModel`): its per-run state and records,
+    each actor's weights (float64 per action x stage: the term that grows with stages x
+    actions), effects, counts, modifier scales and population members, the events' drawn
+    values, and the temporaries of one step."""
+    stages = len(scenario.ladder.stage_ids)
+    per_run = 70 + 8 * stages  # stage, tension, decay, below, peak ...; first, time_in
+    widest = 0
+    for actor in scenario.actors:
+        a = len(actor.action_ids)
+        per_run += 8 * a * stages + 16 * a + 24 + 8 * a * len(actor.policy.modifiers)
+        if actor.is_population:
+            per_run += 8 + 8 * a
+        widest = max(widest, a)
+    for event in scenario.events:
+        per_run += 1 + 8 * (len(event.set) + (event.tension is not None))
+    per_run += 8 * widest + STEP_TEMPORARIES
+    return per_run * runs
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The memory a run will need above the interpreter's own (about 150 MB with Mesa).
+
+    Attributes:
+        runs: runs of every scenario together.
+        kept: bytes of what the runs keep (0 without `keep_runs`).
+        per_run: bytes per run of `kept` (the mean over the scenarios).
+        chunk: bytes of one chunk of the model (the largest scenario's).
+        chunk_runs: runs in that chunk.
+        models: how many chunks are in memory at once (one per worker process).
+        table: whether `kept` counts the per-run table (`--out`).
+    """
+
+    runs: int
+    kept: int
+    per_run: int
+    chunk: int
+    chunk_runs: int
+    models: int
+    table: bool
+
+    @property
+    def total(self) -> int:
+        return self.kept + self.models * self.chunk
+
+    def describe(self) -> str:
+        """`about 93 GiB of memory (100,000,000 runs x 997 bytes kept per run for the per-run
+        table, and 24 MiB for one chunk of 10,000 runs of the model)`."""
+        parts = []
+        if self.kept:
+            what = "for the per-run table" if self.table else "of per-run outcomes"
+            parts.append(f"{self.runs:,} runs x {self.per_run:,} bytes kept per run {what}")
+        each = "one chunk" if self.models == 1 else f"{self.models} chunks (one per worker)"
+        parts.append(f"{format_size(self.models * self.chunk)} for {each} of "
+                     f"{self.chunk_runs:,} runs of the model")
+        return f"about {format_size(self.total)} of memory ({', and '.join(parts)})"
+
+
+def estimate(scenarios: Sequence[Scenario], runs: int, models: int = 1, keep_runs: bool = True,
+             table: bool = True) -> Estimate:
+    """The memory `runs` runs of each scenario will need, with `models` chunks in memory at
+    once."""
+    kept = sum(runs * per_run_bytes(s, table) for s in scenarios) if keep_runs else 0
+    n = min(runs, CHUNK_RUNS)
+    return Estimate(runs * len(scenarios), kept, kept // max(1, runs * len(scenarios)),
+                    max(chunk_bytes(s, n) for s in scenarios), n, models,
+                    keep_runs and table)
+
+
+def check(est: Estimate, limit: float | None = None, out: str = "--out") -> None:
+    """Refuse a run whose estimate is above `limit` bytes (default: `default_max_memory`;
+    infinity: no bound).
+
+    Raises:
+        InputError: with the estimate and the ways to lower it.
+    """
+    limit = default_max_memory() if limit is None else limit
+    if est.total <= limit:
+        return
+    ways = []
+    if est.kept:
+        ways.append("fewer runs")
+    if est.table:
+        ways.append(f"no {out} (the run then needs about "
+                    f"{format_size(est.models * est.chunk)})")
+    if est.models > 1:
+        ways.append("fewer --jobs")
+    ways.append("a smaller scenario (fewer stages, actors or actions)")
+    raise InputError(f"this would need {est.describe()}, more than the limit of "
+                     f"{format_size(limit)}; lower it with {', '.join(ways)}, or raise the "
+                     f"limit with --max-memory SIZE (e.g. --max-memory "
+                     f"{-(-est.total // GiB) + 1}G) if the machine has that much")
