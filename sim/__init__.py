@@ -11,7 +11,8 @@ up or down the ladder; Monte Carlo ensembles give outcome distributions with hon
 The package is layered (docs/architecture.md): `sim.format` (files), `sim.engine` (the
 model and the runner), `sim.analyses` and `sim.explore`, `sim.present`, `sim.workshop`, and
 `sim.cli`. The names below are imported on first use, so `import sim` (and `ladder --help`)
-stays fast and loads Mesa, SciPy and pandas only when a simulation needs them.
+stays fast and loads Mesa, SciPy and pandas only when a simulation needs them. `sim.ema` is
+the EMA Workbench adapter (`sim.ema.model(...)`, the `ema` extra; docs/python.md).
 """
 
 from __future__ import annotations
@@ -32,25 +33,32 @@ _PUBLIC = {
     "RunResult": "sim.engine.runner", "run": "sim.engine.runner",
     "EscalationModel": "sim.engine.model",
 }
+# public name -> the module that is that name (`sim.ema`)
+_MODULES = {"ema": "sim.explore.ema"}
 
 __all__ = ["EscalationModel", "InputError", "Ladder", "LadderError", "Problem", "RunResult",
-           "Scenario", "ValidationError", "__version__", "load_ladder", "load_scenario", "run"]
+           "Scenario", "ValidationError", "__version__", "ema", "load_ladder", "load_scenario",
+           "run"]
 
 if TYPE_CHECKING:
     from .engine.model import EscalationModel
     from .engine.runner import RunResult, run
     from .errors import InputError, LadderError, Problem, ValidationError
+    from .explore import ema
     from .format.ladder import Ladder, load_ladder
     from .format.scenario import Scenario, load_scenario
 
 
 def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    elif name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    else:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+    return sorted(set(globals()) | set(_PUBLIC) | set(_MODULES))

@@ -72,18 +72,32 @@ def parse_vary(items: Sequence[str]) -> list[Axis]:
         if not sep or not path or not colon or not (math.isfinite(low) and math.isfinite(high)):
             raise InputError(f"--vary {item!r}: expected PATH=LOW:HIGH with two numbers, e.g. "
                              "tension.decay=0.8:0.95")
-        if low >= high:
-            raise InputError(f"--vary {path}: LOW ({low:g}) must be below HIGH ({high:g})")
         if any(a.path == path for a in axes):
             raise InputError(f"--vary {path}: given twice")
-        integer = path.rsplit(".", 1)[-1] in INTEGER_KEYS
-        if integer and (low != int(low) or high != int(high)):
-            raise InputError(f"--vary {path}: a whole-number field; give whole LOW and HIGH")
-        axes.append(Axis(path, low, high, integer))
+        axes.append(make_axis(path, low, high))
     if not axes:
         raise InputError("sweep needs at least one --vary PATH=LOW:HIGH")
     names = short_names([a.path for a in axes])
     return [replace(a, name=n) for a, n in zip(axes, names, strict=True)]
+
+
+def make_axis(path: str, low: float, high: float, what: str = "--vary") -> Axis:
+    """One varied parameter from its path and range (`what` names it in messages: `--vary`
+    for the command, `uncertainty` for `sim.ema`). Whole-number fields (`count`, `horizon`)
+    give an integer axis.
+
+    Raises:
+        InputError: a non-finite number, LOW >= HIGH, or a fraction on a whole-number field.
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise InputError(f"{what} {path}: LOW and HIGH must be finite numbers, got "
+                         f"{low:g} and {high:g}")
+    if low >= high:
+        raise InputError(f"{what} {path}: LOW ({low:g}) must be below HIGH ({high:g})")
+    integer = path.rsplit(".", 1)[-1] in INTEGER_KEYS
+    if integer and (low != int(low) or high != int(high)):
+        raise InputError(f"{what} {path}: a whole-number field; give whole LOW and HIGH")
+    return Axis(path, float(low), float(high), integer)
 
 
 def short_names(paths: Sequence[str]) -> list[str]:

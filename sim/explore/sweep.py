@@ -85,8 +85,9 @@ def default_outcome(scenario: Scenario) -> Outcome:
     return Outcome("reach", pick.id)
 
 
-def parse_outcome(text: str | None, scenario: Scenario) -> Outcome:
-    """`reach:<stage>`, `final:<stage>` or `absorbed`; None gives `default_outcome`.
+def parse_outcome(text: str | None, scenario: Scenario, what: str = "--outcome") -> Outcome:
+    """`reach:<stage>`, `final:<stage>` or `absorbed`; None gives `default_outcome`. `what`
+    names the outcome in messages (`--outcome` for the command, `outcome` for `sim.ema`).
 
     Raises:
         InputError: an unknown form or stage, with a "did you mean".
@@ -98,10 +99,10 @@ def parse_outcome(text: str | None, scenario: Scenario) -> Outcome:
     if text == "absorbed":
         return Outcome("absorbed")
     if kind not in ("reach", "final") or not sep:
-        raise InputError(f"--outcome {text!r}: expected reach:<stage>, final:<stage> or "
+        raise InputError(f"{what} {text!r}: expected reach:<stage>, final:<stage> or "
                          "absorbed")
     if stage not in ids:
-        raise InputError(f"--outcome {text}: unknown stage '{stage}'{suggest(stage, ids)} "
+        raise InputError(f"{what} {text}: unknown stage '{stage}'{suggest(stage, ids)} "
                          f"(ladder {scenario.ladder.id} has: {', '.join(ids)})")
     return Outcome(kind, stage)
 
