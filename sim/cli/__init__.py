@@ -16,6 +16,7 @@ from .. import __version__
 from ..errors import Interrupted, LadderError, ValidationError
 from ..format.access import allowing
 from . import compare, demo, exact, play, report, run, show, sweep, validate
+from .parsing import LadderParser
 
 EPILOG = """\
 examples:
@@ -40,7 +41,7 @@ COMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in
 
 def build_parser() -> argparse.ArgumentParser:
     """The `ladder` argument parser with every command."""
-    parser = argparse.ArgumentParser(
+    parser = LadderParser(
         prog="ladder",
         description="Scenario modelling of crisis escalation ladders: doctrinal stages as a "
                     "state machine, agent-based Monte Carlo over actors' responses.",

@@ -14,7 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare outcome distributions of scenario variants",
         description="Compare variants with the first one (the baseline): for each stage, "
-                    "P(reach) in each with the difference B - A, its 95%% interval and a "
+                    "P(reach) in each with the difference B - A, its 95% interval and a "
                     "p-value; time to each stage (log-rank); the final-stage distributions "
                     "(chi-square); P(absorbed). p-values are Holm-adjusted over all tests. "
                     "Each input is a scenario file (simulated now) or a results folder from "

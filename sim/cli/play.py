@@ -14,7 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Step one run of a scenario turn by turn for a room: the ladder with the "
                     "current stage, tension, the date, each actor's action and why the stage "
                     "moved, and a live forecast from the current position (P(reach) by the "
-                    "horizon with Wilson 95%% intervals, from --forecast-runs runs forked from "
+                    "horizon with Wilson 95% intervals, from --forecast-runs runs forked from "
                     "here). The room plays the --as actors (their legal moves are listed); the "
                     "others follow their scenario policy. At the prompt: a number or action "
                     "id, n [K], u, b NAME, r NAME, f ..., q, ?. See docs/workshop.md.",

@@ -13,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="write a self-contained HTML report of runs or a comparison",
         description="Write one HTML file a reader can open offline: the ladder drawn bottom-up, "
-                    "the scenario's actors, events and sources, outcome tables with 95%% "
+                    "the scenario's actors, events and sources, outcome tables with 95% "
                     "intervals and run counts, figures, the comparison when there are several "
                     "inputs (as `ladder compare`), and provenance. Inputs are scenario files "
                     "(simulated now, as `ladder compare` does) or results folders. Needs the "

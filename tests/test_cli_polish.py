@@ -1,0 +1,98 @@
+"""Tests for the command line's rough edges (issue 18, CLI polish): help texts, misspelt and
+abbreviated options, unknown commands, option combinations and bounds, Ctrl-C exit codes."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from sim.cli import COMMANDS, build_parser, main
+from tests.helpers import ROOT
+
+SCENARIO = str(ROOT / "scenarios" / "belarus-poland-2024.yaml")
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`ladder argv...` in this process: exit code, stdout, stderr (argparse exits too)."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _command_parsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_shows_no_doubled_percent(capsys, command):
+    argv = ["--help"] if command is None else [command, "--help"]
+    code, out, _ = cli(capsys, *argv)
+    assert code == 0
+    assert "%%" not in out
+    if command in ("run", "compare", "report", "play"):  # the four that said "95%%"
+        assert "95% interval" in out
+
+
+def test_misspelt_option_gets_the_command_usage_and_a_suggestion(capsys):
+    code, out, err = cli(capsys, "run", SCENARIO, "--rusn", "5")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("usage: ladder run ")
+    assert err.splitlines()[-1] == ("ladder run: error: unrecognized argument --rusn; "
+                                    "did you mean --runs?")
+
+
+def test_misspelt_options_are_each_named(capsys):
+    code, _, err = cli(capsys, "sweep", SCENARIO, "--desing=grid", "--zzzzzz")
+    assert code == 2
+    assert err.splitlines()[-1] == ("ladder sweep: error: unrecognized arguments --desing=grid "
+                                    "(did you mean --design?), --zzzzzz")
+
+
+def test_extra_positional_is_named(capsys):
+    code, _, err = cli(capsys, "run", SCENARIO, "extra.yaml")
+    assert code == 2
+    assert err.splitlines()[-1] == "ladder run: error: unrecognized argument extra.yaml"
+
+
+def test_misspelt_top_level_option(capsys):
+    code, _, err = cli(capsys, "--verison")
+    assert code == 2
+    assert err.startswith("usage: ladder [-h]")
+    assert err.splitlines()[-1] == ("ladder: error: unrecognized argument --verison; "
+                                    "did you mean --version?")
+
+
+def test_unknown_command_gets_a_suggestion(capsys):
+    code, _, err = cli(capsys, "rnu", SCENARIO)
+    assert code == 2
+    last = err.splitlines()[-1]
+    assert last.startswith("ladder: error: unknown command 'rnu'; did you mean run? (commands: ")
+    assert "validate" in last
+
+
+def test_misspelt_choice_gets_a_suggestion(capsys):
+    code, _, err = cli(capsys, "show", SCENARIO, "--format", "mermiad")
+    assert code == 2
+    assert ("ladder show: error: argument --format: invalid choice: 'mermiad'; "
+            "did you mean 'mermaid'?") in err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_no_parser_takes_abbreviations(command):
+    parsers = {"ladder": build_parser(), **_command_parsers()}
+    assert not parsers["ladder"].allow_abbrev
+    assert not parsers[command].allow_abbrev
+
+
+def test_abbreviated_option_is_refused_with_the_full_name(capsys):
+    code, _, err = cli(capsys, "run", SCENARIO, "--run", "1")
+    assert code == 2
+    assert err.splitlines()[-1] == ("ladder run: error: unrecognized argument --run; "
+                                    "did you mean --runs?")
