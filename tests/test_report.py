@@ -76,7 +76,12 @@ def bundled(tmp_path_factory) -> Path:
 def test_bundled_report_has_every_section_and_the_key_content(bundled):
     text = bundled.read_text(encoding="utf-8")
     page = Page(text)
-    assert page.sections == list(SECTIONS[:6]) + ["provenance"]  # one input: no comparison
+    assert page.sections == [s for s in SECTIONS if s != "comparison"]  # one input
+    assert page.sections[0] == "outcomes"
+    # the table of contents links every section, and the assumptions beside the outcomes
+    assert [r[1:] for r in page.resources if r.startswith("#")][:len(SECTIONS)] == [
+        "outcomes", "assumptions", *page.sections[1:]]
+    assert 'id="assumptions"' in text and "2,000 runs of 90 days, seed 7" in page.text
     for stage in ("peacetime", "hybrid_pressure", "border_incident", "mp_crisis",
                   "use_of_force", "nuclear_use"):
         assert stage in page.text
@@ -87,31 +92,68 @@ def test_bundled_report_has_every_section_and_the_key_content(bundled):
     assert "Belarus in Focus" in page.text  # a source
     assert hashlib.sha256(SCENARIO.read_bytes()).hexdigest() in page.text
     images = [r for r in page.resources if r.startswith("data:image/png;base64,")]
-    assert images and len(images) == len(page.resources)  # nothing but embedded images
+    anchors = [r for r in page.resources if r.startswith("#")]
+    assert images and len(images) + len(anchors) == len(page.resources)  # nothing from outside
     assert "svg" in page.tags and "script" not in page.tags and "link" not in page.tags
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", text)
     assert "@import" not in text and "url(http" not in text
 
 
-def test_report_renders_in_headless_chromium(bundled, tmp_path):
+@pytest.fixture(scope="module")
+def bundled_pair(tmp_path_factory) -> Path:
+    """A report comparing the bundled baseline and its variant checkpoint-opened."""
+    out = tmp_path_factory.mktemp("pair") / "pair.html"
+    assert main(["report", str(SCENARIO), str(ROOT / "scenarios" / "checkpoint-opened.yaml"),
+                 "--runs", "2000", "--out", str(out)]) == 0
+    return out
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         message = "chromium is not installed (apt-get install chromium; .ci/run does this)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-background-networking", "--disable-component-update",
+                           "--disable-sync", "--no-first-run",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2000",
+                           *args], check=True, capture_output=True, text=True, timeout=120)
+
+
+def test_report_renders_in_headless_chromium(bundled, tmp_path):
     shot = tmp_path / "report.png"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                    f"--screenshot={shot}", "--window-size=1280,2000", bundled.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    chromium(tmp_path, f"--screenshot={shot}", bundled.as_uri())
     assert shot.is_file() and shot.stat().st_size > 50_000
     from matplotlib.image import imread
 
     pixels = imread(shot)
     assert pixels.shape[:2] == (2000, 1280)
     assert pixels[..., :3].std() > 0.05  # text, tables and the diagram, not a blank page
+
+
+def test_comparison_outcomes_come_first_and_each_actor_has_one_table(bundled_pair, tmp_path):
+    text = bundled_pair.read_text(encoding="utf-8")
+    assert Page(text).sections == list(SECTIONS)
+    # laid out by the browser: the outcomes heading is within the first screenful. The script
+    # is added to a copy only: the report itself has none.
+    probe = ("<script>addEventListener('load',()=>{const o=document.getElementById('outcomes');"
+             "document.body.dataset.m=o.offsetTop+','+document.documentElement.scrollHeight})"
+             "</script>")
+    copy = tmp_path / "probe.html"
+    copy.write_text(text.replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom = chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()).stdout
+    top, height = map(int, re.search(r'data-m="(\d+),(\d+)"', dom).groups())
+    assert top < 1500 < height  # 11,378 of 16,979 px before outcomes came first
+    # each actor of the pair has exactly one table; the variant's differences are one table
+    actors = re.findall(r'<table class="actor actor-([\w-]+)">', text)
+    assert sorted(actors) == sorted(["minsk", "migrant_groups", "warsaw",
+                                     "polish_border_forces", "nato", "russia"])
+    assert text.count('class="actor-diff"') == 1
+    diff = re.search(r'<table class="actor-diff">(.*?)</table>', text).group(1)
+    assert "open_checkpoint: default weight" in diff and "0.05" in diff
+    assert "Not in checkpoint-opened: Checkpoint not opened" in Page(text).text
 
 
 def test_comparison_report(tmp_path, capsys):

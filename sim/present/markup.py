@@ -16,10 +16,13 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def table(head: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequence[int] = ()
-          ) -> str:
-    """An HTML table of plain-text cells (escaped); `numeric` columns right-aligned."""
-    out = ["<table><thead><tr>", *(f"<th>{esc(h)}</th>" for h in head), "</tr></thead><tbody>"]
+def table(head: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequence[int] = (),
+          cls: str = "") -> str:
+    """An HTML table of plain-text cells (escaped); `numeric` columns right-aligned; `cls` its
+    class attribute (none when empty)."""
+    attr = f' class="{esc(cls)}"' if cls else ""
+    out = [f"<table{attr}><thead><tr>", *(f"<th>{esc(h)}</th>" for h in head),
+           "</tr></thead><tbody>"]
     for row in rows:
         cells = [f'<td class="num">{esc(c)}</td>' if i in numeric else f"<td>{esc(c)}</td>"
                  for i, c in enumerate(row)]

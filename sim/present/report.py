@@ -1,8 +1,9 @@
 """`ladder report`: one self-contained HTML file for readers who will not run the tool.
 
-The report puts side by side what the numbers rest on (the ladder, drawn as inline SVG; the
-actors, events and sources of the scenario) and what came out (outcome tables with intervals,
-figures embedded as base64 PNG, the comparison when there are several inputs, provenance).
+After a short header and a table of contents come the outcomes (tables with intervals, each
+with its assumptions beside it), the figures (embedded as base64 PNG) and the comparison when
+there are several inputs; then what the numbers rest on (the ladder, drawn as inline SVG; the
+actors, events and sources, each shown once: see `sim.present.report_parts`) and provenance.
 It loads nothing from the network: no scripts, fonts or style sheets from elsewhere. Every
 text taken from an input file is escaped.
 """
@@ -12,26 +13,38 @@ from __future__ import annotations
 import base64
 import platform
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
 from ..analyses.compare import compare, describe_pairing, format_p
 from ..analyses.variants import Variant
 from ..engine.targets import check_file_target
-from ..errors import InputError, LadderError
-from ..format.distributions import describe
-from ..format.scenario import Scenario, load_scenario
-from ..format.yamlio import parse_yaml
-from .ladder_svg import ladder_svg
+from ..errors import InputError
 from .markup import esc, table
 from .plots import FOOTNOTE as DISCLAIMER
-from .plots import RunView, band_note, compare_figure, figure_bytes, run_figure, view_of
+from .plots import band_note, compare_figure, figure_bytes, run_figure
 from .render import _step, _tests, interval
-from .show import actor_lines, event_line
+from .report_parts import (
+    Entry,
+    actors_section,
+    assumptions,
+    entries,
+    events_section,
+    ladder_section,
+    scenario_of_folder,
+    section,
+    sources_section,
+)
 
-SECTIONS = ("ladder", "actors", "events", "sources", "outcomes", "plots", "comparison",
+__all__ = ["SECTIONS", "Entry", "check_out", "entries", "report_html", "scenario_of_folder"]
+
+# The sections in page order, with their titles in the table of contents.
+SECTIONS = ("outcomes", "plots", "comparison", "ladder", "actors", "events", "sources",
             "provenance")
+TITLES = {"outcomes": "Outcomes", "assumptions": "Assumptions", "plots": "Figures",
+          "comparison": "Comparison",
+          "ladder": "The escalation ladder", "actors": "Actors", "events": "Events",
+          "sources": "Sources", "provenance": "Provenance"}
 CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;
 max-width:1120px;margin:2em auto;padding:0 1em}
@@ -42,6 +55,11 @@ th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums;
 white-space:nowrap}.disclaimer{background:#fff4d6;border:2px solid #e0a800;padding:.7em 1em;
 font-weight:600;font-size:1.05em}.note{color:#555;font-size:.92em}img,svg{max-width:100%;
 height:auto}code{background:#f4f4f4;padding:0 .2em}.missing{color:#a00}
+nav{margin:.8em 0;line-height:1.9}nav a{white-space:nowrap}
+.pair{display:flex;flex-wrap:wrap;gap:0 1.5em;align-items:flex-start}.pair .tables{flex:1 1 600px}
+.assume{flex:0 0 320px;background:#f6f8fa;border:1px solid #d0d7de;padding:.2em .9em;
+font-size:.9em;margin:.8em 0}.assume h4{margin:.5em 0 .2em}.assume ul{padding-left:1.1em;
+margin:.3em 0}
 """
 
 
@@ -59,154 +77,11 @@ def check_out(path: str | Path) -> Path:
     return check_file_target(path, "--out")
 
 
-# -- inputs -------------------------------------------------------------------------------------
+# -- outcomes, figures, comparison, provenance ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One input of the report.
-
-    Attributes:
-        label: its name in the report (the comparison's label, e.g. `base#2`).
-        variant: the loaded or simulated input.
-        view: its summary and per-step tables.
-        scenario: the scenario that produced it, or None when unavailable.
-        missing: why the scenario is not shown (empty when it is).
-    """
-
-    label: str
-    variant: Variant
-    view: RunView
-    scenario: Scenario | None
-    missing: str = ""
-
-
-def scenario_of_folder(summary: dict) -> tuple[Scenario | None, str]:
-    """The scenario a results folder was made from, if its file is still there unchanged.
-
-    The file named in the provenance is loaded when its SHA-256 and its ladder's match the
-    recorded ones; the recorded `--set` overrides are applied again.
-
-    Returns:
-        The scenario (or None) and, when None, the reason in words.
-    """
-    prov = summary.get("provenance", {})
-    path = prov.get("scenario_file")
-    if not path or not Path(path).is_file():
-        return None, f"the scenario file ({path or 'not recorded'}) is not available"
-    try:
-        overrides = {}
-        for item in prov.get("overrides", []):
-            key, _, text = item.partition("=")
-            overrides[key] = parse_yaml(text, f"--set {key}")
-        scenario = load_scenario(path, overrides)
-    except LadderError as exc:
-        return None, f"the scenario file {path} no longer loads ({str(exc).splitlines()[0]})"
-    if (scenario.sha256, scenario.ladder.sha256) != (prov.get("scenario_sha256"),
-                                                     prov.get("ladder_sha256")):
-        return None, (f"the scenario file {path} or its ladder has changed since the run "
-                      "(SHA-256 differs)")
-    return scenario, ""
-
-
-def entries(variants: Sequence[Variant], labels: Sequence[str]) -> list[Entry]:
-    """Each input with its view and, where available, its scenario."""
-    out = []
-    for v, label in zip(variants, labels, strict=True):
-        scenario, missing = ((v.scenario, "") if v.scenario is not None
-                             else scenario_of_folder(v.outcomes.summary))
-        out.append(Entry(label, v, view_of(v), scenario, missing))
-    return out
-
-
-# -- sections -----------------------------------------------------------------------------------
-
-
-def _section(sid: str, title: str, body: str) -> str:
-    return f'<section id="{sid}"><h2>{esc(title)}</h2>{body}</section>'
-
-
-def _per_input(items: list[Entry], body) -> str:
-    """One block per input: `body(entry)` when its scenario is known, else a note."""
-    out = []
-    for e in items:
-        head = f"<h3>{esc(e.label)}</h3>" if len(items) > 1 else ""
-        if e.scenario is None:
-            out.append(f'{head}<p class="missing">Not available: {esc(e.missing)}. The results '
-                       f"folder {esc(e.variant.source)} holds only the outcomes.</p>")
-        else:
-            out.append(head + body(e.scenario))
-    return "".join(out)
-
-
-def _ladder_section(items: list[Entry]) -> str:
-    out, seen = [], set()
-    for i, e in enumerate(items):
-        sc = e.scenario
-        if sc is None:
-            stages = ", ".join(e.view.stages)
-            out.append(f'<p class="missing">{esc(e.label)}: the ladder file is not available '
-                       f"({esc(e.missing)}); its stages, lowest first: {esc(stages)}.</p>")
-            continue
-        if (sc.ladder.sha256, sc.start) in seen:
-            continue
-        seen.add((sc.ladder.sha256, sc.start))
-        lad = sc.ladder
-        out.append(f"<h3>{esc(lad.id)}: {esc(lad.title)}</h3><p>{esc(lad.description)}</p>")
-        out.append(ladder_svg(lad, sc.start, key=f"ladder{i}"))
-        rows = [(s.level, s.id, s.name, s.description) for s in reversed(lad.stages)]
-        out.append(table(["level", "stage", "name", "what it means"], rows, numeric=[0]))
-    out.append('<p class="note">Read from the bottom: a run starts at the green stage. Tension '
-               "rises and falls with the actors' choices; at a stage's <em>up</em> threshold a "
-               "run moves one rung up, and after staying at or below its <em>down</em> "
-               "threshold for the dwell time it moves one rung down. Red dashed arcs are jumps "
-               "that only a deliberate decision (an action's trigger) can take. A run that "
-               "enters an absorbing stage (red double border) ends there.</p>")
-    return _section("ladder", "The escalation ladder", "".join(out))
-
-
-def _actors(sc: Scenario) -> str:
-    out = []
-    for a in sc.actors:
-        count = f", {describe(a.count)} members" if a.is_population and a.count else ""
-        out.append(f"<h4>{esc(a.name)} <code>{esc(a.id)}</code> ({esc(a.kind)}{esc(count)})"
-                   f"</h4><p>{esc(a.description)}</p>")
-        rows = [(x.id, describe(x.effect), x.trigger or "",
-                 ", ".join(x.allowed) if x.allowed else "any stage",
-                 describe(a.policy.weights.get(x.id, 0.0)), x.description) for x in a.actions]
-        out.append(table(["action", "tension effect per step", "triggers a move to",
-                          "allowed at", "default weight", "what it is"], rows, numeric=[1, 4]))
-        # `ladder show`'s lines after the actions: per-stage weights, then modifiers.
-        rules = [line.strip() for line in actor_lines(a)[2 + len(a.actions):]]
-        if rules:
-            out.append("<ul>" + "".join(f"<li>{esc(r)}</li>" for r in rules) + "</ul>")
-    triggers = [f"{a.id}.{x.id} -> {x.trigger}"
-                + (f" (only at {', '.join(x.allowed)})" if x.allowed else "")
-                for a in sc.actors for x in a.actions if x.trigger]
-    triggers += [f"event {e.name} -> {e.stage}" for e in sc.events if e.stage]
-    out.append("<p><strong>What triggers what</strong>: "
-               + (esc("; ".join(triggers)) if triggers else "no action or event moves the "
-                  "stage directly; only tension does") + ".</p>")
-    return "".join(out)
-
-
-def _events(sc: Scenario) -> str:
-    if not sc.events:
-        return "<p>No events: the actors' choices alone move tension.</p>"
-    rows = [(e.name, event_line(e, sc).strip().removeprefix(f"{e.name}: "), e.description)
-            for e in sc.events]
-    return table(["event", "when: what it changes", "description"], rows)
-
-
-def _sources(sc: Scenario) -> str:
-    lad = sc.ladder
-    parts = [("scenario " + sc.id, list(sc.sources)), ("ladder " + lad.id, list(lad.sources)),
-             ("stages", [f"{s.id}: {s.source}" for s in lad.stages if s.source])]
-    return "".join(f"<h4>{esc(title)}</h4><ul>{''.join(f'<li>{esc(x)}</li>' for x in items)}"
-                   "</ul>" for title, items in parts if items) or "<p>No sources listed.</p>"
-
-
-def _outcomes(e: Entry) -> str:
+def _outcomes(e: Entry, reference: Entry | None, first: bool) -> str:
+    """One input's outcome tables, with its assumptions beside them."""
     s = e.view.summary
     rows = []
     for stage in s["stages"]:
@@ -218,15 +93,16 @@ def _outcomes(e: Entry) -> str:
     head = f"<h3>{esc(e.label)}</h3>" if e.label else ""
     partial = ('<p class="missing">Interrupted: these figures cover only the runs that '
                "finished.</p>" if s.get("partial") else "")
-    return (f"{head}{partial}<p>{s['runs']:,} runs of {s['horizon']} {esc(s['step'])}s, seed "
-            f"{esc(s['seed'])}, from <code>{esc(e.variant.source)}</code>.</p>"
-            + table(["stage", "P(reach) [95% CI]", "P(final) [95% CI]", "runs reaching it",
-                     f"time to reach ({esc(s['step'])}s): median [q25, q75]"], rows,
-                    numeric=[1, 2, 3, 4])
-            + f"<p>Absorbed (run ended in an absorbing stage): "
-              f"{esc(interval(s['absorbed']).strip())}. n = {s['runs']:,} runs; intervals are "
-              "Wilson 95%. P(reach) is the share of runs whose highest stage is at or above "
-              "the stage; P(final) the share that end in it.</p>")
+    tables = (f"{partial}<p>From <code>{esc(e.variant.source)}</code>.</p>"
+              + table(["stage", "P(reach) [95% CI]", "P(final) [95% CI]", "runs reaching it",
+                       f"time to reach ({esc(s['step'])}s): median [q25, q75]"], rows,
+                      numeric=[1, 2, 3, 4])
+              + f"<p>Absorbed (run ended in an absorbing stage): "
+                f"{esc(interval(s['absorbed']).strip())}. n = {s['runs']:,} runs; intervals "
+                "are Wilson 95%. P(reach) is the share of runs whose highest stage is at or "
+                "above the stage; P(final) the share that end in it.</p>")
+    return (f'{head}<div class="pair"><div class="tables">{tables}</div>'
+            f"{assumptions(e, reference, first)}</div>")
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -246,7 +122,7 @@ def _plots(items: list[Entry], report: dict | None) -> str:
                    + _img(figure_bytes(run_figure(e.view), "png"), f"outcomes of {e.label}")
                    + f'<p class="note">Tension: the shaded {esc(band_note(e.view))} shows '
                      "quantiles across runs; the mean line covers all runs.</p>")
-    return _section("plots", "Figures", "".join(out))
+    return section("plots", "Figures", "".join(out))
 
 
 def _comparison(report: dict, sources: Sequence[str]) -> str:
@@ -282,7 +158,7 @@ def _comparison(report: dict, sources: Sequence[str]) -> str:
                + "</ul>")
     out.append(f'<p class="note">Tests: {esc(_tests(report))}; p-values adjusted by '
                f"{esc(report['adjustment'])}.</p>")
-    return _section("comparison", "Comparison", "".join(out))
+    return section("comparison", "Comparison", "".join(out))
 
 
 def _provenance(items: list[Entry]) -> str:
@@ -299,7 +175,7 @@ def _provenance(items: list[Entry]) -> str:
     out.append(f'<p class="note">Report made by ladder {esc(__version__)} with Python '
                f"{esc(platform.python_version())} and matplotlib {esc(matplotlib.__version__)}."
                " The same inputs, seed and runs give the same numbers.</p>")
-    return _section("provenance", "Provenance", "".join(out))
+    return section("provenance", "Provenance", "".join(out))
 
 
 def _intro(items: list[Entry]) -> str:
@@ -339,21 +215,23 @@ def report_html(variants: Sequence[Variant]) -> str:
     first = items[0]
     title = (first.scenario.title if first.scenario else first.label) if len(items) == 1 \
         else "Comparison: " + " vs ".join(labels)
-    descriptions = "".join(f"<p><strong>{esc(e.label)}</strong>: {esc(e.scenario.description)}"
-                           "</p>" for e in items if e.scenario and e.scenario.description)
+    reference = next((e for e in items if e.scenario is not None), None)
+    shown = [sid for sid in ("outcomes", "assumptions", *SECTIONS[1:])
+             if sid != "comparison" or report is not None]
+    toc = ('<nav id="contents" aria-label="Contents"><strong>Contents:</strong> '
+           + " · ".join(f'<a href="#{sid}">{esc(TITLES[sid])}</a>' for sid in shown)
+           + "</nav>")
+    outcomes = ("".join(_outcomes(e, reference, i == 0) for i, e in enumerate(items))
+                + _intro(items))
     body = [f"<h1>{esc(title)}</h1>",
             f'<p class="disclaimer" id="disclaimer">{esc(DISCLAIMER)} The numbers '
-            "follow from the assumptions written in the scenario file (shown below); they are "
-            "not predictions of what will happen.</p>",
-            _intro(items), descriptions,
-            _ladder_section(items),
-            _section("actors", "Actors", _per_input(items, _actors)),
-            _section("events", "Events", _per_input(items, _events)),
-            _section("sources", "Sources", _per_input(items, _sources)),
-            _section("outcomes", "Outcomes", "".join(_outcomes(e) for e in items)),
-            _plots(items, report)]
+            "follow from the assumptions written in the scenario file (beside each table, and "
+            "in full below); they are not predictions of what will happen.</p>",
+            toc, section("outcomes", "Outcomes", outcomes), _plots(items, report)]
     if report is not None:
         body.append(_comparison(report, [v.source for v in variants]))
+    body += [ladder_section(items), actors_section(items), events_section(items),
+             sources_section(items)]
     body.append(_provenance(items))
     body.append(f'<p class="disclaimer">{esc(DISCLAIMER)}</p>')
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
