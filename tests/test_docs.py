@@ -80,10 +80,10 @@ def ci_command() -> str:
 
 def test_readme_setup_commands():
     install_run, install_test = setup_commands()
-    assert install_run == ("python -m pip install -e . && "
-                           "ladder run scenarios/belarus-poland-2024.yaml")
-    assert install_test.startswith("python -m pip install -e '.[test]'")
-    assert install_test.endswith("&& python -m pytest")
+    # python3: a stock machine (Debian) has no `python`; the scenario by its bundled id
+    assert install_run == "python3 -m pip install -e . && ladder run belarus-poland-2024"
+    assert install_test.startswith("python3 -m pip install -e '.[test]'")
+    assert install_test.endswith("&& python3 -m pytest")
 
 
 def without_quiet(command: str) -> list[str]:

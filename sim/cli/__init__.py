@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import Interrupted, LadderError, ValidationError
 from ..format.access import allowing
-from . import compare, demo, exact, play, report, run, show, sweep, validate
+from . import compare, completion, demo, exact, play, report, run, show, sweep, validate
+from . import list as list_  # `ladder list`; named so the builtin stays itself here
 from .parsing import LadderParser
 
 EPILOG = """\
 examples:
+  ladder list
+  ladder run belarus-poland-2024
   ladder validate ladders scenarios
   ladder show ladders/belarus-2024.yaml --format mermaid
   ladder run scenarios/belarus-poland-2024.yaml --runs 20000 --seed 7
@@ -31,12 +34,15 @@ examples:
   ladder sweep scenarios/belarus-poland-2024.yaml --vary tension.decay=0.8:0.95
   ladder play scenarios/belarus-poland-2024.yaml --as warsaw
 
+A bundled scenario or ladder can be named by its id (ladder list) in place of a file.
+Shell completion: eval "$(ladder --print-completion bash)" (or zsh) in your shell's rc file.
+
 exit codes: 0 ok, 1 run failed or interrupted, 2 bad input.
 """
 
 # in the order `ladder --help` lists them
 COMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in
-            (validate, show, run, exact, compare, report, sweep, play, demo)}
+            (list_, validate, show, run, exact, compare, report, sweep, play, demo)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "state machine, agent-based Monte Carlo over actors' responses.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"ladder {__version__}")
+    completion.add_option(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS.values():
         module.add_parser(sub)

@@ -13,28 +13,31 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "show", help="draw a ladder (or a scenario's ladder and actors)",
         description="Draw a ladder bottom-up as text, or as a Mermaid state diagram or a "
                     "Graphviz digraph. Given a scenario, also lists its actors and events.",
-        epilog="examples:\n  ladder show ladders/belarus-2024.yaml\n"
+        epilog="examples:\n  ladder show ladders/belarus-2024.yaml\n  ladder show belarus-2024\n"
                "  ladder show scenarios/belarus-poland-2024.yaml --format mermaid > ladder.mmd\n"
                "  ladder show ladders/belarus-2024.yaml --format dot | dot -Tsvg > ladder.svg",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("path", metavar="LADDER_OR_SCENARIO")
+    p.add_argument("path", metavar="LADDER_OR_SCENARIO",
+                   help="a file, or the id of a bundled ladder or scenario (ladder list)")
     p.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
     add_allow_outside(p)
 
 
 def execute(args: argparse.Namespace) -> int:
     """Run `ladder show` with parsed arguments; the exit code."""
+    from ..format.library import resolve_input
     from ..format.validate import is_ladder
     from ..format.yamlio import load_yaml
     from ..present.show import render
 
-    if is_ladder(load_yaml(args.path)):
+    path = resolve_input(args.path)  # a file, or the id of a bundled ladder or scenario
+    if is_ladder(load_yaml(path)):
         from ..format.ladder import load_ladder
 
-        obj = load_ladder(args.path)
+        obj = load_ladder(path)
     else:
         from ..format.scenario import load_scenario
 
-        obj = load_scenario(args.path)
+        obj = load_scenario(path)
     print(render(obj, args.format))
     return 0

@@ -5,8 +5,9 @@ a regular file, without blocking (a FIFO, a device or a socket is refused by its
 reads at most `cap + 1` bytes, so an oversized input is refused before it is parsed.
 
 `ladder:` and `extends:` may only name files under the referring file's project root (see
-`project_root`) or in the bundled library (the repository's own `ladders/` and `scenarios/`
-beside the `sim` package), unless the user allows more: `--allow-outside PATH` on the command
+`project_root`) or in the bundled library (`BUNDLED`: the repository's own `ladders/` and
+`scenarios/` beside the `sim` package, or an installed wheel's copy of them in
+`sim/library/`), unless the user allows more: `--allow-outside PATH` on the command
 line, or the environment variable `LADDER_ALLOW_OUTSIDE` (paths separated by `os.pathsep`),
 which the command sets for its own run so that child processes (the demo server, worker
 processes) apply the same rule. Symlinks are resolved before the check. An error names the
@@ -25,8 +26,12 @@ from ..errors import InputError, Problem, ValidationError
 
 ENV = "LADDER_ALLOW_OUTSIDE"
 MAX_BYTES = 2_000_000  # the largest input read (yamlio.MAX_BYTES)
-BUNDLED = Path(__file__).resolve().parents[2]  # the repository: its ladders/ and scenarios/
 MARKERS = ("ladders", "scenarios")
+_SIM = Path(__file__).resolve().parents[1]
+# The folder holding the bundled ladders/ and scenarios/: in an installed wheel, sim/library/
+# (pyproject maps the two folders there); in a checkout or an editable install, the
+# repository itself.
+BUNDLED = _SIM / "library" if (_SIM / "library" / "ladders").is_dir() else _SIM.parent
 PATH_WIDTH = 160  # a path longer than this is shortened in messages
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -127,7 +132,7 @@ def project_root(file: str | Path) -> Path:
 
 
 def bundled_roots() -> list[Path]:
-    """The bundled library: the repository's own `ladders/` and `scenarios/` folders."""
+    """The bundled library: the `ladders/` and `scenarios/` folders under `BUNDLED`."""
     return [BUNDLED / m for m in MARKERS if (BUNDLED / m).is_dir()]
 
 

@@ -12,6 +12,7 @@ from .access import read_input
 from .check import MISSING, Checker, join, suggest
 from .expr import BUILTINS, Condition, Symbols, compile_condition
 from .expr_syntax import KEYWORDS, ExprError
+from .library import resolve_input
 from .vocabulary import MAX_HORIZON, MAX_MAGNITUDE
 from .yamlio import MAX_BYTES, YamlMap, line_of, load_yaml
 
@@ -103,11 +104,13 @@ class Ladder:
 
 
 def read_ladder(path: str | Path) -> tuple[Ladder, list[Problem]]:
-    """Load and validate a ladder file; return it with its warnings.
+    """Load and validate a ladder file (or the bundled ladder with this id, see
+    `sim.format.library`); return it with its warnings.
 
     Raises:
         ValidationError: listing every problem found.
     """
+    path = resolve_input(path, "ladder")
     file = str(path)
     raw = load_yaml(path)
     ck = Checker(file)

@@ -30,6 +30,7 @@ from .extends import (
     merge_variant,
 )
 from .ladder import Ladder, reachable, read_ladder
+from .library import resolve_input
 from .overrides import apply_override, yaml_text
 from .vocabulary import MAX_RUNS
 from .yamlio import MAX_BYTES, YamlMap, file_of, line_of, load_yaml
@@ -78,7 +79,7 @@ def read_scenario(path: str | Path, overrides: dict[str, object] | None = None
     and docs/format.md, "Variants"); the baseline must be valid on its own.
 
     Args:
-        path: the scenario file.
+        path: the scenario file, or the id of a bundled scenario (`sim.format.library`).
         overrides: dotted paths into the file and the values to put there before validation
             (what `ladder run --set` does), e.g. `{"clock.horizon": 30}`. The scenario
             records them in `overrides`, in the order given, each value as compact
@@ -87,7 +88,7 @@ def read_scenario(path: str | Path, overrides: dict[str, object] | None = None
     Raises:
         ValidationError: listing every problem found.
     """
-    loaded = _read(Path(path), overrides, ())
+    loaded = _read(resolve_input(path, "scenario"), overrides, ())
     return loaded.scenario, loaded.warnings
 
 
@@ -210,7 +211,7 @@ def scenario_tree(path: str | Path) -> YamlMap:
     Raises:
         ValidationError: when the file (or a baseline) is invalid.
     """
-    return _read(Path(path), None, ()).tree
+    return _read(resolve_input(path, "scenario"), None, ()).tree
 
 
 def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) -> Scenario:

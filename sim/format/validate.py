@@ -9,12 +9,14 @@ from pathlib import Path
 from ..errors import Problem, ValidationError
 from .access import kind_of, shown
 from .ladder import read_ladder
+from .library import is_id, resolve_input
 from .scenario import read_scenario
 from .yamlio import load_yaml
 
 
 def yaml_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
-    """Expand folders into their YAML files (sorted); report paths that do not exist.
+    """Expand folders into their YAML files (sorted); report paths that do not exist. A path
+    that does not exist and is an id (`library.is_id`) names the bundled file with that id.
 
     In a folder, a .yaml name that is not a regular file (a FIFO, a device, a socket, a
     broken link) is an error and is never opened (opening a FIFO would wait for a writer); a
@@ -26,7 +28,13 @@ def yaml_files(paths: list[str]) -> tuple[list[Path], list[Problem]]:
         try:
             mode = os.stat(path).st_mode
         except FileNotFoundError:
-            problems.append(Problem(shown(p), None, "", "no such file or folder"))
+            if not is_id(p):
+                problems.append(Problem(shown(p), None, "", "no such file or folder"))
+                continue
+            try:  # the id of a bundled file
+                files.append(resolve_input(p))
+            except ValidationError as exc:
+                problems += exc.problems
             continue
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)

@@ -240,3 +240,28 @@ def render(path_or_obj: Ladder | Scenario | str | Path, fmt: str) -> str:
     if fmt == "mermaid":
         return render_mermaid(ladder, start)
     return render_dot(ladder, start)
+
+
+# -- the bundled library (`ladder list`) --------------------------------------------------------
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return ["  " + "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]])
+            .rstrip() for r in rows]
+
+
+def render_catalog(catalog: dict) -> str:
+    """The text of `ladder list`: each bundled ladder (id, stages, title) and scenario (id,
+    ladder, the baseline it extends, title), from `sim.format.library.catalog()`."""
+    ladders, scenarios = catalog["ladders"], catalog["scenarios"]
+    lines = [f"bundled library: {catalog['library']}", "", f"ladders ({len(ladders)})"]
+    lines += _columns([["id", "stages", "title"]]
+                      + [[x["id"], str(x["stages"]), x["title"]] for x in ladders])
+    lines += ["", f"scenarios ({len(scenarios)})"]
+    lines += _columns([["id", "ladder", "extends", "title"]]
+                      + [[x["id"], x["ladder"], x["extends"] or "-", x["title"]]
+                         for x in scenarios])
+    lines += ["", "An id works in place of a file: ladder run belarus-poland-2024, "
+              "ladder show belarus-2024."]
+    return "\n".join(lines) + "\n"
