@@ -96,3 +96,48 @@ def test_abbreviated_option_is_refused_with_the_full_name(capsys):
     assert code == 2
     assert err.splitlines()[-1] == ("ladder run: error: unrecognized argument --run; "
                                     "did you mean --runs?")
+
+
+def test_trace_with_json_is_refused(capsys):
+    code, out, err = cli(capsys, "run", SCENARIO, "--trace", "--json")
+    assert (code, out) == (2, "")
+    assert err == ("ladder: error: --trace tells the story of one run as text; it has no JSON "
+                   "form (drop --json)\n")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", SCENARIO, "--precision", "0.01", "--max-runs", "0"],
+     "ladder run: error: argument --max-runs: must be at least 1, got 0"),
+    (["run", SCENARIO, "--precision", "0.01", "--max-runs", "-5"],
+     "ladder run: error: argument --max-runs: must be at least 1, got -5"),
+    (["compare", SCENARIO, SCENARIO, "--precision", "0.01", "--max-runs", "0"],
+     "ladder compare: error: argument --max-runs: must be at least 1, got 0"),
+    (["run", SCENARIO, "--runs", "0"],
+     "ladder run: error: argument --runs: must be at least 1, got 0"),
+    (["run", SCENARIO, "--runs", "100000001"],
+     "ladder run: error: argument --runs: must be at most 100,000,000, got 100,000,001"),
+    (["run", SCENARIO, "--jobs", "0"],
+     "ladder run: error: argument --jobs: must be at least 1, got 0"),
+    (["run", SCENARIO, "--seed", "-1"],
+     "ladder run: error: argument --seed: must be at least 0, got -1"),
+    (["run", SCENARIO, "--precision", "0"],
+     "ladder run: error: argument --precision: must be a half-width between 0 and 0.5 "
+     "(e.g. 0.005 for +/-0.5 points), got 0"),
+    (["report", SCENARIO, "--out", "r.html", "--runs", "0"],
+     "ladder report: error: argument --runs: must be at least 1, got 0"),
+    (["compare", SCENARIO, SCENARIO, "--jobs", "0"],
+     "ladder compare: error: argument --jobs: must be at least 1, got 0"),
+    (["play", SCENARIO, "--forecast-runs", "0"],
+     "ladder play: error: argument --forecast-runs: must be at least 1, got 0"),
+])
+def test_counts_are_refused_by_their_flag_before_anything_runs(capsys, monkeypatch, argv,
+                                                               message):
+    import sim.engine.runner
+
+    def never(*args, **kwargs):
+        raise AssertionError("simulated")
+
+    monkeypatch.setattr(sim.engine.runner, "run_many", never)
+    code, out, err = cli(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == message

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError, ValidationError
+from ..format.vocabulary import MAX_RUNS
+from .parsing import half_width, whole
 
 
 def add_allow_outside(p: argparse.ArgumentParser) -> None:
@@ -21,8 +23,9 @@ def add_session_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
                    help="an actor the room plays (not a population); repeatable")
-    p.add_argument("--seed", type=int, help="session seed (default: the scenario's seed)")
-    p.add_argument("--forecast-runs", type=int, default=2000, metavar="N",
+    p.add_argument("--seed", type=whole(0),
+                   help="session seed (default: the scenario's seed)")
+    p.add_argument("--forecast-runs", type=whole(1), default=2000, metavar="N",
                    help="runs in each forecast (default 2000)")
     add_allow_outside(p)
 
@@ -70,20 +73,22 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, object]:
 def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
     """Inputs, runs, seed and jobs, shared by `compare` and `report`."""
     p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS", help=inputs_help)
-    p.add_argument("--runs", type=int, help="runs per scenario (default: the first results "
-                                            "folder's, else the first scenario's runs)")
-    p.add_argument("--seed", type=int, help="root seed (default: the first results folder's, "
-                                            "else the first scenario's seed)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--runs", type=whole(1, MAX_RUNS),
+                   help="runs per scenario (default: the first results folder's, else the first "
+                        "scenario's runs)")
+    p.add_argument("--seed", type=whole(0),
+                   help="root seed (default: the first results folder's, else the first "
+                        "scenario's seed)")
+    p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
     add_allow_outside(p)
 
 
 def add_precision(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--precision", type=float, metavar="HALF_WIDTH",
+    p.add_argument("--precision", type=half_width, metavar="HALF_WIDTH",
                    help="add chunks of 10,000 runs until every P(reach) 95%% interval is at "
                         "most this wide on each side (0.005 = +/-0.5 points); --runs is then "
                         "ignored")
-    p.add_argument("--max-runs", type=int, metavar="N",
+    p.add_argument("--max-runs", type=whole(1, MAX_RUNS), metavar="N",
                    help="with --precision, stop at N runs even if the target is not met "
                         "(default 1,000,000)")
 

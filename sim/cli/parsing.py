@@ -83,3 +83,32 @@ class CommandParser(LadderParser):
         if extras:
             self.refuse(extras)
         return namespace, extras
+
+
+def whole(low: int, high: int | None = None):
+    """An argparse `type`: a whole number from `low` (to `high`), so a bad value is refused
+    before anything runs, by the option's name (`argument --max-runs: must be at least 1,
+    got 0`)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:,}, got {value:,}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
+        return value
+    return parse
+
+
+def half_width(text: str) -> float:
+    """An argparse `type` for --precision: a half-width strictly between 0 and 0.5."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"must be a half-width between 0 and 0.5 (e.g. 0.005 "
+                                         f"for +/-0.5 points), got {text}")
+    return value

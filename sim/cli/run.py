@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import InputError
+from ..format.vocabulary import MAX_RUNS
 from .options import (
     add_max_memory,
     add_overrides,
@@ -14,6 +15,7 @@ from .options import (
     precision_note,
     scenario_overrides,
 )
+from .parsing import whole
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,9 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "  ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--runs", type=int, help="number of runs (default: the scenario's runs)")
-    p.add_argument("--seed", type=int, help="root seed (default: the scenario's seed)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--runs", type=whole(1, MAX_RUNS),
+                   help="number of runs (default: the scenario's runs)")
+    p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
+    p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
     add_overrides(p)
     p.add_argument("--out", metavar="DIR",
                    help="write summary.json, runs.csv (and runs.parquet with pyarrow), "
@@ -62,6 +65,9 @@ def execute(args: argparse.Namespace) -> int:
     if args.trace:
         if runs not in (None, 1):
             raise InputError(f"--trace tells the story of one run; use --runs 1 (got {runs})")
+        if args.json:
+            raise InputError("--trace tells the story of one run as text; it has no JSON form "
+                             "(drop --json)")
         runs = 1
     overrides = scenario_overrides(args)
     scenario = load_scenario(args.scenario, overrides)
