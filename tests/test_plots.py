@@ -10,7 +10,7 @@ import pytest
 import sim
 from sim.cli import main
 from sim.present.plots import RunView
-from tests.helpers import make_scenario
+from tests.helpers import ROOT, make_scenario
 
 pytest.importorskip("matplotlib")
 
@@ -99,8 +99,70 @@ def test_run_view_from_folder_equals_from_result(tmp_path, scenarios, capsys):
     assert (read.incidence.to_numpy() == pytest.approx(fresh.incidence.to_numpy()))
     assert list(read.tension.columns) == list(fresh.tension.columns)
     assert read.tension.to_numpy() == pytest.approx(fresh.tension.to_numpy())
+    assert read.thresholds == fresh.thresholds == {"calm": 1, "tense": 2}  # the ladder's `up`
 
 
 def test_run_view_from_a_folder_that_is_not_one(tmp_path):
     with pytest.raises(sim.InputError, match="not a results folder .no manifest.json"):
         RunView.from_folder(tmp_path)
+
+
+def luminance(colour) -> float:
+    r, g, b = colour[:3]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.fixture
+def views(scenarios):
+    from sim.analyses.compare import compare
+    from sim.analyses.variants import load_variants
+    from sim.present.plots import view_of
+
+    variants = load_variants([str(s) for s in scenarios], runs=400)
+    return [view_of(v) for v in variants], compare([v.outcomes for v in variants])
+
+
+def test_figures_read_as_a_ladder_with_bands_thresholds_and_zero_based_axes(views):
+    from matplotlib.collections import PolyCollection
+
+    from sim.present.plots import compare_figure, run_figure, stage_colours
+
+    colours = stage_colours(["a", "b", "c", "d", "e", "f"])
+    lum = [luminance(c) for c in colours.values()]
+    assert lum == sorted(lum, reverse=True) and len(set(lum)) == 6  # darker with each rung
+    (view, _), report = views
+    assert view.thresholds == {"calm": 1, "tense": 2}
+    reach, incidence, occupancy, tension = run_figure(view).axes[:4]
+    for ax in (reach, incidence, occupancy):
+        assert ax.get_ylim()[0] == 0, ax.get_title()
+    # tension starts at 0 unless it goes below (this walker's can: calm_down is -1)
+    assert tension.get_ylim()[0] == min(0, view.tension.min(axis=None)) < 0
+    # one Wilson band per stage on the incidence panel, each containing its curve
+    bands = [c for c in incidence.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 3
+    war = bands[2].get_paths()[0].vertices[:, 1]
+    assert war.min() >= 0 and war.max() <= 100 and war.max() > 0
+    # each stage's `up` threshold is a dashed, labelled line on the tension panel
+    ups = {line.get_gid(): line for line in tension.lines if (line.get_gid() or "")
+           .startswith("up-")}
+    assert sorted(ups) == ["up-calm", "up-tense"]
+    assert ups["up-tense"].get_linestyle() == "--" and ups["up-tense"].get_ydata()[0] == 2
+    assert {t.get_text() for t in tension.texts} >= {"calm up 1", "tense up 2"}
+    # the comparison: the tension (and every share) axis starts at 0 too; bands per variant
+    axes = compare_figure(list(views[0]), report).axes
+    assert axes[0].get_ylim()[0] == axes[1].get_ylim()[0] == 0
+    assert axes[3].get_ylim()[0] == min(0, *(v.tension["mean"].min() for v in views[0]))
+    assert len([c for c in axes[1].collections if isinstance(c, PolyCollection)]) == 6
+
+
+def test_comparison_tension_axis_of_the_bundled_pair_starts_at_zero():
+    from sim.analyses.compare import compare
+    from sim.analyses.variants import load_variants
+    from sim.present.plots import compare_figure, view_of
+
+    variants = load_variants([str(ROOT / "scenarios" / f"{n}.yaml")
+                              for n in ("belarus-poland-2024", "checkpoint-opened")], runs=200)
+    tension = compare_figure([view_of(v) for v in variants],
+                             compare([v.outcomes for v in variants])).axes[3]
+    assert tension.get_ylim()[0] == 0  # it started at 3.2, the lowest mean
+    assert tension.get_ylim()[1] > 12  # up to the highest threshold (mp_crisis up 12)

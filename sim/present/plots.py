@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ..engine.folder import read_folder
+from ..engine.intervals import Z95
 from ..engine.results import atomic_write
 from ..engine.runner import CHUNK, RunResult
 from ..engine.targets import check_file_target
-from ..errors import InputError
+from ..errors import InputError, LadderError
+from ..format.ladder import Ladder, load_ladder
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -49,6 +51,8 @@ class RunView:
         tension: one row per step: `mean`, and the quantiles `q05` .. `q95` across the first
             chunk's runs when known; None when a results folder has no tension.csv.
         source: the scenario file or results folder it came from.
+        thresholds: each stage's `up` threshold (tension at which a run moves one rung up),
+            lowest stage first; empty when the ladder is not known.
     """
 
     summary: dict
@@ -56,6 +60,7 @@ class RunView:
     incidence: pd.DataFrame
     tension: pd.DataFrame | None
     source: str = ""
+    thresholds: dict[str, float] = field(default_factory=dict)
 
     @property
     def stages(self) -> list[str]:
@@ -68,7 +73,7 @@ class RunView:
         if result.tension_bands is not None:
             tension = tension.join(result.tension_bands)
         return cls(result.summary, result.occupancy, result.incidence, tension,
-                   source or result.scenario.path)
+                   source or result.scenario.path, up_thresholds(result.scenario.ladder))
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> RunView:
@@ -95,7 +100,26 @@ class RunView:
             if list(table.columns) != stages:
                 raise InputError(f"{folder / name}.csv: columns {', '.join(table.columns)} are "
                                  f"not the summary's stages {', '.join(stages)}")
-        return cls(summary, tables[0], tables[1], tension, str(folder))
+        return cls(summary, tables[0], tables[1], tension, str(folder),
+                   _folder_thresholds(summary))
+
+
+def up_thresholds(ladder: Ladder) -> dict[str, float]:
+    """Each stage's `up` threshold, lowest stage first (stages without one left out)."""
+    return {s.id: s.up for s in ladder.stages if s.up is not None}
+
+
+def _folder_thresholds(summary: dict) -> dict[str, float]:
+    """The thresholds of a results folder's ladder, when its file is still there unchanged."""
+    prov = summary.get("provenance", {})
+    path = prov.get("ladder_file")
+    if not path or not Path(path).is_file():
+        return {}
+    try:
+        ladder = load_ladder(path)
+    except LadderError:
+        return {}
+    return up_thresholds(ladder) if ladder.sha256 == prov.get("ladder_sha256") else {}
 
 
 def view_of(variant: Variant) -> RunView:
@@ -150,12 +174,25 @@ def _figure(title: str, intervals: str) -> Figure:
 
 
 def stage_colours(stages: Sequence[str]) -> dict[str, tuple]:
-    """One colour per stage, from calm blue (lowest) to red (highest), none of them pale."""
+    """One colour per stage from an ordered sequential palette (matplotlib's YlOrRd), in
+    ladder order: light yellow-orange for the lowest stage, darker with each rung, dark red
+    for the highest, so that the colours read as a ladder (luminance falls with the level)."""
     from matplotlib import colormaps
 
-    cmap = colormaps["turbo"]
-    return {s: cmap(x) for s, x in zip(stages, np.linspace(0.1, 0.92, len(stages)),
+    cmap = colormaps["YlOrRd"]
+    return {s: cmap(x) for s, x in zip(stages, np.linspace(0.3, 1.0, len(stages)),
                                        strict=True)}
+
+
+def wilson_band(p: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson 95% interval of each proportion in `p`, from `n` runs (vectorised)."""
+    p = np.asarray(p, dtype=float)
+    if n <= 0:
+        return np.zeros_like(p), np.ones_like(p)
+    denom = 1 + Z95 * Z95 / n
+    centre = (p + Z95 * Z95 / (2 * n)) / denom
+    half = Z95 * np.sqrt(np.clip(p * (1 - p), 0, None) / n + Z95 * Z95 / (4 * n * n)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def _variant_colours(n: int) -> list:
@@ -203,14 +240,18 @@ def reach_bars(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> Non
 
 
 def incidence_lines(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> None:
-    """Cumulative incidence of each stage over time: one colour per stage, one line style
-    per view (solid for the first, dashed for the second, ...)."""
+    """Cumulative incidence of each stage over time, with its Wilson 95% band at each step
+    (from the view's runs): one colour per stage, one line style per view (solid for the
+    first, dashed for the second, ...)."""
     from matplotlib.lines import Line2D
 
     colours = stage_colours(views[0].stages)
     for i, view in enumerate(views):
         style = LINESTYLES[i % len(LINESTYLES)]
         for stage in view.stages:
+            lo, hi = wilson_band(view.incidence[stage].to_numpy(), view.summary["runs"])
+            ax.fill_between(view.incidence.index, 100 * lo, 100 * hi, color=colours[stage],
+                            alpha=0.25 if len(views) == 1 else 0.15, linewidth=0)
             ax.plot(view.incidence.index, 100 * view.incidence[stage], style,
                     color=colours[stage], linewidth=1.4)
     handles = [Line2D([], [], color=c, label=s) for s, c in colours.items()]
@@ -219,8 +260,8 @@ def incidence_lines(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -
                            label=label) for i, label in enumerate(labels)]
     ax.set_xlabel(_time_label(views[0]))
     ax.set_ylabel("reached by then (% of runs)")
-    ax.set_ylim(-2, 102)
-    ax.set_title("cumulative incidence: share of runs that have reached each stage",
+    ax.set_ylim(0, 101)
+    ax.set_title("cumulative incidence: runs that have reached each stage, 95% bands",
                  fontsize=9)
     ax.legend(handles=handles, fontsize=7, loc="best")
 
@@ -245,7 +286,9 @@ def band_note(view: RunView) -> str:
 
 
 def tension_band(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> None:
-    """Mean tension per step; for one view also its q05-q95 and q25-q75 bands."""
+    """Mean tension per step; for one view also its q05-q95 and q25-q75 bands. Each stage's
+    `up` threshold is a dashed line, labelled, in the stage's colour; the axis starts at 0
+    (lower only if tension goes below 0)."""
     for i, (view, label) in enumerate(zip(views, labels, strict=True)):
         t = view.tension
         if t is None:
@@ -262,6 +305,15 @@ def tension_band(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> N
     if all(v.tension is None for v in views):
         ax.text(0.5, 0.5, "no tension.csv in the results folder", ha="center",
                 transform=ax.transAxes)
+    colours = stage_colours(views[0].stages)
+    for stage, up in views[0].thresholds.items():
+        ax.axhline(up, linestyle="--", color=colours[stage], linewidth=1, gid=f"up-{stage}")
+        ax.text(0.995, up, f"{stage} up {up:g}", transform=ax.get_yaxis_transform(),
+                ha="right", va="bottom", fontsize=6.5, color="0.25")
+    drawn = [v.tension if len(views) == 1 else v.tension[["mean"]] for v in views
+             if v.tension is not None]
+    low = min([0.0, *(float(t.min(axis=None)) for t in drawn)])
+    ax.set_ylim(bottom=low)
     ax.set_xlabel(_time_label(views[0]))
     ax.set_ylabel("tension (index of the scenario, no unit)")
     ax.set_title("tension over time", fontsize=9)
