@@ -128,10 +128,11 @@ def test_event_set_changes_a_weight_from_its_step(tmp_path):
     stages = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
     actors = {"x": {"kind": "state", "actions": {"p": {"effect": 1.0}, "q": {}},
                     "policy": {"weights": {"p": 0, "q": 1}}}}
-    events = [{"name": "switch", "at": 6, "set": {"actors.x.policy.weights.p": 1e9}}]
+    events = [{"name": "switch", "at": 6, "set": {"actors.x.policy.weights.p": 1,
+                                                   "actors.x.policy.weights.q": 0}}]
     sc = make_scenario(tmp_path, stages, actors, events=events)
     r = sim.run(sc, runs=100, seed=1)
-    assert set(r.runs["x.p"]) == {5}  # steps 6..10 choose p (weight 1e9 vs 1)
+    assert set(r.runs["x.p"]) == {5}  # steps 6..10 choose p (weights now 1 and 0)
 
 
 def test_population_effects_add_up(tmp_path):
