@@ -300,3 +300,20 @@ def test_every_sweep_option_is_documented():
         for option in action.option_strings:
             if option.startswith("--") and option != "--help":
                 assert option in doc, option
+
+
+def test_tornado_low_and_high_bars_sit_side_by_side(path):
+    """Each parameter's low and high bars share its row without overlapping, so the low one
+    is not hidden under the high one when both are above the mean."""
+    pytest.importorskip("matplotlib")
+    from sim.present.sweep_plots import sweep_figure
+
+    result = sweep(path, parse_vary(VARY), design="lhs", points=12, runs=200,
+                   outcome="reach:war")
+    assert result.ranking.measure == "SRRC"
+    ax = sweep_figure(result).axes[0]
+    bars = {gid: [p for p in ax.patches if p.get_gid() == gid] for gid in ("low", "high")}
+    assert len(bars["low"]) == len(bars["high"]) == 3
+    for low, high in zip(bars["low"], bars["high"], strict=True):
+        assert low.get_y() >= high.get_y() + high.get_height()  # low above, no overlap
+        assert abs(low.get_y() - (high.get_y() + high.get_height())) < 0.01  # one row

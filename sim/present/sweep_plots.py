@@ -42,8 +42,11 @@ def sweep_figure(result: SweepResult) -> Figure:
 
 
 def tornado(ax: Axes, result: SweepResult) -> None:
-    """The ranking as horizontal bars, most influential at the top."""
+    """The ranking as horizontal bars, most influential at the top. Where a parameter has a
+    low and a high value (SRRC, main effects), they sit side by side in its row, the low
+    one above, so neither hides the other when both fall on the same side of the mean."""
     r = result.ranking
+    h = 0.38  # each of two bars in a row; the row's centre between them
     rows = r.rows
     y = np.arange(len(rows))[::-1]
     names = [s.parameter for s in rows]
@@ -53,9 +56,9 @@ def tornado(ax: Axes, result: SweepResult) -> None:
         highest = np.array([100 * s.extra["highest"] for s in rows])
         ax.barh(y, highest - lowest, left=lowest, color="0.75", height=0.5,
                 label="range of the marginal means")
-        ax.plot([100 * s.extra["at_low"] for s in rows], y, "o", color="tab:blue",
+        ax.plot([100 * s.extra["at_low"] for s in rows], y + h / 3, "o", color="tab:blue",
                 label="at the parameter's LOW end")
-        ax.plot([100 * s.extra["at_high"] for s in rows], y, "o", color="tab:red",
+        ax.plot([100 * s.extra["at_high"] for s in rows], y - h / 3, "o", color="tab:red",
                 label="at the parameter's HIGH end")
         ax.axvline(mean, color="0.3", linewidth=0.8)
         ax.set_xlabel(f"{result.outcome.label} (%), mean over the other parameters at each "
@@ -67,10 +70,10 @@ def tornado(ax: Axes, result: SweepResult) -> None:
         mean = 100 * float(result.y.mean())
         low = np.array([100 * s.extra["at_low"] for s in rows])
         high = np.array([100 * s.extra["at_high"] for s in rows])
-        ax.barh(y, low - mean, left=mean, color="tab:blue", alpha=0.8,
-                label="points in the lowest fifth of the range")
-        ax.barh(y, high - mean, left=mean, color="tab:red", alpha=0.8,
-                label="points in the highest fifth of the range")
+        ax.barh(y + h / 2, low - mean, h, left=mean, color="tab:blue", alpha=0.8,
+                label="points in the lowest fifth of the range", gid="low")
+        ax.barh(y - h / 2, high - mean, h, left=mean, color="tab:red", alpha=0.8,
+                label="points in the highest fifth of the range", gid="high")
         ax.axvline(mean, color="0.3", linewidth=0.8)
         ax.set_xlabel(f"{result.outcome.label} (%), mean over the points at each end; "
                       "line: mean of all points")
@@ -89,7 +92,6 @@ def tornado(ax: Axes, result: SweepResult) -> None:
         ax.set_xlabel("percentage points of the outcome over a parameter's full range")
         ax.set_title("Morris: mean |elementary effect| mu*, and its spread sigma", fontsize=9)
     else:
-        h = 0.38
         for off, key, colour, label in ((h / 2, "ST", "tab:red", "ST total order"),
                                         (-h / 2, "S1", "tab:blue", "S1 first order")):
             v = np.array([s.value if key == "ST" else s.extra.get("S1", 0) for s in rows])
