@@ -141,3 +141,52 @@ def test_counts_are_refused_by_their_flag_before_anything_runs(capsys, monkeypat
     code, out, err = cli(capsys, *argv)
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == message
+
+
+class _Interrupting:
+    """A keyboard on which the room presses Ctrl-C at the first prompt."""
+
+    def readline(self, *args):
+        raise KeyboardInterrupt
+
+    def isatty(self):
+        return False
+
+
+class _FakeServer:
+    """Stands for the `solara run` child of `ladder demo`: listening at once, then Ctrl-C."""
+
+    def __init__(self, command, env):
+        self.returncode = None
+
+    def poll(self):
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            self.returncode = 0
+            raise KeyboardInterrupt
+        return self.returncode
+
+    def terminate(self):
+        self.returncode = -15
+
+    kill = terminate
+
+
+def test_play_and_demo_agree_on_ctrl_c(capsys, monkeypatch, tmp_path):
+    from sim.workshop import demo
+
+    monkeypatch.setattr("sys.stdin", _Interrupting())
+    transcript = tmp_path / "t.md"
+    played, _, err = cli(capsys, "play", SCENARIO, "--as", "warsaw", "--forecast-runs", "50",
+                         "--transcript", transcript)
+    assert "session ended: interrupted (Ctrl-C)" in transcript.read_text()
+
+    monkeypatch.setattr(demo, "require_solara", lambda: None)
+    monkeypatch.setattr(demo, "check_port", lambda host, port: None)
+    monkeypatch.setattr(demo.subprocess, "Popen", _FakeServer)
+    monkeypatch.setattr(demo, "_listening", lambda host, port: True)
+    served, _, err = cli(capsys, "demo", SCENARIO, "--as", "warsaw")
+    assert "ladder demo: stopped" in err
+    assert played == served == 0

@@ -276,7 +276,7 @@ def test_ctrl_c_writes_the_transcript(tmp_path):
     path = tmp_path / "t.md"
     code = play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, forecast_runs=100,
                 transcript=str(path), stdin=Interrupting(), out=io.StringIO())
-    assert code == 1
+    assert code == 0  # the room stopped the session: not a failure (as `ladder demo`)
     assert "session ended: interrupted (Ctrl-C)" in path.read_text()
 
 

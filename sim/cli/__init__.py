@@ -37,7 +37,8 @@ examples:
 A bundled scenario or ladder can be named by its id (ladder list) in place of a file.
 Shell completion: eval "$(ladder --print-completion bash)" (or zsh) in your shell's rc file.
 
-exit codes: 0 ok, 1 run failed or interrupted, 2 bad input.
+exit codes: 0 ok (a play or demo session stopped by Ctrl-C too), 1 run failed or
+interrupted, 2 bad input.
 """
 
 # in the order `ladder --help` lists them

@@ -311,7 +311,9 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
          forecast_runs: int = DEFAULT_FORECAST_RUNS, script: str | None = None,
          transcript: str | None = None, out: TextIO | None = None,
          stdin: TextIO | None = None) -> int:
-    """Run a workshop session; returns the exit code (0, or 1 when interrupted).
+    """Run a workshop session; returns the exit code, 0: the session ended by `q`, at the end
+    of input or of the script, or by Ctrl-C (the room stopped it; the transcript is written,
+    and `ladder demo` stopped by Ctrl-C is 0 too).
 
     Raises:
         InputError: bad options, or a script command that is invalid (with FILE:LINE); a
@@ -326,7 +328,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
               else Keyboard(stdin or sys.stdin, out))
     width = 100 if script else min(160, max(80, shutil.get_terminal_size((100, 40)).columns))
     screen = Screen(session, Paint(use_colour(out)), width)
-    ended, status, failure, lost = "quit", 0, None, None
+    ended, failure, lost = "quit", None, None
     try:
         out.write(screen.position() + "\n")
         while True:
@@ -350,7 +352,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
                     break
                 out.write(f"  ! {exc}\n")
     except KeyboardInterrupt:
-        ended, status = "interrupted (Ctrl-C)", 1
+        ended = "interrupted (Ctrl-C)"
         out.write("\ninterrupted\n")
     finally:
         if path is not None:
@@ -359,7 +361,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
                 print(f"wrote {path}", file=sys.stderr)
     if failure or lost:
         raise InputError("\n".join(filter(None, (failure, lost))))
-    return status
+    return 0
 
 
 def obey(session: Session, screen: Screen, command: Command) -> str:
