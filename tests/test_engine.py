@@ -257,6 +257,107 @@ def test_datacollector_records_occupancy_every_step(tmp_path):
     model = EscalationModel(sc, n=10, rng=1)
     model.run_to_end()
     frame = model.datacollector.get_model_vars_dataframe()
-    assert len(frame) == 6
+    assert frame["step"].tolist() == [1, 2, 3, 4, 5]  # a row after each step
     assert frame["occupancy"].iloc[-1] == [0, 10, 0]
     assert frame["mean_tension"].iloc[-1] == pytest.approx(5.0)
+
+
+# -- Mesa's own ways in: the root seed, run_model, overrides as keyword arguments, batch_run --
+
+SEED_SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+
+
+def same_runs(model: EscalationModel, rows) -> None:
+    """The model's runs are `rows` of `sim.run(...).runs`, run for run."""
+    ids = np.array(model.ladder.stage_ids)
+    assert (ids[model.peak] == rows["peak"].to_numpy()).all()
+    assert (ids[model.stage] == rows["final"].to_numpy()).all()
+    for i, s in enumerate(ids):
+        assert (model.time_in[:, i] == rows[f"time_{s}"].to_numpy()).all(), s
+    for agent in model.actors:
+        for j, a in enumerate(agent.actor.action_ids):
+            assert (agent.counts[j] == rows[f"{agent.actor.id}.{a}"].to_numpy()).all()
+
+
+def test_an_int_rng_is_the_root_seed_of_ladder_run_chunk_by_chunk():
+    sc = sim.load_scenario(SEED_SCENARIO, {"clock.horizon": 30})
+    runs = sim.run(sc, runs=12_000, seed=7, keep_runs=True).runs
+    first = EscalationModel(sc, n=10_000, rng=7)  # chunk 0: runs 0..9,999
+    first.run_model()
+    same_runs(first, runs.iloc[:10_000])
+    second = EscalationModel(sc, n=2_000, rng=7, chunk=1)  # chunk 1: runs 10,000..11,999
+    second.run_model()
+    same_runs(second, runs.iloc[10_000:])
+    # the same as the chunk's own SeedSequence, which the runner passes
+    child = EscalationModel(sc, n=2_000, rng=np.random.SeedSequence(7).spawn(2)[1])
+    child.run_model()
+    assert np.array_equal(child.time_in, second.time_in)
+    with pytest.raises(sim.InputError, match="chunk needs an int root seed"):
+        EscalationModel(sc, n=2, rng=np.random.SeedSequence(7), chunk=1)
+
+
+def test_run_model_leaves_a_finished_model():
+    sc = sim.load_scenario(SEED_SCENARIO)
+    mesa_way, ours = EscalationModel(sc, n=500, rng=3), EscalationModel(sc, n=500, rng=3)
+    mesa_way.run_model()
+    ours.run_to_end()
+    assert np.array_equal(mesa_way.time_in, ours.time_in)
+    open_ = mesa_way.active
+    assert (mesa_way.time_in[open_].sum(axis=1) == sc.clock.horizon).all()
+    before = mesa_way.time_in.copy()
+    mesa_way.finish()  # again: nothing more
+    assert np.array_equal(mesa_way.time_in, before)
+
+
+def test_overrides_are_keyword_arguments():
+    model = EscalationModel(SEED_SCENARIO, n=3, rng=1, **{"tension.decay": 0.85})
+    assert model.scenario.overrides == (("tension.decay", "0.85"),)
+    assert (model.decay == 0.85).all()
+    loaded = sim.load_scenario(SEED_SCENARIO, {"clock.horizon": 30})
+    model = EscalationModel(loaded, n=3, **{"tension.decay": 0.85})  # its own come first
+    assert model.scenario.overrides == (("clock.horizon", "30"), ("tension.decay", "0.85"))
+    assert model.horizon == 30 and EscalationModel(loaded).scenario is loaded
+    with pytest.raises(sim.ValidationError, match="did you mean 'decay'"):
+        EscalationModel(SEED_SCENARIO, **{"tension.dacay": 0.85})
+    with pytest.raises(sim.InputError, match="expected a loaded Scenario or a file path"):
+        EscalationModel(3)
+
+
+def test_mesa_batch_run_sweeps_an_override_path():
+    rows = mesa.batch_run(EscalationModel, parameters={
+        "scenario": str(SEED_SCENARIO), "n": 100, "rng": 7, "tension.decay": [0.85, 0.95]},
+        iterations=1, max_steps=1000, number_processes=1, data_collection_period=-1,
+        display_progress=False)
+    assert [r["tension.decay"] for r in rows] == [0.85, 0.95]
+    for row in rows:
+        decay = {"tension.decay": row["tension.decay"]}
+        model = EscalationModel(SEED_SCENARIO, n=100, rng=7, **decay)
+        model.run_model()
+        assert row["step"] == model.horizon == 90  # the last row is the end of the run
+        assert row["occupancy"] == np.bincount(model.stage, minlength=6).tolist()
+        for i, s in enumerate(model.ladder.stage_ids):
+            assert row[f"reach_{s}"] == np.mean(model.peak >= i)
+            assert row[f"time_{s}"] == pytest.approx(model.time_in[:, i].mean())
+    assert rows[1]["reach_use_of_force"] > rows[0]["reach_use_of_force"]
+
+
+def test_the_batch_run_example_of_docs_python_md_prints_its_table():
+    import contextlib
+    import io
+    import os
+
+    text = (ROOT / "docs" / "python.md").read_text()
+    section = text[text.index("**`mesa.batch_run`**"):text.index("**SolaraViz.**")]
+    code = section.split("```python\n")[1].split("```")[0]
+    table = section.split("```text\n")[1].split("```")[0]
+    expression = code.index("pd.DataFrame(rows)")  # the last statement: what it shows
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        scope: dict = {}
+        with contextlib.redirect_stderr(io.StringIO()):  # batch_run's progress bar
+            exec(code[:expression], scope)
+            shown = eval(code[expression:], scope).to_string(index=False)
+    finally:
+        os.chdir(here)
+    assert shown.strip() == table.strip()

@@ -11,6 +11,8 @@ whole state (`snapshot`, `restore`), and fork one run into a fresh ensemble (`fo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mesa
 import numpy as np
 
@@ -19,6 +21,7 @@ from ..format.distributions import sample
 from ..format.scenario import Scenario
 from .agents import NONE, ActorAgent, PopulationAgent
 from .events import _PreparedEvent
+from .inputs import chunk_seed, collector, with_overrides
 from .notes import RULE_DOWN, RULE_NAMES, RULE_NONE, RULE_TRIGGER, RULE_UP, StepNote
 
 TENSION_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the band kept when `bands` is asked for
@@ -52,16 +55,24 @@ class EscalationModel(mesa.Model):
     """An ensemble of `n` runs of a scenario.
 
     Args:
-        scenario: the validated scenario.
+        scenario: the validated scenario, or a scenario file (or bundled id) to load.
         n: number of runs stepped together.
-        rng: seed or `numpy.random.SeedSequence` for the model's generator.
+        rng: the root seed of `ladder run --seed` (an int): the model draws from chunk
+            `chunk`'s seed, `SeedSequence(rng, spawn_key=(chunk,))`, so with `n` the size of
+            that chunk it is run for run that chunk of `ladder run --seed rng`. A
+            `numpy.random.SeedSequence` or `Generator` is used as it is; None: fresh entropy.
         trace: keep a `StepNote` per step for run 0 (for `ladder run --trace`).
         bands: keep the TENSION_QUANTILES of tension across runs at every step.
+        chunk: which chunk of an int `rng` (0: the first 10,000 runs).
+        **kwargs: overrides, dotted paths into the file as `ladder run --set` takes them,
+            e.g. `**{"tension.decay": 0.9}` (what `mesa.batch_run` passes); the file is loaded
+            with them (a loaded scenario: again, with its own overrides first).
     """
 
-    def __init__(self, scenario: Scenario, n: int = 1, rng=None, trace: bool = False,
-                 bands: bool = False):
-        super().__init__(rng=rng)
+    def __init__(self, scenario: Scenario | str | Path, n: int = 1, rng=None,
+                 trace: bool = False, bands: bool = False, *, chunk: int = 0, **kwargs):
+        scenario = with_overrides(scenario, kwargs)
+        super().__init__(rng=chunk_seed(rng, chunk))
         self.scenario = scenario
         self.ladder = ladder = scenario.ladder
         self.n = n
@@ -110,8 +121,7 @@ class EscalationModel(mesa.Model):
         if bands:
             self.tension_bands[0] = np.quantile(self.tension, TENSION_QUANTILES)
         self.notes: list[StepNote] | None = [] if trace else None
-        self.datacollector = _collector()
-        self.datacollector.collect(self)
+        self.datacollector = collector(ladder.stage_ids)  # collects after each step
 
     # -- one step ---------------------------------------------------------------------------
     def step(self) -> None:
@@ -129,9 +139,10 @@ class EscalationModel(mesa.Model):
         self.tension = np.where(self.active, self.decay * self.tension + effects, self.tension)
         self._move(note)
         self._record(note)
-        self.datacollector.collect(self)
         if self.t >= self.horizon or not self.active.any():
             self.running = False
+            self.finish()  # so Mesa's run_model and batch_run leave a finished model
+        self.datacollector.collect(self)
 
     def _move(self, note: StepNote | None) -> None:
         stage = self.stage
@@ -198,7 +209,8 @@ class EscalationModel(mesa.Model):
             self.notes.append(note)
 
     def finish(self) -> None:
-        """Close the books: steps spent in the stage each unabsorbed run ends in."""
+        """Close the books: steps spent in the stage each unabsorbed run ends in. `step`
+        calls it on the last step; calling it again adds nothing."""
         rows = np.flatnonzero(self.active)
         self.time_in[rows, self.stage[rows]] += self.t - self.entered[rows]
         self.entered[rows] = self.t
@@ -352,15 +364,5 @@ class EscalationModel(mesa.Model):
             new.tension_sum[: self.t + 1] = self.tension_sum[: self.t + 1] * n
         new.occupancy[new.t] = np.bincount(new.stage, minlength=len(self.up))
         new.tension_sum[new.t] = new.tension.sum()
-        new.datacollector = _collector()
-        new.datacollector.collect(new)
         return new
 
-
-def _collector() -> mesa.DataCollector:
-    """The model-level series Mesa's tools see: occupancy, mean tension, active runs."""
-    return mesa.DataCollector(model_reporters={
-        "occupancy": lambda m: m.occupancy[m.t].tolist(),
-        "mean_tension": lambda m: m.tension_sum[m.t] / m.n,
-        "active": lambda m: int(m.active.sum()),
-    })

@@ -1,0 +1,58 @@
+"""What an `EscalationModel` is built from, for Mesa's tools as well as the runner: a scenario
+or a file with overrides as keyword arguments (`mesa.batch_run` passes them so), the chunk
+seed of a root seed, and the DataCollector's model reporters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from ..errors import InputError
+from ..format.scenario import Scenario, load_scenario
+
+
+def with_overrides(scenario: Scenario | str | Path, overrides: dict) -> Scenario:
+    """The scenario, loaded from its file with `overrides` when there are any."""
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        if not scenario.path:
+            raise InputError(f"scenario {scenario.id} has no file to load with overrides")
+        fixed = {key: json.loads(text) for key, text in scenario.overrides}
+        return load_scenario(scenario.path, {**fixed, **overrides})
+    if not isinstance(scenario, str | Path):
+        raise InputError(f"scenario: expected a loaded Scenario or a file path, got "
+                         f"{type(scenario).__name__}")
+    return load_scenario(scenario, overrides or None)
+
+
+def chunk_seed(rng, chunk: int):
+    """An int root seed becomes chunk `chunk`'s SeedSequence, as in sim.engine.runner."""
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        if rng < 0 or chunk < 0:
+            raise InputError(f"seed and chunk must be >= 0, got rng={rng}, chunk={chunk}")
+        return np.random.SeedSequence(int(rng), spawn_key=(int(chunk),))
+    if chunk:
+        raise InputError("chunk needs an int root seed as rng")
+    return rng
+
+
+def collector(stage_ids: tuple[str, ...]) -> mesa.DataCollector:
+    """The model-level series Mesa's tools see, one row after each step (docs/python.md):
+    the step, occupancy, mean tension, active runs, and per stage the share of runs that
+    have reached it (`reach_<stage>`) and the mean steps spent in it (`time_<stage>`, whole
+    only on the last row, once the model has finished)."""
+    reporters = {
+        "step": lambda m: m.t,
+        "occupancy": lambda m: m.occupancy[m.t].tolist(),
+        "mean_tension": lambda m: float(m.tension_sum[m.t] / m.n),
+        "active": lambda m: int(m.active.sum()),
+    }
+    for i, s in enumerate(stage_ids):
+        reporters[f"reach_{s}"] = lambda m, i=i: float(np.count_nonzero(m.peak >= i) / m.n)
+    for i, s in enumerate(stage_ids):
+        reporters[f"time_{s}"] = lambda m, i=i: float(m.time_in[:, i].mean())
+    return mesa.DataCollector(model_reporters=reporters)
