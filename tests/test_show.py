@@ -335,3 +335,62 @@ def test_render_unknown_format(toy: Ladder) -> None:
 def test_render_rejects_other_objects() -> None:
     with pytest.raises(InputError):
         render(42, "text")  # type: ignore[arg-type]
+
+
+# -- ladder order and actors in the diagrams ----------------------------------------------------
+
+RUSSIA = ROOT / "ladders" / "russia-2024-nuclear.yaml"
+BELARUS_POLAND = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+
+
+def test_mermaid_lists_the_chain_up_first_then_down_then_jumps() -> None:
+    """Mermaid (dagre) breaks the up/down cycles by a depth-first walk in the order edges are
+    written: with the chain of moves up first, the walk climbs the ladder and the Russia
+    ladder keeps its order (Mermaid 11 in chromium: deterrence at the bottom, nuclear_use at
+    the top, each stage above the one before)."""
+    ladder = load_ladder(RUSSIA)
+    ids = ladder.stage_ids
+    pairs = re.findall(r"^    (\w+) --> (\w+) : ", render_mermaid(ladder), re.M)
+    steps = [ids.index(b) - ids.index(a) for a, b in pairs]
+    chain = [(a, b) for a, b in zip(ids, ids[1:], strict=False)
+             if not ladder.stages[ids.index(a)].absorbing]
+    assert pairs[:len(chain)] == chain  # the whole chain, lowest first
+    downs = [i for i, s in enumerate(steps) if s == -1]
+    jumps = [i for i, s in enumerate(steps) if abs(s) > 1]
+    assert downs and jumps and max(downs) < min(jumps) and min(downs) == len(chain)
+    # DOT: the invisible chain holds the ranks; no drawn edge moves them
+    dot = render_dot(ladder)
+    invisible = re.findall(r'^  "(\w+)" -> "(\w+)" \[style=invis\];', dot, re.M)
+    assert invisible == list(zip(ids, ids[1:], strict=False))
+    drawn = re.findall(r'^  "\w+" -> "\w+" \[label=.*\];$', dot, re.M)
+    assert drawn and all("constraint=false" in line for line in drawn)
+
+
+def test_actors_and_their_triggers_in_mermaid_and_dot(capsys) -> None:
+    from sim.cli import main
+
+    scenario = load_scenario(BELARUS_POLAND)
+    plain = render(scenario, "mermaid")
+    out = render(scenario, "mermaid", actors=True)
+    assert out.startswith(plain.rstrip("\n"))  # the ladder as without --actors, then actors
+    lines = out.splitlines()
+    for a in scenario.actors:
+        assert f'    state "{a.name}" as actor_{a.id}' in lines
+    assert "    actor_minsk --> mp_crisis : declare_mp_crisis (at border_incident)" in lines
+    assert "    actor_minsk --> nuclear_use : preventive_nuclear_use (at mp_crisis)" in lines
+    assert lines[-1].startswith("    class actor_minsk,") and lines[-1].endswith(" actor")
+    assert any(line.startswith("    classDef actor ") for line in lines)
+    for line in lines[1:]:
+        assert TRANSITION.match(line) or "-->" not in line, line
+    dot = render(scenario, "dot", actors=True)
+    assert '  subgraph "cluster_actors" {' in dot
+    assert ('  "actor_minsk" -> "use_of_force" [label="use_force (at mp_crisis)", '
+            'constraint=false, style=dashed' in dot)
+    assert dot.count("shape=ellipse") == len(scenario.actors)
+    assert render(scenario, "dot") == render_dot(scenario.ladder, scenario.start)
+    with pytest.raises(InputError, match="a ladder has none"):
+        render(scenario.ladder, "mermaid", actors=True)
+    assert main(["show", str(BELARUS_POLAND), "--format", "dot", "--actors"]) == 0
+    assert capsys.readouterr().out == dot + "\n"
+    assert main(["show", str(RUSSIA), "--format", "mermaid", "--actors"]) == 2
+    assert "a ladder has none" in capsys.readouterr().err

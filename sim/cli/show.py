@@ -15,11 +15,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "Graphviz digraph. Given a scenario, also lists its actors and events.",
         epilog="examples:\n  ladder show ladders/belarus-2024.yaml\n  ladder show belarus-2024\n"
                "  ladder show scenarios/belarus-poland-2024.yaml --format mermaid > ladder.mmd\n"
-               "  ladder show ladders/belarus-2024.yaml --format dot | dot -Tsvg > ladder.svg",
+               "  ladder show ladders/belarus-2024.yaml --format dot | dot -Tsvg > ladder.svg\n"
+               "  ladder show belarus-poland-2024 --format mermaid --actors > actors.mmd",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("path", metavar="LADDER_OR_SCENARIO",
                    help="a file, or the id of a bundled ladder or scenario (ladder list)")
     p.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
+    p.add_argument("--actors", action="store_true",
+                   help="with a scenario and --format mermaid or dot: also draw each actor, "
+                        "with an edge to each stage one of its actions triggers")
     add_allow_outside(p)
 
 
@@ -39,5 +43,5 @@ def execute(args: argparse.Namespace) -> int:
         from ..format.scenario import load_scenario
 
         obj = load_scenario(path)
-    print(render(obj, args.format))
+    print(render(obj, args.format, actors=args.actors))
     return 0

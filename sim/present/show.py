@@ -207,7 +207,7 @@ def load_any(path: str | Path) -> Ladder | Scenario:
     return load_scenario(path)
 
 
-def render(path_or_obj: Ladder | Scenario | str | Path, fmt: str) -> str:
+def render(path_or_obj: Ladder | Scenario | str | Path, fmt: str, actors: bool = False) -> str:
     """Render a ladder or scenario in one of `FORMATS`.
 
     Args:
@@ -215,13 +215,15 @@ def render(path_or_obj: Ladder | Scenario | str | Path, fmt: str) -> str:
             scenario's graph views draw its ladder with its start stage; its text view is
             `render_scenario_text`.
         fmt: "text", "mermaid" or "dot".
+        actors: also draw a scenario's actors and the moves their actions trigger (Mermaid
+            and DOT; the text view of a scenario lists them anyway).
 
     Returns:
         The rendered text.
 
     Raises:
-        InputError: for an unknown format or an object that is neither a ladder nor a
-            scenario.
+        InputError: for an unknown format, an object that is neither a ladder nor a
+            scenario, or `actors` with a ladder (a ladder has no actors).
         LadderError: if a path is given and the file cannot be loaded.
     """
     if fmt not in FORMATS:
@@ -230,16 +232,19 @@ def render(path_or_obj: Ladder | Scenario | str | Path, fmt: str) -> str:
     if isinstance(obj, Scenario):
         if fmt == "text":
             return render_scenario_text(obj)
-        ladder, start = obj.ladder, obj.start
+        ladder, start, drawn = obj.ladder, obj.start, obj.actors if actors else ()
     elif isinstance(obj, Ladder):
-        ladder, start = obj, None
+        if actors:
+            raise InputError("--actors draws a scenario's actors; a ladder has none (give a "
+                             "scenario file)")
+        ladder, start, drawn = obj, None, ()
     else:
         raise InputError(f"cannot show a {type(obj).__name__}: expected a ladder or a scenario")
     if fmt == "text":
         return render_text(ladder, start)
     if fmt == "mermaid":
-        return render_mermaid(ladder, start)
-    return render_dot(ladder, start)
+        return render_mermaid(ladder, start, drawn)
+    return render_dot(ladder, start, drawn)
 
 
 # -- the bundled library (`ladder list`) --------------------------------------------------------
