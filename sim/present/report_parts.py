@@ -22,8 +22,8 @@ from ..format.scenario import Scenario, load_scenario
 from ..format.yamlio import parse_yaml
 from .ladder_svg import ladder_svg
 from .markup import esc, table
-from .plots import RunView, view_of
 from .show import actor_lines, event_line
+from .views import RunView, view_of
 
 # -- inputs -------------------------------------------------------------------------------------
 
