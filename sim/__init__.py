@@ -7,6 +7,9 @@ up or down the ladder; Monte Carlo ensembles give outcome distributions with hon
     scenario = sim.load_scenario("scenarios/belarus-poland-2024.yaml")
     result = sim.run(scenario, runs=20_000, seed=7)
     result.summary["reach"]["border_incident"]   # {"p": ..., "lo": ..., "hi": ..., "se": ...}
+    result.summary_frame()                       # the same as a tidy DataFrame
+    sim.parameters(scenario)                     # every path --set and --vary accept
+    sim.load_results("results/base")             # a `ladder run --out` folder read back
 
 The package is layered (docs/architecture.md): `sim.format` (files), `sim.engine` (the
 model and the runner), `sim.analyses` and `sim.explore`, `sim.present`, `sim.workshop`, and
@@ -32,15 +35,19 @@ _PUBLIC = {
     "Scenario": "sim.format.scenario", "load_scenario": "sim.format.scenario",
     "RunResult": "sim.engine.runner", "run": "sim.engine.runner",
     "EscalationModel": "sim.engine.model",
+    "LoadedResults": "sim.engine.loaded", "load_results": "sim.engine.loaded",
+    "parameters": "sim.engine.frames",
 }
 # public name -> the module that is that name (`sim.ema`)
 _MODULES = {"ema": "sim.explore.ema"}
 
-__all__ = ["EscalationModel", "InputError", "Ladder", "LadderError", "Problem", "RunResult",
-           "Scenario", "ValidationError", "__version__", "ema", "load_ladder", "load_scenario",
-           "run"]
+__all__ = ["EscalationModel", "InputError", "Ladder", "LadderError", "LoadedResults", "Problem",
+           "RunResult", "Scenario", "ValidationError", "__version__", "ema", "load_ladder",
+           "load_results", "load_scenario", "parameters", "run"]
 
 if TYPE_CHECKING:
+    from .engine.frames import parameters
+    from .engine.loaded import LoadedResults, load_results
     from .engine.model import EscalationModel
     from .engine.runner import RunResult, run
     from .errors import InputError, LadderError, Problem, ValidationError

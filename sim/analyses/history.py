@@ -291,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for item in args.set:
             key, _, value = item.partition("=")
             overrides[key] = parse_yaml(value, "--set")
-        scenario = load_scenario(REPLAY, overrides or None)
+        scenario = load_scenario(REPLAY, overrides or None, source="--set")
         problems = check_mapping(scenario)
         if problems:
             print("\n".join(problems), file=sys.stderr)

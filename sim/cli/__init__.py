@@ -15,7 +15,19 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import Interrupted, LadderError, ValidationError
 from ..format.access import allowing
-from . import compare, completion, demo, exact, play, report, run, show, sweep, validate
+from . import (
+    compare,
+    completion,
+    demo,
+    exact,
+    params,
+    play,
+    report,
+    run,
+    show,
+    sweep,
+    validate,
+)
 from . import list as list_  # `ladder list`; named so the builtin stays itself here
 from .parsing import LadderParser
 
@@ -31,6 +43,7 @@ examples:
   ladder compare scenarios/belarus-poland-2024.yaml scenarios/checkpoint-opened.yaml
   ladder report scenarios/belarus-poland-2024.yaml --out report.html
   ladder exact scenarios/examples/gamblers-ruin.yaml
+  ladder params belarus-poland-2024
   ladder sweep scenarios/belarus-poland-2024.yaml --vary tension.decay=0.8:0.95
   ladder play scenarios/belarus-poland-2024.yaml --as warsaw
 
@@ -43,7 +56,7 @@ interrupted, 2 bad input.
 
 # in the order `ladder --help` lists them
 COMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in
-            (list_, validate, show, run, exact, compare, report, sweep, play, demo)}
+            (list_, validate, show, params, run, exact, compare, report, sweep, play, demo)}
 
 
 def build_parser() -> argparse.ArgumentParser:

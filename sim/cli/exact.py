@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_overrides, scenario_overrides
+from .options import add_overrides, load_overridden
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,10 +35,8 @@ def execute(args: argparse.Namespace) -> int:
     """Run `ladder exact` with parsed arguments; the exit code."""
     from ..analyses.exact import analyse, exact_table
     from ..engine.results import summary_json
-    from ..format.scenario import load_scenario
 
-    overrides = scenario_overrides(args)
-    result = analyse(load_scenario(args.scenario, overrides))
+    result = analyse(load_overridden(args))
     if args.json:
         sys.stdout.write(summary_json(result.to_dict()))
     else:

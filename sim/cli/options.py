@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 
 from ..errors import InputError, ValidationError
 from ..format.vocabulary import MAX_RUNS
@@ -68,6 +70,35 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, object]:
     if args.horizon is not None:
         overrides["clock.horizon"] = args.horizon
     return overrides
+
+
+def load_overridden(args: argparse.Namespace):
+    """The scenario of `args.scenario` with the overrides --set and --horizon ask for. A bad
+    path names `--set PATH`; a bad --horizon value names `--horizon`."""
+    from ..format.scenario import load_scenario
+
+    with horizon_named(args):
+        return load_scenario(args.scenario, scenario_overrides(args), source="--set")
+
+
+@contextlib.contextmanager
+def horizon_named(args: argparse.Namespace) -> Iterator[None]:
+    """Problems with the horizon, when --horizon gave it, name `--horizon` (not the file's
+    line of `clock.horizon`, which the flag replaced)."""
+    from ..errors import Problem
+
+    try:
+        yield
+    except ValidationError as exc:
+        if args.horizon is None:
+            raise
+
+        def relabel(p: Problem) -> Problem:
+            if p.field != "clock.horizon":
+                return p
+            return Problem(p.file, None, "--horizon", f"{p.message} (it sets clock.horizon)",
+                           p.warning)
+        raise ValidationError([relabel(p) for p in exc.problems + exc.warnings]) from None
 
 
 def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:

@@ -12,8 +12,8 @@ from .options import (
     add_overrides,
     add_plot,
     add_precision,
+    load_overridden,
     precision_note,
-    scenario_overrides,
 )
 from .parsing import whole
 
@@ -58,7 +58,6 @@ def execute(args: argparse.Namespace) -> int:
     """Run `ladder run` with parsed arguments; the exit code."""
     from ..engine.results import summary_json, write_results
     from ..engine.runner import run
-    from ..format.scenario import load_scenario
     from ..present.render import story, summary_table
 
     runs = args.runs
@@ -69,8 +68,7 @@ def execute(args: argparse.Namespace) -> int:
             raise InputError("--trace tells the story of one run as text; it has no JSON form "
                              "(drop --json)")
         runs = 1
-    overrides = scenario_overrides(args)
-    scenario = load_scenario(args.scenario, overrides)
+    scenario = load_overridden(args)
     if args.out:
         from ..engine.results import RESULT_FILES
         from ..engine.targets import check_out_folder

@@ -25,6 +25,7 @@ from .. import __version__
 from ..errors import InputError
 from ..format.scenario import MAX_RUNS, Scenario
 from . import memory
+from .frames import Tables, runs_dtypes, stage_column
 from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
 from .notes import StepNote
@@ -34,9 +35,11 @@ CHUNK = 10_000
 DEFAULT_MAX_RUNS = 1_000_000  # the cap in precision mode unless runs are given
 
 
-@dataclass
-class RunResult:
-    """What `run` returns.
+@dataclass(repr=False)
+class RunResult(Tables):
+    """What `run` returns. `repr` is one line; in Jupyter it shows as a table of P(reach) and
+    P(final) with intervals. `summary_frame()`, `occupancy_frame()` and `incidence_frame()`
+    give tidy frames (`sim.engine.frames`; docs/python.md).
 
     Attributes:
         summary: the summary dict (`ladder run --json`, `summary.json`).
@@ -316,8 +319,8 @@ def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     for k, part in zip(totals.chunks, totals.per_run, strict=True):
         n = len(part["peak"])
         cols = {"run": np.arange(k * CHUNK, k * CHUNK + n),
-                "peak": np.array(stage_ids)[part["peak"]],
-                "final": np.array(stage_ids)[part["final"]],
+                "peak": stage_column(part["peak"], stage_ids),
+                "final": stage_column(part["final"], stage_ids),
                 "absorbed": part["absorbed"], "steps": part["steps"]}
         for i, s in enumerate(stage_ids):
             first = part["first"][:, i].astype(float)
@@ -330,4 +333,5 @@ def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
             for j, a in enumerate(actor.action_ids):
                 cols[f"{actor.id}.{a}"] = counts[:, j]
         frames.append(pd.DataFrame(cols))
-    return pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    return table.astype(runs_dtypes(stage_ids, table.columns))

@@ -22,7 +22,7 @@ def load_point(path: str, axes: Sequence[Axis], values: Sequence[float],
     overrides = dict(fixed)
     overrides.update({a.path: a.value(v) for a, v in zip(axes, values, strict=True)})
     try:
-        return read_scenario(path, overrides)[0]
+        return read_scenario(path, overrides, source="--set")[0]
     except ValidationError as exc:
         raise ValidationError([_relabel(p, axes, where, what) for p in exc.problems]) from None
 

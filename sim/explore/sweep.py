@@ -285,7 +285,7 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
     jobs = jobs if jobs is not None else (2 if scheduler == "local" else 1)
     if jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {jobs}")
-    base = read_scenario(path, fixed)[0]
+    base = read_scenario(path, fixed, source="--set")[0]
     seed = base.seed if seed is None else seed
     if seed < 0:
         raise InputError(f"--seed must be >= 0, got {seed}")

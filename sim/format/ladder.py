@@ -75,6 +75,12 @@ class Ladder:
     path: str = ""
     sha256: str = ""
 
+    def __repr__(self) -> str:
+        ids = self.stage_ids
+        absorbing = sum(s.absorbing for s in self.stages)
+        return (f"<Ladder {self.id}: {len(ids)} stages, {ids[0]} .. {ids[-1]}, {absorbing} "
+                f"absorbing>")
+
     @property
     def stage_ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.stages)

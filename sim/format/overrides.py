@@ -15,11 +15,15 @@ if TYPE_CHECKING:
     from .actors import Actor
     from .ladder import Ladder
 
-def apply_override(raw: object, dotted: str, value: object, file: str) -> None:
-    """Put `value` at a dotted path of the raw file tree (the parent must exist).
+def apply_override(raw: object, dotted: str, value: object, file: str,
+                   source: str = "override") -> None:
+    """Put `value` at a dotted path of the raw file tree.
 
-    A weight, a scale, a per-stage weight or an action's effect may be new keys; any other
-    key must already be in the file.
+    A weight, a scale, a per-stage weight or an action's effect may be new keys (`may_add`);
+    any other key must already be in the file. On the way to a per-stage weight, a policy's
+    missing `stages` and a stage missing from it are made; an action written with no value
+    (`wait:`) takes an `effect`. Problems name the path as `source PATH` (`--set PATH` from
+    the command line, `override PATH` from Python).
     """
     parts = dotted.split(".")
     node, walked = raw, []
@@ -29,23 +33,50 @@ def apply_override(raw: object, dotted: str, value: object, file: str) -> None:
         if isinstance(node, list):
             if not _is_index(part) or int(part) >= len(node):
                 raise _set_error(file, dotted, f"no item {part!r} in {where} "
-                                 f"(it has {len(node)} items, from 0)")
+                                 f"(it has {len(node)} items, from 0)", source)
             part = int(part)
         elif isinstance(node, dict):
-            new_ok = last and (walked[-1:] in (["weights"], ["scale"])
-                               or len(walked) >= 2 and walked[-2] == "stages"
-                               or part == "effect" and len(walked) >= 2
-                               and walked[-2] == "actions")
-            if part not in node and not new_ok:
+            if not last and node.get(part) is None and _may_make(parts, i, part in node):
+                node[part] = _empty_map(line_of(node, part) if part in node else line_of(node))
+            if part not in node and not (last and may_add(parts)):
                 raise _set_error(file, dotted, f"no key {part!r} in {where}"
-                                 f"{suggest(part, node)} (keys: {listing(node)})")
+                                 f"{suggest(part, node)} (keys: {listing(node)})", source)
         else:
-            raise _set_error(file, dotted, f"{where} is a single value, not a mapping")
+            raise _set_error(file, dotted, f"{where} is a single value, not a mapping", source)
         if last:
             node[part] = _at_line(value, line_of(node, part))
         else:
             node = node[part]
         walked.append(str(part))
+
+
+def may_add(parts: list[str]) -> bool:
+    """Whether the last key of a path may be new to the file: a weight (`...weights.<action>`),
+    a scale (`...scale.<action>`), a per-stage weight (`...stages.<stage>.<action>`) or an
+    action's effect (`...actions.<action>.effect`)."""
+    *walked, part = parts
+    return bool(walked) and (walked[-1] in ("weights", "scale")
+                             or len(walked) >= 2 and walked[-2] == "stages"
+                             or part == "effect" and len(walked) >= 2
+                             and walked[-2] == "actions")
+
+
+def _may_make(parts: list[str], i: int, present: bool) -> bool:
+    """Whether the mapping at `parts[:i + 1]` may be made, as it is missing (or written with
+    no value, when `present`): the `stages` of an actor's policy and a stage's entry in it,
+    for a per-stage weight (`actors.<actor>.policy.stages.<stage>.<action>`), and the value of
+    an action written with none (`wait:`), for its effect (`actors.<actor>.actions.<action>
+    .effect`; the action itself must be in the file)."""
+    if len(parts) == 6 and parts[0] == "actors" and parts[2:4] == ["policy", "stages"]:
+        return i in (3, 4)
+    return (present and len(parts) == 5 and parts[0] == "actors" and parts[2] == "actions"
+            and parts[4] == "effect" and i == 3)
+
+
+def _empty_map(line: int | None) -> YamlMap:
+    made = YamlMap()
+    made.line, made.lines = line, {}
+    return made
 
 
 def _at_line(value: object, line: int | None) -> object:
@@ -73,8 +104,8 @@ def _is_index(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 9
 
 
-def _set_error(file: str, dotted: str, message: str) -> ValidationError:
-    return ValidationError([Problem(file, None, f"--set {dotted}", message)])
+def _set_error(file: str, dotted: str, message: str, source: str) -> ValidationError:
+    return ValidationError([Problem(file, None, f"{source} {dotted}", message)])
 
 
 def param_problem(key: str, ladder: Ladder, actors: list[Actor]) -> str | None:

@@ -65,14 +65,31 @@ class Scenario:
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
 
+    def __repr__(self) -> str:
+        n = len(self.overrides)
+        changed = f", {n} override{'s' * (n != 1)}" if n else ""
+        return (f"<Scenario {self.id}: ladder {self.ladder.id}, start {self.start}, "
+                f"{len(self.actors)} actors, {len(self.events)} events, horizon "
+                f"{self.clock.horizon} {self.clock.step}s, seed {self.seed}{changed}>")
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the title, and a table of the actors and their actions (escaped)."""
+        from html import escape
+
+        rows = "".join(f"<tr><td>{escape(a.id)}</td><td>{escape(a.kind)}</td>"
+                       f"<td>{escape(', '.join(a.action_ids))}</td></tr>" for a in self.actors)
+        return (f"<table><caption>{escape(repr(self)[1:-1])}<br>{escape(self.title)}"
+                "</caption><thead><tr><th>actor</th><th>kind</th><th>actions</th></tr>"
+                f"</thead><tbody>{rows}</tbody></table>")
+
     def symbols(self) -> Symbols:
         return Symbols.of(self.ladder.stage_ids, {a.id: a.action_ids for a in self.actors})
 
 
 # -- loading ------------------------------------------------------------------------------------
 
-def read_scenario(path: str | Path, overrides: dict[str, object] | None = None
-                  ) -> tuple[Scenario, list[Problem]]:
+def read_scenario(path: str | Path, overrides: dict[str, object] | None = None,
+                  source: str = "override") -> tuple[Scenario, list[Problem]]:
     """Load and validate a scenario file (and its ladder); return it with its warnings.
 
     A variant (a file with `extends`) is merged over its baseline first (see `sim.format.extends`
@@ -83,12 +100,15 @@ def read_scenario(path: str | Path, overrides: dict[str, object] | None = None
         overrides: dotted paths into the file and the values to put there before validation
             (what `ladder run --set` does), e.g. `{"clock.horizon": 30}`. The scenario
             records them in `overrides`, in the order given, each value as compact
-            YAML (JSON) text. For a variant they apply to the merged tree.
+            YAML (JSON) text. For a variant they apply to the merged tree. Paths are those
+            of `sim.parameters` (docs/python.md, "Overrides").
+        source: how problems name an override path: `override PATH` by default, `--set PATH`
+            when the command line passes `source="--set"`.
 
     Raises:
         ValidationError: listing every problem found.
     """
-    loaded = _read(resolve_input(path, "scenario"), overrides, ())
+    loaded = _read(resolve_input(path, "scenario"), overrides, (), source)
     return loaded.scenario, loaded.warnings
 
 
@@ -100,8 +120,8 @@ class _Loaded:
     blobs: list[bytes]  # the file's bytes, then each baseline's, nearest first
 
 
-def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ...]
-          ) -> _Loaded:
+def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ...],
+          source: str = "override") -> _Loaded:
     file = str(path)
     raw = load_yaml(path)
     blobs = [read_input(path, MAX_BYTES)]
@@ -118,7 +138,7 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
     tree = copy_tree(raw) if overrides else raw
     if overrides:
         for key, value in overrides.items():
-            apply_override(raw, key, value, file)
+            apply_override(raw, key, value, file, source)
     top = ck.mapping(raw, "", 1, SCENARIO_KEYS, vocabulary.required("scenario"))
     if top is None:
         ck.raise_if_errors()
@@ -214,9 +234,11 @@ def scenario_tree(path: str | Path) -> YamlMap:
     return _read(resolve_input(path, "scenario"), None, ()).tree
 
 
-def load_scenario(path: str | Path, overrides: dict[str, object] | None = None) -> Scenario:
-    """Load and validate a scenario file; see `read_scenario`."""
-    return read_scenario(path, overrides)[0]
+def load_scenario(path: str | Path, overrides: dict[str, object] | None = None,
+                  source: str = "override") -> Scenario:
+    """Load and validate a scenario file, with `overrides` (dotted path -> value) put into it
+    first; see `read_scenario`."""
+    return read_scenario(path, overrides, source)[0]
 
 
 def find_ladder(ref: str, scenario_path: Path) -> Path | None:

@@ -1,0 +1,125 @@
+"""A results folder (`ladder run --out DIR`) read back as pandas objects: `load_results`
+(`sim.load_results`) returns a `LoadedResults` with the same tables, and the same dtypes, as
+the `RunResult` that was written. It reads through `sim.engine.folder.read_folder`, which
+refuses a folder whose files do not match its manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from .folder import read_folder
+from .frames import Tables, runs_dtypes
+from .results import has_parquet
+
+TABLES = ("auto", "parquet", "csv")
+
+
+@dataclass(repr=False)
+class LoadedResults(Tables):
+    """A results folder read back (`sim.load_results`). Its tables equal those of the
+    `RunResult` that wrote it, dtypes included; `summary_frame()`, `occupancy_frame()` and
+    `incidence_frame()` work as on a `RunResult`.
+
+    Attributes:
+        summary: summary.json as a dict (`ladder run --json`).
+        runs: one row per run (runs.parquet or runs.csv), or None when the folder was written
+            without the runs kept. `peak` and `final` are ordered categoricals in ladder
+            order, `first_<stage>` Int64 (missing: never reached).
+        occupancy: one row per step (index `step`), one column per stage.
+        incidence: the same shape: the share of runs that reached each stage by each step.
+        mean_tension: Series of mean tension per step.
+        tension_bands: tension quantiles (q05 .. q95) per step, or None.
+        partial: True when the run was interrupted (the manifest's `partial`).
+        planned: the runs asked for (the manifest's `planned_runs`).
+        folder: the folder read.
+        table: the file `runs` was read from (`runs.parquet`, `runs.csv`, or None).
+    """
+
+    summary: dict
+    runs: pd.DataFrame | None
+    occupancy: pd.DataFrame
+    incidence: pd.DataFrame
+    mean_tension: pd.Series
+    tension_bands: pd.DataFrame | None
+    partial: bool
+    planned: int
+    folder: str
+    table: str | None
+
+
+def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
+    """Read a results folder written by `ladder run --out` (or `sim.engine.results.
+    write_results`).
+
+    Args:
+        folder: the folder.
+        table: which per-run table to read: "parquet", "csv", or "auto" (runs.parquet when
+            the folder has it and pyarrow is installed, else runs.csv).
+
+    Raises:
+        InputError: not a complete results folder of `ladder run` (no manifest, files that do
+            not match it), a table that is not there, or a file that cannot be parsed.
+    """
+    if table not in TABLES:
+        raise InputError(f"table must be one of {', '.join(TABLES)}, got {table!r}")
+    folder = Path(folder)
+    manifest = read_folder(folder, "run", [])[0]
+    listed = manifest["files"]
+    name = _table_name(folder, table, listed)
+    names = ["summary.json", "occupancy.csv", "incidence.csv", "tension.csv"]
+    data = read_folder(folder, "run", names + ([name] if name else []))[1]
+    try:
+        summary = json.loads(data["summary.json"].decode("utf-8"))
+        stages = list(summary["stages"])
+        occupancy, incidence, tension = (_steps(data[f"{n}.csv"]) for n in
+                                         ("occupancy", "incidence", "tension"))
+        runs = _runs(data[name], name, stages) if name else None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{folder}: cannot read the results folder ({exc!s})") from None
+    bands = tension.drop(columns="mean") if len(tension.columns) > 1 else None
+    return LoadedResults(summary, runs, occupancy, incidence,
+                         tension["mean"].rename("mean_tension"), bands,
+                         bool(manifest.get("partial")),
+                         int(manifest.get("planned_runs") or summary["runs"]), str(folder), name)
+
+
+def _table_name(folder: Path, table: str, listed: dict) -> str | None:
+    if table == "auto":
+        if "runs.parquet" in listed and has_parquet():
+            return "runs.parquet"
+        return "runs.csv" if "runs.csv" in listed else None
+    name = f"runs.{table}"
+    if name not in listed:
+        raise InputError(f"{folder}: the results folder has no {name}")
+    if table == "parquet" and not has_parquet():
+        raise InputError("reading runs.parquet needs pyarrow: python -m pip install -e "
+                         "'.[parquet]'")
+    return name
+
+
+def _steps(data: bytes) -> pd.DataFrame:
+    """A per-step CSV (occupancy, incidence, tension) with its `step` index as written."""
+    frame = pd.read_csv(io.BytesIO(data), index_col="step")
+    if list(frame.index) != list(range(len(frame))):
+        raise ValueError("its steps are not 0, 1, 2, ...")
+    frame.index = pd.RangeIndex(len(frame), name="step")
+    return frame.astype("float64")
+
+
+def _runs(data: bytes, name: str, stages: list[str]) -> pd.DataFrame:
+    if name == "runs.parquet":
+        frame = pd.read_parquet(io.BytesIO(data))
+    else:
+        frame = pd.read_csv(io.BytesIO(data), dtype={"peak": str, "final": str})
+    for column in ("peak", "final"):
+        unknown = set(frame[column].dropna().astype(str)) - set(stages)
+        if unknown or frame[column].isna().any():
+            raise ValueError(f"{name}: a run's {column} stage is not one of {', '.join(stages)}")
+    return frame.astype(runs_dtypes(stages, frame.columns))
