@@ -146,7 +146,7 @@ def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool) 
         am = ck.mapping(value if value is not None else {}, apath, line_of(raw, name), ACTION_KEYS)
         if am is None:
             continue
-        effect = 0.0
+        effect: Number | None = 0.0
         if "effect" in am:
             effect = parse_number(ck, am["effect"], join(apath, "effect"), line_of(am, "effect"))
         trigger = ck.get(am, "trigger", apath, "id")
@@ -257,7 +257,8 @@ def with_modifiers(ck: Checker, top: dict, actor: Actor, symbols: Symbols) -> Ac
     mods: list[Modifier] = []
     for i, item in enumerate(seq or []):
         mpath = f"{path}[{i}]"
-        mm = ck.mapping(item, mpath, seq.lines[i], MODIFIER_KEYS, vocabulary.required("modifier"))
+        mm = ck.mapping(item, mpath, line_of(seq, i), MODIFIER_KEYS,
+                        vocabulary.required("modifier"))
         if mm is None:
             continue
         no_remove(ck, mm, mpath, "modifier")

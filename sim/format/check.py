@@ -6,6 +6,7 @@ import difflib
 import math
 import re
 from collections.abc import Iterable
+from typing import Any, cast
 
 from ..errors import Problem, ValidationError
 from .yamlio import YamlList, YamlMap, line_of
@@ -126,7 +127,7 @@ class Checker:
         for key in required:
             if key not in value:
                 self.error(line_of(value), path, f"missing required key '{key}'")
-        return value
+        return cast(YamlMap, value)  # every tree is built of YamlMap/YamlList (yamlio, extends)
 
     def id_mapping(self, value: object, path: str, line: int | None, what: str) -> YamlMap | None:
         """A mapping keyed by ids (actors, actions, weights); checks the id syntax."""
@@ -141,7 +142,7 @@ class Checker:
                            f"bad {what} id {_spelt(key)}; expected lower-case letters, digits "
                            "and _" + (" (YAML reads true and false as booleans)"
                                       if isinstance(key, bool) else ""))
-        return value
+        return cast(YamlMap, value)  # as in `mapping`
 
     def sequence(self, value: object, path: str, line: int | None, what: str) -> YamlList | None:
         """Check that value is a list (MISSING: None, see `mapping`)."""
@@ -150,12 +151,14 @@ class Checker:
         if not isinstance(value, list):
             self.error(line, path, f"expected a list of {what}, got {type_name(value)}")
             return None
-        return value
+        return cast(YamlList, value)  # as in `mapping`
 
     # -- scalars ----------------------------------------------------------------------------
     def get(self, m: dict, key: str, path: str, kind: str, required: bool = False,
-            default: object = None) -> object:
+            default: Any = None) -> Any:
         """Read m[key] and check it is of `kind`: str, id, file_id, bool, int, number, strings.
+
+        Typed Any: the value is of `kind` (checked here, at run time) or is `default`.
 
         An absent key gives `default` (`mapping(required=...)` reports a missing one). A null
         value (`key:` with nothing after it) is an error: for an optional key, the message
@@ -181,6 +184,7 @@ class Checker:
         if ok is not None:
             self.error(line, field, f"{ok}, got {type_name(value)}")
             return None
+        assert isinstance(value, int | float)  # check_scalar(value, "number") passed
         return float(value)
 
 

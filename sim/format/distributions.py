@@ -29,6 +29,7 @@ class Dist:
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw n values (one per run)."""
         a = self.args
+        out: np.ndarray
         if self.kind == "uniform":
             if self.integer:
                 out = rng.integers(int(a[0]), int(a[1]), size=n, endpoint=True)

@@ -41,7 +41,7 @@ def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clo
     events: list[Event] = []
     for i, item in enumerate(seq or []):
         path = f"events[{i}]"
-        m = ck.mapping(item, path, seq.lines[i], EVENT_KEYS, vocabulary.required("event"))
+        m = ck.mapping(item, path, line_of(seq, i), EVENT_KEYS, vocabulary.required("event"))
         if m is None:
             continue
         no_remove(ck, m, path, "event")

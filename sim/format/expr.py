@@ -137,6 +137,7 @@ class _Resolver:
             return BoolOp(node.op, ops, node.col), "bool", "a condition"
         if isinstance(node, Compare):
             return self.compare(node), "bool", "a condition"
+        assert isinstance(node, Name)  # the parser makes no Const or Var
         return self.name(node)
 
     def name(self, node: Name) -> tuple[Node, str, str]:
@@ -176,6 +177,7 @@ class _Resolver:
     def last_compare(self, node: Compare) -> Node:
         last_left = isinstance(node.left, Last)
         last, other = (node.left, node.right) if last_left else (node.right, node.left)
+        assert isinstance(last, Last)  # `compare` calls this when either side is a Last
         acts, who = self.actions_of(last), f"{last.actor}.last"
         if node.op not in ("==", "!="):
             raise ExprError(f"{who} can only be compared with == or !=, not '{node.op}'", node.col)

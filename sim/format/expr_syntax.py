@@ -115,6 +115,7 @@ def _tokenize(text: str) -> list[_Tok]:
             hint = {"=": "; use '==' to compare", "!": "; use '!=' or 'not'"}.get(ch, "")
             raise ExprError(f"character {ch!r} is not allowed in conditions{hint}", pos + 1)
         kind, word = m.lastgroup, m.group()
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind == "name" and word in KEYWORDS:
             kind = "kw"
         elif kind == "punct":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 from .access import check_reference, is_file
 from .check import Checker, listing, suggest
@@ -77,6 +78,14 @@ def dotted(path: tuple) -> str:
     return ".".join(str(p) for p in path)
 
 
+@overload
+def copy_tree(node: dict) -> YamlMap: ...
+@overload
+def copy_tree(node: list) -> YamlList: ...
+@overload
+def copy_tree(node: object) -> object: ...
+
+
 def copy_tree(node: object) -> object:
     """A deep copy that keeps every line (and so every file)."""
     if isinstance(node, dict):
@@ -103,6 +112,7 @@ def merge_variant(base: YamlMap, variant: YamlMap, ck: Checker) -> YamlMap:
     trimmed.lines = {k: v for k, v in getattr(base, "lines", {}).items()
                      if k not in NOT_INHERITED}
     out = _merge(trimmed, variant, (), ck)
+    assert isinstance(out, YamlMap)  # both are mappings: _merge copies them into a YamlMap
     if isinstance(base.get("sources"), list) and isinstance(variant.get("sources"), list):
         out["sources"] = _sources(base["sources"], variant["sources"])
         out.lines["sources"] = line_of(variant, "sources")

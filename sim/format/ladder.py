@@ -122,7 +122,7 @@ def read_ladder(path: str | Path) -> tuple[Ladder, list[Problem]]:
     ck = Checker(file)
     ladder = _build(ck, raw)
     ck.raise_if_errors()
-    assert ladder is not None
+    assert ladder is not None and isinstance(raw, dict)  # no errors: _build made a ladder
     ladder = _with_file(ladder, file, read_input(path, MAX_BYTES))
     _graph_warnings(ck, raw, ladder)
     return ladder, ck.warnings
@@ -257,7 +257,8 @@ def _check_order(ck: Checker, stages: list[Stage], maps: list[YamlMap]) -> None:
                      "(hysteresis: the tension that moved a run up must not move it straight back)")
         if stage.up is None:
             continue
-        if last_up is not None and stage.up <= last_up.up:
+        # (last_up.up is never None: last_up is only set to a stage with an up)
+        if last_up is not None and last_up.up is not None and stage.up <= last_up.up:
             ck.error(line_of(m, "up"), join(path, "up"),
                      f"thresholds out of order: up {stage.up:g} must be above "
                      f"'{last_up.id}' up {last_up.up:g}")
@@ -284,7 +285,7 @@ def _edges(ck: Checker, top: dict, stages: list[Stage]) -> list[Edge]:
     edges: list[Edge] = []
     for i, item in enumerate(seq or []):
         path = f"edges[{i}]"
-        m = ck.mapping(item, path, seq.lines[i], EDGE_KEYS, vocabulary.required("edge"))
+        m = ck.mapping(item, path, line_of(seq, i), EDGE_KEYS, vocabulary.required("edge"))
         if m is None:
             continue
         a, b = _stage_ref(ck, m, "from", path, ids), _stage_ref(ck, m, "to", path, ids)
@@ -330,13 +331,13 @@ def _groups(ck: Checker, top: dict, ids: list[str]) -> list[Group]:
     taken: dict[int, str] = {}
     for i, item in enumerate(seq or []):
         path = f"groups[{i}]"
-        m = ck.mapping(item, path, seq.lines[i], GROUP_KEYS, vocabulary.required("group"))
+        m = ck.mapping(item, path, line_of(seq, i), GROUP_KEYS, vocabulary.required("group"))
         if m is None:
             continue
         gid = ck.get(m, "id", path, "id", required=True)
         name = ck.get(m, "name", path, "str", required=True)
         first, last = _stage_ref(ck, m, "first", path, ids), _stage_ref(ck, m, "last", path, ids)
-        if None in (gid, name, first, last):
+        if gid is None or name is None or first is None or last is None:
             continue
         lo, hi = ids.index(first), ids.index(last)
         if lo > hi:

@@ -4,7 +4,7 @@ parameter paths that events may set and sweeps may vary."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, ValidationError
 from .check import listing, suggest
@@ -26,15 +26,17 @@ def apply_override(raw: object, dotted: str, value: object, file: str,
     the command line, `override PATH` from Python).
     """
     parts = dotted.split(".")
-    node, walked = raw, []
+    node: Any = raw  # a mapping or a list on the way down (each branch checks which)
+    walked: list[str] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         where = ".".join(walked) or "the top level"
+        key: str | int = part
         if isinstance(node, list):
             if not _is_index(part) or int(part) >= len(node):
                 raise _set_error(file, dotted, f"no item {part!r} in {where} "
                                  f"(it has {len(node)} items, from 0)", source)
-            part = int(part)
+            key = int(part)
         elif isinstance(node, dict):
             if not last and node.get(part) is None and _may_make(parts, i, part in node):
                 node[part] = _empty_map(line_of(node, part) if part in node else line_of(node))
@@ -44,10 +46,10 @@ def apply_override(raw: object, dotted: str, value: object, file: str,
         else:
             raise _set_error(file, dotted, f"{where} is a single value, not a mapping", source)
         if last:
-            node[part] = _at_line(value, line_of(node, part))
+            node[key] = _at_line(value, line_of(node, key))
         else:
-            node = node[part]
-        walked.append(str(part))
+            node = node[key]
+        walked.append(str(key))
 
 
 def may_add(parts: list[str]) -> bool:

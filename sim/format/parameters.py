@@ -118,7 +118,7 @@ def _leaf(kind: str, schema: object, value: object, parts: list[str], out: list[
     form = "distribution" if is_dist else ("integer" if kind == "integer" else "number")
     out.append({"path": dotted, "value": yaml_text(value), "kind": kind, "form": form,
                 "range": _range(schema), "in_file": True})
-    if is_dist:
+    if is_dist and isinstance(value, dict):  # (is_dist implies a mapping)
         for dist, items in value.items():
             for i, item in enumerate(items if isinstance(items, list) else []):
                 if _is_number(item):

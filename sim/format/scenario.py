@@ -128,7 +128,7 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
     ck = Checker(file)
     chain: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
-    if isinstance(raw, dict) and "extends" in raw:
+    if isinstance(raw, YamlMap) and "extends" in raw:  # load_yaml's mappings are YamlMaps
         raw, chain, changes, base_blobs = _extend(ck, raw, path, stack)
         blobs += base_blobs
     elif isinstance(raw, dict) and "changes" in raw:
@@ -142,6 +142,7 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
     top = ck.mapping(raw, "", 1, SCENARIO_KEYS, vocabulary.required("scenario"))
     if top is None:
         ck.raise_if_errors()
+    assert top is not None  # ck.mapping reported why it is None, so that raised
     ladder, ladder_warnings = _ladder(ck, top, path)
     scenario = _build(ck, top, ladder) if ladder is not None else None
     ck.raise_if_errors()
@@ -150,6 +151,7 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
     scenario = replace(scenario, path=file, sha256=hashlib.sha256(b"".join(blobs)).hexdigest(),
                        overrides=tuple((k, yaml_text(v)) for k, v in (overrides or {}).items()),
                        extends=chain, changes=changes)
+    assert isinstance(tree, YamlMap)  # raw is a valid mapping: load_yaml's, or the merged one
     return _Loaded(scenario, ladder_warnings + ck.warnings, tree, blobs)
 
 
@@ -311,7 +313,8 @@ def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
     if seed is not None and seed < 0:
         ck.error(line_of(top, "seed"), "seed", f"expected an integer >= 0, got {seed}")
     tension = ck.mapping(top.get("tension", {}), "tension", line_of(top, "tension"), TENSION_KEYS)
-    initial, decay = 0.0, 1.0
+    initial: Number | None = 0.0
+    decay: Number | None = 1.0
     if tension is not None:
         if "initial" in tension:
             initial = parse_number(ck, tension["initial"], "tension.initial",
@@ -323,7 +326,7 @@ def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
     symbols = Symbols.of(stages, {a.id: a.action_ids for a in actors})
     actors = [with_modifiers(ck, top, a, symbols) for a in actors]
     events = read_events(ck, top, ladder, actors, clock, symbols)
-    if None in (sid, title, start, clock) or start not in stages:
+    if sid is None or title is None or start is None or clock is None or start not in stages:
         return None
     return Scenario(sid, title, ladder, start, clock, tuple(actors), tuple(events),
                     initial if initial is not None else 0.0,

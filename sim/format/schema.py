@@ -52,7 +52,9 @@ def _schema(definition: Node | dict) -> dict:
 def build_schema(root: str, title: str) -> dict:
     """The schema of a file whose top level is the node `root`, with every definition it uses."""
     defs = definitions()
-    top = node_schema(defs[root])
+    node = defs[root]
+    assert isinstance(node, Node)  # `root` names a file's top level: a Node
+    top = node_schema(node)
     used, todo = set(), _refs(top)
     while todo:
         name = todo.pop()

@@ -20,6 +20,7 @@ import os
 import re
 from collections import OrderedDict
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -91,7 +92,7 @@ class _Loader(
         self.depth = 0
         self.nodes = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         """PyYAML's composer recurses once per level: stop at MAX_DEPTH, long before Python's
         recursion limit (an alias adds no level here; `_Builder` bounds those). Count the
         values as they come and stop at the first beyond MAX_NODES, without reading on."""
@@ -105,7 +106,8 @@ class _Loader(
                              f"scalars); at most {MAX_NODES} allowed")
         self.depth += 1
         try:
-            return yaml.composer.Composer.compose_node(self, parent, index)
+            # types-PyYAML has `index: int`; PyYAML passes a mapping value's key node too
+            return yaml.composer.Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
         finally:
             self.depth -= 1
 
@@ -134,7 +136,7 @@ class Line(int):
 class YamlMap(dict):
     """A mapping from a YAML file; `line` is where it starts, `lines[key]` where each key is."""
 
-    line: int
+    line: int | None
     lines: dict
 
     @property
@@ -146,7 +148,7 @@ class YamlMap(dict):
 class YamlList(list):
     """A sequence from a YAML file; `line` is where it starts, `lines[i]` where each item is."""
 
-    line: int
+    line: int | None
     lines: list
 
     @property
@@ -181,7 +183,7 @@ class _Builder:
     def line(self, node: yaml.Node) -> Line:
         return Line(node.start_mark.line + 1, self.file)
 
-    def fail(self, node: yaml.Node, message: str) -> None:
+    def fail(self, node: yaml.Node, message: str) -> NoReturn:
         raise ValidationError([Problem(self.file, node.start_mark.line + 1, "", message)])
 
     def build(self, node: yaml.Node, depth: int = 0) -> object:
@@ -215,6 +217,7 @@ class _Builder:
                 seq.append(self.build(item, depth + 1))
                 seq.lines.append(self.line(item))
             return seq
+        assert isinstance(node, yaml.ScalarNode)  # the composer makes no other kind of node
         return self.scalar(node)
 
     def scalar(self, node: yaml.ScalarNode) -> object:
@@ -272,7 +275,7 @@ def load_yaml(path: str | Path) -> object:
         key: tuple | None = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
     except (OSError, ValueError):  # ValueError: a NUL byte in the path
         key = None  # _load_file reports it
-    if key in _CACHE:
+    if key is not None and key in _CACHE:  # (None is never a key of the cache)
         _CACHE.move_to_end(key)
         return copy.deepcopy(_CACHE[key])
     tree = _load_file(path)
@@ -301,7 +304,7 @@ def parse_yaml(text: str, file: str = "<text>") -> object:
     try:
         loader = _Loader(text)  # the reader refuses control characters here
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
+        line: int | None = text.count("\n", 0, exc.position) + 1
         message = (f"non-printable character U+{exc.character:04X} is not allowed; remove it, or "
                    "write it as an escape in a double-quoted string")
         raise ValidationError([Problem(file, line, "", message)]) from None
