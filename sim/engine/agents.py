@@ -105,6 +105,7 @@ class ActorAgent(mesa.Agent):
         """Replace the drawn action by the forced one, after the draw (so the random stream
         is the same as without forcing), in the forced runs that are active and where the
         action is allowed at the stage the choice is made in. The force lasts one step."""
+        assert self.forced is not None  # `choose` calls this only when a force is set
         runs, code = self.forced
         self.forced = None
         model = self.model
@@ -140,6 +141,7 @@ class PopulationAgent(ActorAgent):
 
     def __init__(self, model: EscalationModel, actor: Actor):
         super().__init__(model, actor)
+        assert actor.count is not None  # a population's count is required (format.actors)
         self.size = sample(actor.count, model.rng, model.n, dtype=np.int64)
         self.members = np.zeros((self.n_actions, model.n), dtype=np.int64)
 

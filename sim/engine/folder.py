@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from .. import __version__
 from ..errors import InputError, Interrupted
@@ -39,7 +40,9 @@ from ..errors import InputError, Interrupted
 MANIFEST = "manifest.json"
 FORMAT = "ladder-folder"
 TEST_PAUSE = "LADDER_TEST_WRITE_PAUSE"
-SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+SIGNAL_EXIT: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# What writes one file: it gets the open text handle (whose `.buffer` takes bytes).
+Writer = Callable[[TextIO], object]
 
 
 def _siblings(real: Path) -> re.Pattern:
@@ -195,7 +198,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _write_file(path: Path, write: Callable[[object], None]) -> dict:
+def _write_file(path: Path, write: Writer) -> dict:
     """Write one file (to disk, not only to the page cache); its manifest entry."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         write(handle)
@@ -204,7 +207,7 @@ def _write_file(path: Path, write: Callable[[object], None]) -> dict:
     return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
 
 
-def write_folder(folder: str | Path, files: Sequence[tuple[str, Callable[[object], None]]],
+def write_folder(folder: str | Path, files: Sequence[tuple[str, Writer]],
                  kind: str, meta: dict, replaceable: Collection[str] = ()) -> Written:
     """Write `files` (name, write(text handle); its `.buffer` takes bytes) and the manifest
     (`kind`, `meta`, each file's size and SHA-256) into a temporary sibling of `folder`, then

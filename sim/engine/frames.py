@@ -11,8 +11,9 @@ scenario's parameters as a frame (`sim.parameters`).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,13 +35,13 @@ def stage_column(codes: np.ndarray, stages: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=stage_dtype(stages))
 
 
-def runs_dtypes(stages: Sequence[str], columns: Sequence[str]) -> dict[str, object]:
+def runs_dtypes(stages: Sequence[str], columns: Iterable[str]) -> dict[str, Any]:
     """The dtype of each column of the per-run table (docs/results.md, runs.csv): `run`,
     `steps` and the action counts int64, `peak` and `final` the stage dtype, `absorbed`
     bool, `first_<stage>` Int64 (empty: never reached), `time_<stage>` int32."""
     firsts = {f"first_{s}" for s in stages}
     times = {f"time_{s}" for s in stages}
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for c in columns:
         if c in ("peak", "final"):
             out[c] = stage_dtype(stages)

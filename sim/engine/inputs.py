@@ -5,6 +5,7 @@ seed of a root seed, and the DataCollector's model reporters."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import mesa
@@ -45,7 +46,7 @@ def collector(stage_ids: tuple[str, ...]) -> mesa.DataCollector:
     the step, occupancy, mean tension, active runs, and per stage the share of runs that
     have reached it (`reach_<stage>`) and the mean steps spent in it (`time_<stage>`, whole
     only on the last row, once the model has finished)."""
-    reporters = {
+    reporters: dict[str, Callable[..., object]] = {
         "step": lambda m: m.t,
         "occupancy": lambda m: m.occupancy[m.t].tolist(),
         "mean_tension": lambda m: float(m.tension_sum[m.t] / m.n),

@@ -118,7 +118,7 @@ class EscalationModel(mesa.Model):
         self.tension_sum = np.zeros(self.horizon + 1)
         self.tension_sum[0] = self.tension.sum()
         self.tension_bands = np.zeros((self.horizon + 1, len(TENSION_QUANTILES))) if bands else None
-        if bands:
+        if self.tension_bands is not None:  # (bands)
             self.tension_bands[0] = np.quantile(self.tension, TENSION_QUANTILES)
         self.notes: list[StepNote] | None = [] if trace else None
         self.datacollector = collector(ladder.stage_ids)  # collects after each step
@@ -206,6 +206,7 @@ class EscalationModel(mesa.Model):
         if note is not None:
             note.tension = float(self.tension[0])
             note.actions = {a.actor.id: a.describe_choice(0) for a in self.actors}
+            assert self.notes is not None  # `step` makes a note only when tracing
             self.notes.append(note)
 
     def finish(self) -> None:
@@ -233,9 +234,9 @@ class EscalationModel(mesa.Model):
         self.actors.clear()
         self.view.last.clear()
         self.events.clear()
-        self.view._model = None
-        vars(self).pop("step", None)  # Mesa's _wrapped_step, bound to this model
-        vars(self).pop("_user_step", None)
+        self.view._model = None  # type: ignore[assignment]  # released: never read again
+        self.__dict__.pop("step", None)  # Mesa's _wrapped_step, bound to this model
+        self.__dict__.pop("_user_step", None)
 
     def run_to_end(self) -> None:
         """Step until the horizon (or until every run is absorbed), then `finish`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -140,10 +141,12 @@ def step_quantile(hist: np.ndarray, q: float) -> int:
 def summarise(totals: Totals, stage_ids: tuple[str, ...]) -> dict:
     """The outcome summary: P(reach), P(final), time to each stage, share absorbed."""
     n = totals.n
+    # set by the first chunk: a summary follows at least one
+    assert totals.peak is not None and totals.final is not None and totals.first is not None
     reach_counts = np.cumsum(totals.peak[::-1])[::-1]  # runs whose peak >= s
     reach = {s: proportion(int(reach_counts[i]), n) for i, s in enumerate(stage_ids)}
     final = {s: proportion(int(totals.final[i]), n) for i, s in enumerate(stage_ids)}
-    time_to = {}
+    time_to: dict[str, dict[str, Any] | None] = {}
     for i, s in enumerate(stage_ids):
         hist = totals.first[i]
         reached = int(hist.sum())

@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .folder import Written, write_folder
+from .folder import Writer, Written, write_folder
 from .runner import RunResult
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def atomic_write(path: Path, write: Callable[[object], None]) -> None:
+
+def atomic_write(path: Path, write: Writer) -> None:
     """Write a file under a temporary name in the same folder, then rename it into place.
 
     `write` gets a text handle; its `.buffer` takes bytes.
@@ -52,6 +55,11 @@ RESULT_FILES = ("summary.json", "runs.csv", "runs.parquet", "occupancy.csv", "in
                 "tension.csv")
 
 
+def _csv(frame: pd.DataFrame) -> Writer:
+    """The writer of one table as CSV (index included)."""
+    return lambda h: frame.to_csv(h)
+
+
 def write_results(result: RunResult, folder: str | Path) -> Written:
     """Write summary.json, runs.csv (and runs.parquet with pyarrow) when runs were kept,
     occupancy.csv, incidence.csv, tension.csv and manifest.json, all or nothing: into a
@@ -61,19 +69,20 @@ def write_results(result: RunResult, folder: str | Path) -> Written:
         Interrupted: Ctrl-C or SIGTERM while writing; `folder` is as it was.
         InputError: an OSError while writing (a full disk, say); `folder` is as it was.
     """
-    files: list[tuple[str, Callable[[object], None]]] = [
+    files: list[tuple[str, Writer]] = [
         ("summary.json", lambda h: h.write(summary_json(result.summary)))]
-    if result.runs is not None:
-        files.append(("runs.csv", lambda h: result.runs.to_csv(h, index=False)))
+    table = result.runs
+    if table is not None:
+        files.append(("runs.csv", lambda h: table.to_csv(h, index=False)))
         if has_parquet():
             files.append(("runs.parquet",
-                          lambda h: result.runs.to_parquet(h.buffer, index=False)))
+                          lambda h: table.to_parquet(h.buffer, index=False)))
     tension = result.mean_tension.to_frame("mean")
     if result.tension_bands is not None:
         tension = tension.join(result.tension_bands)
     for name, frame in (("occupancy", result.occupancy), ("incidence", result.incidence),
                         ("tension", tension)):
-        files.append((f"{name}.csv", lambda h, frame=frame: frame.to_csv(h)))
+        files.append((f"{name}.csv", _csv(frame)))
     runs = result.summary["runs"]
     meta = {"runs": runs, "planned_runs": result.planned or runs,
             "partial": bool(result.summary.get("partial"))}

@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 import mesa
@@ -103,7 +103,7 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _in_order(tasks: Iterator[tuple], jobs: int) -> Iterator[ChunkResult]:
+def _in_order(tasks: Iterator[tuple], jobs: int) -> Generator[ChunkResult, None, None]:
     """Run `run_chunk(*task)` for each task and yield the results in task order.
 
     With several jobs, at most jobs + 1 tasks are in flight, so an open-ended stream of tasks
@@ -148,6 +148,7 @@ class Plan:
 
 def half_width(totals: Totals) -> float:
     """The largest Wilson 95% half-width over every stage's P(reach)."""
+    assert totals.peak is not None  # set by the first chunk
     reach_counts = np.cumsum(totals.peak[::-1])[::-1]
     widths = [(hi - lo) / 2 for lo, hi in (wilson(int(c), totals.n) for c in reach_counts)]
     return max(widths)
@@ -298,6 +299,9 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
         summary["precision"] = {"target": plan.precision, "reached": worst <= plan.precision,
                                 "widest_half_width": round(worst, 10), "max_runs": plan.runs}
     summary["timing"] = {"seconds": round(seconds, 3), "jobs": jobs}
+    # set by the first chunk: a run has at least one
+    assert totals.occupancy is not None and totals.first is not None
+    assert totals.tension_sum is not None
     steps = pd.RangeIndex(scenario.clock.horizon + 1, name="step")
     occupancy = pd.DataFrame(totals.occupancy / totals.n, index=steps, columns=list(stage_ids))
     incidence = pd.DataFrame(np.cumsum(totals.first, axis=1).T / totals.n, index=steps,

@@ -59,6 +59,7 @@ def evaluate(task: PointTask) -> PointCounts:
     memory was checked before the sweep started (`sim.explore.sweep.sweep`)."""
     totals = run(task.scenario, runs=task.runs, seed=task.seed, jobs=1, keep_runs=False,
                  max_memory=math.inf).totals
+    assert totals.peak is not None and totals.final is not None  # set by the first chunk
     return PointCounts(task.index, totals.n, totals.peak.copy(), totals.final.copy(),
                        int(totals.absorbed))
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Iterable
 from typing import Any, cast
 
 from ..errors import Problem, ValidationError
+from .vocabulary import FILE_ID_RE, ID_RE
 from .yamlio import YamlList, YamlMap, line_of
 
-ID_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
-FILE_ID_RE = re.compile(r"^[a-z0-9_][a-z0-9_-]*$")
 MISSING = object()  # an absent key: containers skip it (the parent reported it if required)
 
 

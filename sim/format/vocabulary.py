@@ -8,19 +8,20 @@ same nodes, so that a key the loader accepts cannot be unknown to the schemas. T
 the format allows (actor kinds, steps, bounds) are constants here, for both to use.
 
 This module holds what both formats share; the nodes are in `ladder_vocabulary` and
-`scenario_vocabulary`. It imports only `check` (for the id syntax): every loader module
-imports it.
+`scenario_vocabulary`. It imports nothing of the package (every loader module imports it,
+and so does the CLI to build its parser, which must stay fast).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
-from .check import FILE_ID_RE, ID_RE
-
-ID = ID_RE.pattern  # stage, actor, action and group ids
-FILE_ID = FILE_ID_RE.pattern  # ladder and scenario ids
+ID = r"^[a-z_][a-z0-9_]*$"  # stage, actor, action and group ids
+FILE_ID = r"^[a-z0-9_][a-z0-9_-]*$"  # ladder and scenario ids
+ID_RE = re.compile(ID)
+FILE_ID_RE = re.compile(FILE_ID)
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # YYYY-MM-DD
 ACTOR_KINDS = ("state", "proxy", "alliance", "patron", "population")
 STEP_DAYS = {"day": 1, "week": 7}  # the values of clock.step, with their length in days
