@@ -103,14 +103,16 @@ def absorb(P: np.ndarray, absorbing: np.ndarray, x: np.ndarray, logs: bool = Fal
         return Absorption(into, never, Figure.of(0.0) if certain else None, certain)
     T = np.flatnonzero(solvable)
     # Nearest to absorption first: _solve eliminates from the last, the farthest.
-    order = T[np.argsort(_distance(edges[np.ix_(T, T)], edges[T][:, ~solvable].any(axis=1)),
+    order = T[np.argsort(_distance(edges[np.ix_(T, T)],
+                                   np.asarray(edges[T][:, ~solvable].any(axis=1))),
                          kind="stable")]
     # Columns: transient states (in elimination order), absorbing states, never, reward.
     exits = np.column_stack([P[np.ix_(order, absorbing)], P[np.ix_(order, trap)].sum(axis=1),
                              np.ones(len(order))])
     A = np.hstack([P[np.ix_(order, order)], exits])
     failed = None
-    for arith in ([_Log()] if logs else [_Float(), _Log()]):
+    ariths: list[_Float | _Log] = [_Log()] if logs else [_Float(), _Log()]
+    for arith in ariths:
         X, failed = _solve(arith.load(A), len(order), arith)
         if failed is None:
             break
@@ -155,7 +157,8 @@ def _solve(A: np.ndarray, n: int, ar: _Float | _Log) -> tuple[np.ndarray, str | 
     """State reduction on A = [transient | absorbing | never | reward] (rows in elimination
     order, last first), then back-substitution and the checks. Returns (X, why it failed)."""
     original = A.copy()
-    pivots, links = np.empty(n), [np.empty(0, dtype=int)] * n
+    pivots = np.empty(n)
+    links: list[np.ndarray | slice] = [np.empty(0, dtype=int)] * n
     X = np.empty((n, A.shape[1] - n))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         for k in range(n - 1, -1, -1):

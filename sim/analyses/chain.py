@@ -162,6 +162,7 @@ class StepBuilder:
         p = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
         effects = par.effects if self.tension_read else np.zeros_like(par.effects)
         if actor.is_population:
+            assert par.count is not None  # a population has a count
             values, p = self._members(par.count, effects, p)
             bits = np.zeros(len(values), dtype=np.int64)
         else:

@@ -20,6 +20,7 @@ import itertools
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,11 +79,11 @@ class ExactResult:
 
     @property
     def reach(self) -> dict[str, float]:
-        return {s: _p(x) for s, x in self.incidence.iloc[-1].items()}
+        return {str(s): _p(x) for s, x in self.incidence.iloc[-1].items()}
 
     @property
     def final(self) -> dict[str, float]:
-        return {s: _p(x) for s, x in self.occupancy.iloc[-1].items()}
+        return {str(s): _p(x) for s, x in self.occupancy.iloc[-1].items()}
 
     @property
     def absorbed(self) -> float:
@@ -105,7 +106,7 @@ class ExactResult:
     def provenance(self) -> dict:
         """Where the numbers come from: versions, files and their hashes, --set overrides."""
         sc = self.scenario
-        prov = {"version": __version__, "method": "exact", "numpy": np.__version__,
+        prov: dict[str, Any] = {"version": __version__, "method": "exact", "numpy": np.__version__,
                 "scenario_sha256": sc.sha256, "ladder_sha256": sc.ladder.sha256,
                 "scenario_file": sc.path, "ladder_file": sc.ladder.path}
         overrides = getattr(sc, "overrides", ())
@@ -216,7 +217,8 @@ class _Component:
     def _events(self) -> None:
         ids = self.sc.ladder.stage_ids
         params = self.versions[0]
-        for step in sorted({e.at for e in self.sc.events if e.set}):
+        # (every event is scheduled, at a step: `markov.plan` refuses conditional ones)
+        for step in sorted({e.at for e in self.sc.events if e.set and e.at is not None}):
             params = params.copy()
             for i, e in enumerate(self.sc.events):
                 for key, value in (e.set.items() if e.at == step else ()):
@@ -225,6 +227,7 @@ class _Component:
             self.versions.append(params)
         for e in self.sc.events:
             if e.stage is not None:
+                assert e.at is not None  # as above: scheduled
                 self.moves[e.at].append(ids.index(e.stage))
 
     def matrix(self, t: int) -> np.ndarray:

@@ -107,8 +107,10 @@ def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,
 def _apply(model: EscalationModel, change: Change) -> None:
     """Apply a branch's change to every run of a forked ensemble, before its next step."""
     if change.kind == "action":
+        assert change.actor is not None and change.action is not None  # an action's Change
         model.force(change.actor, change.action)
     elif change.kind == "event":
+        assert change.event is not None  # an event's Change
         model.apply_event(change.event)
     else:
         model.tension = np.where(model.active, model.tension + change.delta, model.tension)

@@ -24,6 +24,7 @@ import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import Problem, ValidationError
 from ..format.distributions import Dist, Number, describe
@@ -80,7 +81,7 @@ def plan(scenario: Scenario) -> Plan:
     problems += _condition_problems(scenario, where)
     draws = []
     for path, value, role in numbers(scenario):
-        if not isinstance(value, Dist) or not _matters(role, tension_read):
+        if not isinstance(value, Dist) or not _matters(role, bool(tension_read)):
             continue  # (decay is checked above: it must be 0 wherever it matters)
         points = draw_points(value)
         if points is None:
@@ -112,8 +113,8 @@ def numbers(scenario: Scenario) -> Iterator[tuple[str, Number, str]]:
         base = f"actors.{actor.id}"
         if actor.count is not None:
             yield f"{base}.count", actor.count, "count"
-        for a in actor.actions:
-            yield f"{base}.actions.{a.id}.effect", a.effect, "effect"
+        for action in actor.actions:
+            yield f"{base}.actions.{action.id}.effect", action.effect, "effect"
         for a, w in actor.policy.weights.items():
             yield f"{base}.policy.weights.{a}", w, "weight"
         for s, ws in actor.policy.stages.items():
@@ -175,6 +176,7 @@ def _decay_problems(scenario: Scenario, readers: list[str], where: _Locator) -> 
     out = []
     points = draw_points(scenario.decay)
     if points is None:
+        assert isinstance(scenario.decay, Dist)  # draw_points gives None only for a Dist
         out.append(where.problem("tension.decay", f"uncertain number ({scenario.decay.kind}) "
                                  + why))
     elif any(v != 0 for v, _ in points):
@@ -182,8 +184,8 @@ def _decay_problems(scenario: Scenario, readers: list[str], where: _Locator) -> 
         out.append(where.problem("tension.decay", f"{describe(scenario.decay)}{default} {why}"))
     for i, e in enumerate(scenario.events):
         value = e.set.get("tension.decay")
-        if value is not None and (draw_points(value) is None
-                                  or any(v != 0 for v, _ in draw_points(value))):
+        if value is not None and ((drawn := draw_points(value)) is None
+                                  or any(v != 0 for v, _ in drawn)):
             out.append(where.problem(f"events[{i}].set.tension.decay",
                                      f"{describe(value)} {why}"))
     return out
@@ -220,8 +222,8 @@ def _condition_problems(scenario: Scenario, where: _Locator) -> list[Problem]:
                                      "step's choice; exact analysis does not support it",
                                      ladder=True))
         out += _step_vs_tension(e.guard, path, where, ladder=True)
-    for i, e in enumerate(scenario.events):
-        if e.when is not None:
+    for i, event in enumerate(scenario.events):
+        if event.when is not None:
             out.append(where.problem(f"events[{i}].when", "conditional event: whether it fires "
                                      "depends on the run's history; exact analysis supports "
                                      "scheduled events (at: STEP) only"))
@@ -267,6 +269,7 @@ def _step_tests(scenario: Scenario) -> list[tuple[str, float]]:
                 flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
                 op = node.op if node.left == Var("step") else flip.get(node.op, node.op)
                 const = node.right if node.left == Var("step") else node.left
+                assert isinstance(const, Const)  # one side is step, so the other is the Const
                 tests.add((op, float(const.value)))
     return sorted(tests)
 
@@ -301,7 +304,8 @@ class _Locator:
 def find_line(raw: object, path: str) -> int | None:
     """Line of a field path such as `actors.x.policy.modifiers[0].when` in a loaded file."""
     tokens = path.replace("[", ".").replace("]", "").split(".")
-    node, line, i = raw, None, 0
+    node: Any = raw  # a mapping or a list on the way down (`_key` checks which)
+    line, i = None, 0
     while i < len(tokens) and node is not None:
         key, step = _key(node, tokens, i)
         if key is None:

@@ -40,7 +40,7 @@ def newcombe_paired_diff(both: int, only_a: int, only_b: int, neither: int,
     phi = 0.0
     margins = float(xa) * (n - xa) * xb * (n - xb)
     if margins > 0:
-        cross = both * neither - only_a * only_b
+        cross: float = both * neither - only_a * only_b
         cross = max(cross - n / 2, 0.0) if cross > 0 else cross
         phi = cross / math.sqrt(margins)
     d = pb - pa
