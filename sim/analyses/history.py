@@ -25,6 +25,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,6 +158,7 @@ def historical_stages(scenario: Scenario, timeline: Sequence[Mapped] = TIMELINE)
     """The stage index (ladder order) the mapped timeline gives each step 0..horizon."""
     ladder, clock = scenario.ladder, scenario.clock
     days = np.array([clock.date_of(s) for s in range(clock.horizon + 1)])
+    assert START.stage is not None  # the timeline's start names its stage
     path = np.full(len(days), ladder.index(START.stage))
     for m in sorted(timeline, key=lambda m: m.date):
         if m.stage is not None:
@@ -236,6 +238,7 @@ def table_markdown(rep: Replay) -> str:
     lines = ["| month | history | simulated band p10 - p90 | | median | run-days at the "
              "historical stage | at border_incident+ | at mp_crisis+ |",
              "| --- | --- | --- | --- | --- | ---: | ---: | ---: |"]
+    r: Any  # a row of the table (pandas types a namedtuple row as a generic tuple)
     for r in rep.table.itertuples():
         band = name(r.p10) if r.p10 == r.p90 else f"{name(r.p10)} - {name(r.p90)}"
         lines.append(f"| {r.month} | {name(r.history)} | {band} | {r.verdict} | {name(r.p50)} "

@@ -70,7 +70,9 @@ def _words(items) -> str:
 def _options(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list[str]], list[str]]:
     """A parser's long options (and -h), the choices of each option that has them, and the
     options that take a value without choices (completed with file names)."""
-    names, choices, valued = [], {}, []
+    names: list[str] = []
+    choices: dict[str, list[str]] = {}
+    valued: list[str] = []
     for action in parser._actions:
         if not action.option_strings:
             continue

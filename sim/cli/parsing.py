@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 
 def closest(word: str, names: Iterable[str]) -> str | None:
@@ -36,7 +36,7 @@ class LadderParser(argparse.ArgumentParser):
         kwargs.setdefault("parser_class", CommandParser)
         return super().add_subparsers(**kwargs)
 
-    def parse_args(self, args: Sequence[str] | None = None, namespace=None):
+    def parse_args(self, args: Iterable[str] | None = None, namespace=None):
         namespace, extras = self.parse_known_args(args, namespace)
         if extras:
             self.refuse(extras)
@@ -78,7 +78,7 @@ class CommandParser(LadderParser):
     """A command's parser (`ladder run`, ...): it refuses an argument it does not know itself,
     so the error shows this command's usage and options, not the top-level ones."""
 
-    def parse_known_args(self, args: Sequence[str] | None = None, namespace=None):
+    def parse_known_args(self, args: Iterable[str] | None = None, namespace=None):
         namespace, extras = super().parse_known_args(args, namespace)
         if extras:
             self.refuse(extras)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from .options import add_allow_outside
+
+if TYPE_CHECKING:
+    from ..format.ladder import Ladder
+    from ..format.scenario import Scenario
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +40,7 @@ def execute(args: argparse.Namespace) -> int:
     from ..present.show import render
 
     path = resolve_input(args.path)  # a file, or the id of a bundled ladder or scenario
+    obj: Ladder | Scenario
     if is_ladder(load_yaml(path)):
         from ..format.ladder import load_ladder
 

@@ -60,7 +60,7 @@ def parse_vary(items: Sequence[str]) -> list[Axis]:
         InputError: a malformed item, LOW >= HIGH, a non-finite number, a repeated path, or
             a fraction on a whole-number field.
     """
-    axes = []
+    axes: list[Axis] = []
     for item in items:
         path, sep, text = item.partition("=")
         path = path.strip()

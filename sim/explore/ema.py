@@ -223,8 +223,8 @@ def _axes(uncertainties: Mapping[str, tuple[float, float]], fixed: dict[str, Any
 
 
 def _whole(label: str, value: object, least: int, most: int | None = None) -> None:
-    if (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < least
-            or most is not None and value > most):
+    if (not isinstance(value, numbers.Integral) or isinstance(value, bool) or int(value) < least
+            or most is not None and int(value) > most):
         span = f"from {least} to {most:,}" if most is not None else f">= {least}"
         raise InputError(f"{label} must be a whole number {span}, got {value!r}")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,7 @@ class Ranking:
     r2: float | None = None
 
     def to_dict(self) -> dict:
-        out = {"method": self.method, "measure": self.measure, "note": self.note,
+        out: dict[str, Any] = {"method": self.method, "measure": self.measure, "note": self.note,
                "ranking": [r.to_dict() for r in self.rows]}
         if self.r2 is not None:
             out["r2"] = _r(self.r2)

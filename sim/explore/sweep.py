@@ -69,6 +69,7 @@ class Outcome:
         """Runs of a point with the outcome."""
         if self.kind == "absorbed":
             return counts.absorbed
+        assert self.stage is not None  # only "absorbed" names no stage
         i = list(stage_ids).index(self.stage)
         return int(counts.peak[i:].sum() if self.kind == "reach" else counts.final[i])
 
@@ -276,6 +277,7 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
             raise InputError(f"--vary {a.path}: also given with --set; drop one")
     k = DEFAULT_POINTS[design] if points is None and design in DEFAULT_POINTS else points
     check_design(design, len(axes), k if k is not None else 0)
+    assert k is not None  # None only for an unknown design, which check_design refused
     if not 1 <= runs <= 10_000_000:
         raise InputError(f"--runs-per-point must be from 1 to 10,000,000, got {runs}")
     if seeds not in SEED_MODES:

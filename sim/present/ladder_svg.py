@@ -68,7 +68,7 @@ def ladder_svg(ladder: Ladder, start: str | None = None, key: str = "l",
         out.append(f'<text x="{x0 + 10}" y="{top_y + 18}" font-weight="bold">{esc(s.level)}'
                    f'  {esc(_clip(s.name, 46))}</text>')
         tags = [s.id] + (["absorbing: the run ends here"] if s.absorbing else []) + (
-            ["start"] if s.id == start else []) + ([current[1]] if now else [])
+            ["start"] if s.id == start else []) + ([current[1]] if current and now else [])
         style = 'fill="#000" font-weight="bold"' if now else 'fill="#555"'
         out.append(f'<text x="{x0 + 10}" y="{top_y + 35}" font-size="11" {style}>'
                    f'{esc(" · ".join(tags))}</text>')

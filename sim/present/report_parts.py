@@ -208,23 +208,29 @@ def _triggers(sc: Scenario) -> str:
                "stage directly; only tension does") + ".</p>")
 
 
+def _scenario(e: Entry) -> Scenario:
+    """The scenario of an input that has one (`_once` passes no other to its views)."""
+    assert e.scenario is not None
+    return e.scenario
+
+
 def _actor_diff(ref: Entry, e: Entry) -> str:
-    base = {a.id: a for a in ref.scenario.actors}
+    base = {a.id: a for a in _scenario(ref).actors}
     rows, new = [], []
-    for a in e.scenario.actors:
+    for a in _scenario(e).actors:
         if a.id not in base:
             new.append(a)
             continue
         fa, fb = _facts(base[a.id]), _facts(a)
         rows += [(a.id, k, fa.get(k, "-"), fb.get(k, "-")) for k in dict.fromkeys([*fa, *fb])
                  if fa.get(k) != fb.get(k)]
-    gone = [i for i in base if i not in {a.id for a in e.scenario.actors}]
+    gone = [i for i in base if i not in {a.id for a in _scenario(e).actors}]
     out = [table(["actor", "item", ref.label, e.label], rows, cls="actor-diff")] if rows else []
     out += [_actor(a) for a in new]
     if gone:
         out.append(f"<p>Not in {esc(e.label)}: {esc(', '.join(gone))}.</p>")
-    if _triggers(e.scenario) != _triggers(ref.scenario):
-        out.append(_triggers(e.scenario))
+    if _triggers(_scenario(e)) != _triggers(_scenario(ref)):
+        out.append(_triggers(_scenario(e)))
     return "".join(out) or f"<p>The same actors as {esc(ref.label)}.</p>"
 
 
@@ -244,10 +250,10 @@ def _events_full(sc: Scenario) -> str:
 
 
 def _event_diff(ref: Entry, e: Entry) -> str:
-    a, b = _event_rows(ref.scenario), _event_rows(e.scenario)
+    a, b = _event_rows(_scenario(ref)), _event_rows(_scenario(e))
     changed = {n for n in b if a.get(n) != b[n]}
     gone = [n for n in a if n not in b]
-    out = [_events(e.scenario, changed)] if changed else []
+    out = [_events(_scenario(e), changed)] if changed else []
     if gone:
         out.append(f"<p>Not in {esc(e.label)}: {esc('; '.join(gone))}.</p>")
     return "".join(out) or f"<p>The same events as {esc(ref.label)}.</p>"
@@ -265,8 +271,8 @@ def _sources(parts: list[tuple[str, list[str]]]) -> str:
 
 
 def _source_diff(ref: Entry, e: Entry) -> str:
-    known = {x for _, items in _source_lists(ref.scenario) for x in items}
-    parts = [(t, [x for x in items if x not in known]) for t, items in _source_lists(e.scenario)]
+    known = {x for _, items in _source_lists(_scenario(ref)) for x in items}
+    parts = [(t, [x for x in items if x not in known]) for t, items in _source_lists(_scenario(e))]
     return _sources(parts) or f"<p>No sources beyond those of {esc(ref.label)}.</p>"
 
 
@@ -282,23 +288,24 @@ def _once(items: list[Entry], full: Callable[[Entry], str], diff: Callable[[Entr
         elif e is ref:
             out.append(head + full(e))
         else:
+            assert ref is not None  # e has a scenario, so the first with one is found
             out.append(f"<h3>{esc(e.label)}: {esc(what)} that differ from {esc(ref.label)}</h3>"
                        + diff(ref, e))
     return "".join(out)
 
 
 def actors_section(items: list[Entry]) -> str:
-    body = _once(items, lambda e: "".join(_actor(a) for a in e.scenario.actors)
-                 + _triggers(e.scenario), _actor_diff, "actors")
+    body = _once(items, lambda e: "".join(_actor(a) for a in _scenario(e).actors)
+                 + _triggers(_scenario(e)), _actor_diff, "actors")
     return section("actors", "Actors", body)
 
 
 def events_section(items: list[Entry]) -> str:
     return section("events", "Events",
-                   _once(items, lambda e: _events_full(e.scenario), _event_diff, "events"))
+                   _once(items, lambda e: _events_full(_scenario(e)), _event_diff, "events"))
 
 
 def sources_section(items: list[Entry]) -> str:
-    body = _once(items, lambda e: _sources(_source_lists(e.scenario))
+    body = _once(items, lambda e: _sources(_source_lists(_scenario(e)))
                  or "<p>No sources listed.</p>", _source_diff, "sources")
     return section("sources", "Sources", body)

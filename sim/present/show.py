@@ -109,6 +109,7 @@ def _clock_line(scenario: Scenario) -> str:
     text = f"Clock: step {clock.step}, horizon {plural(clock.horizon, 'step')}"
     if clock.start_date is not None:
         end = clock.date_of(clock.horizon)
+        assert end is not None  # the clock has a start date
         text += f", start date {clock.start_date.isoformat()} (last step {end.isoformat()})"
     return text
 

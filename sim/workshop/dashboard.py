@@ -146,7 +146,8 @@ class Dashboard:
         and how the stage moved and by which rule, or why it did not."""
         with self.lock:
             s = self.session
-            turns = [p.turn for p in s.line[1:]][::-1][:LOG_TURNS]
+            # (every position after the start has its turn)
+            turns = [p.turn for p in s.line[1:] if p.turn is not None][::-1][:LOG_TURNS]
             if not turns:
                 return (f'<p class="log-empty">{esc(s.when(0))}: the run starts at '
                         f"{esc(s.scenario.start)}, tension {s.tension:.2f}. Nothing has "

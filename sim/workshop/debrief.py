@@ -114,6 +114,7 @@ def transcript(session: Session, ended: str) -> str:
               "| ---: | --- | --- | --- | ---: | --- |"]
     for pos in session.line[1:]:
         t = pos.turn
+        assert t is not None  # only the start, line[0], has no turn
         date = sc.clock.date_of(t.step)
         played = ", ".join(f"{a}: {t.note.actions[a]} ({t.how[a]})" for a in t.how) or "-"
         move = t.why if t.why.startswith("MOVE") else "-"

@@ -380,7 +380,7 @@ def obey(session: Session, screen: Screen, command: Command) -> str:
         return screen.position()
     if kind == "next":
         session.check_running()
-        turns = session.advance(whole_number(words[0]) if words else 1)
+        turns = session.advance(int(words[0]) if words else 1)  # a whole number: parse_command
         shown = [screen.brief(t) for t in turns[:-1]]
         return "\n".join(shown + [screen.position()])
     if kind == "undo":

@@ -189,6 +189,7 @@ class Session:
         for actor_id, code in self.pending.items():
             model.force(actor_id, code)
         model.step()
+        assert model.notes is not None  # a played model traces (trace=True)
         note = model.notes[-1]
         refused = [f"{a}: {self.scenario.actor(a).actions[c].id} was not applied (an event "
                    f"moved the stage to {self.stage} first); {a} did {note.actions[a]}"
@@ -230,6 +231,7 @@ class Session:
         if len(self.line) == 1:
             raise CommandError("nothing to undo: this is the start of the run (step 0)")
         gone = self.line.pop().turn
+        assert gone is not None  # only the start, line[0], has no turn, and it stays
         self._goto(self.line)
         self.log.append(f"Undo: {self.when(gone.step)} taken back; back at {self.when(self.t)}")
         return gone
@@ -260,6 +262,7 @@ class Session:
         """The forecast with `change` applied at this position, beside the un-branched one."""
         self.check_running()
         if change.kind == "action":
+            assert change.actor is not None and change.action is not None  # an action's Change
             self.option(change.actor, change.action)  # legal here?
         base = self.forecast()
         branch = self._ensemble(change)
