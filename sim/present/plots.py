@@ -27,13 +27,14 @@ from .views import RunView, up_thresholds, view_of
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import LineStyleType
 
 __all__ = ["FOOTNOTE", "RunView", "check_path", "compare_figure", "figure_bytes", "run_figure",
            "save", "stage_colours", "up_thresholds", "view_of"]
 
 FORMATS = (".png", ".svg")
 FOOTNOTE = "Distributions under the scenario's stated assumptions, not forecasts."
-LINESTYLES = ("-", "--", ":", "-.")
+LINESTYLES: tuple[LineStyleType, ...] = ("-", "--", ":", "-.")
 DPI = 110
 
 
@@ -72,9 +73,12 @@ def check_path(path: str | Path, what: str = "--plot") -> str:
 def _figure(title: str, intervals: str) -> Figure:
     require_matplotlib()
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     fig = Figure(figsize=(12, 8.6), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0.035, 1, 0.965))
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)  # layout="constrained"
+    engine.set(rect=(0, 0.035, 1, 0.965))
     fig.suptitle(title, fontsize=12)
     fig.text(0.5, 0.008, f"{FOOTNOTE} {intervals}", ha="center", va="bottom", fontsize=8.5,
              style="italic")
@@ -220,7 +224,8 @@ def tension_band(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> N
                 ha="right", va="bottom", fontsize=6.5, color="0.25")
     drawn = [v.tension if len(views) == 1 else v.tension[["mean"]] for v in views
              if v.tension is not None]
-    low = min([0.0, *(float(t.min(axis=None)) for t in drawn)])
+    # pandas-stubs types a frame's min(axis=None) as any scalar; it is a number here
+    low = min([0.0, *(float(t.min(axis=None)) for t in drawn)])  # type: ignore[arg-type]
     ax.set_ylim(bottom=low)
     ax.set_xlabel(_time_label(views[0]))
     ax.set_ylabel("tension (index of the scenario, no unit)")

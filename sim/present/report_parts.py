@@ -10,7 +10,7 @@ input shows only what differs from it, so that every actor has one table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +75,7 @@ def scenario_of_folder(summary: dict) -> tuple[Scenario | None, str]:
     return scenario, ""
 
 
-def entries(variants: list[Variant], labels: list[str]) -> list[Entry]:
+def entries(variants: Sequence[Variant], labels: list[str]) -> list[Entry]:
     """Each input with its view and, where available, its scenario."""
     out = []
     for v, label in zip(variants, labels, strict=True):

@@ -17,6 +17,7 @@ from .plots import require_matplotlib
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.cm import ScalarMappable
     from matplotlib.figure import Figure
 
 CAVEAT = "Sensitivities are properties of the model under its stated assumptions, not of the world."
@@ -26,9 +27,12 @@ def sweep_figure(result: SweepResult) -> Figure:
     """Tornado chart (left) and outcome map (right)."""
     require_matplotlib()
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     fig = Figure(figsize=(13, 5.8), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)  # layout="constrained"
+    engine.set(rect=(0, 0.04, 1, 0.96))
     d = result.design
     fig.suptitle(f"{result.scenario.id}: {result.outcome.label} over {len(result.axes)} "
                  f"parameter(s); {d.name} design, {d.n:,} points x {result.runs:,} runs, "
@@ -83,8 +87,8 @@ def tornado(ax: Axes, result: SweepResult) -> None:
                      fontsize=9)
     elif r.measure == "mu_star":
         v = np.array([100 * s.value for s in rows])
-        err = np.array([[100 * (s.value - s.lo) for s in rows],
-                        [100 * (s.hi - s.value) for s in rows]])
+        err = np.array([[100 * (s.value - _given(s.lo)) for s in rows],
+                        [100 * (_given(s.hi) - s.value) for s in rows]])
         ax.barh(y, v, xerr=err, color="tab:purple", alpha=0.8, capsize=3,
                 label="mu* (95% interval)")
         ax.plot([100 * s.extra.get("sigma", 0) for s in rows], y, "D", mfc="none",
@@ -125,11 +129,13 @@ def outcome_map(ax: Axes, result: SweepResult) -> None:
         return
     if result.design.name == "grid" and len(axes) == 2:
         i, j = 0, 1
+        assert result.design.levels is not None  # a grid has its levels
         lx, ly = result.design.levels
         grid = np.full((len(ly), len(lx)), np.nan)
         for row, value in zip(result.design.sample, y, strict=True):
             grid[np.searchsorted(ly, row[1]), np.searchsorted(lx, row[0])] = value
-        mesh = ax.pcolormesh(_edges(lx), _edges(ly), grid, cmap="viridis", shading="flat")
+        mesh: ScalarMappable = ax.pcolormesh(_edges(lx), _edges(ly), grid, cmap="viridis",
+                                             shading="flat")
         title = "heatmap of the grid"
     else:
         top = [s.parameter for s in result.ranking.rows[:2]]
@@ -139,6 +145,7 @@ def outcome_map(ax: Axes, result: SweepResult) -> None:
                           linewidths=0.3)
         title = "each point on the two top-ranked parameters"
     fig = ax.get_figure()
+    assert fig is not None  # the axes were made on a figure
     fig.colorbar(mesh, ax=ax, label=label)
     boxes = result.discovery.boxes
     if boxes:
@@ -149,6 +156,12 @@ def outcome_map(ax: Axes, result: SweepResult) -> None:
     ax.set_xlabel(axes[i].name)
     ax.set_ylabel(axes[j].name)
     ax.set_title(title, fontsize=9)
+
+
+def _given(bound: float | None) -> float:
+    """An interval's end where the method gives one (Morris: every mu* has its interval)."""
+    assert bound is not None
+    return bound
 
 
 def _edges(levels: np.ndarray) -> np.ndarray:
