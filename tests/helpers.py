@@ -38,3 +38,28 @@ def one_action(effect=0.0, trigger=None, allowed=None, **extra) -> dict:
         action["allowed"] = allowed
     return {"kind": "state", "actions": {"act": action}, "policy": {"weights": {"act": 1}},
             **extra}
+
+
+class FakeServer:
+    """Stands for the `solara run` child of `ladder demo` (patched in for `subprocess.Popen`):
+    it "listens" at once and stops on Ctrl-C; the environment it was given is kept in `env`."""
+
+    env: dict = {}
+
+    def __init__(self, command, env):
+        FakeServer.env = env
+        self.returncode = None
+
+    def poll(self):
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            self.returncode = 0
+            raise KeyboardInterrupt
+        return self.returncode
+
+    def terminate(self):
+        self.returncode = -15
+
+    kill = terminate

@@ -8,7 +8,7 @@ import argparse
 import pytest
 
 from sim.cli import COMMANDS, build_parser, main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, FakeServer
 
 SCENARIO = str(ROOT / "scenarios" / "belarus-poland-2024.yaml")
 
@@ -153,27 +153,6 @@ class _Interrupting:
         return False
 
 
-class _FakeServer:
-    """Stands for the `solara run` child of `ladder demo`: listening at once, then Ctrl-C."""
-
-    def __init__(self, command, env):
-        self.returncode = None
-
-    def poll(self):
-        return self.returncode
-
-    def wait(self, timeout=None):
-        if self.returncode is None:
-            self.returncode = 0
-            raise KeyboardInterrupt
-        return self.returncode
-
-    def terminate(self):
-        self.returncode = -15
-
-    kill = terminate
-
-
 def test_play_and_demo_agree_on_ctrl_c(capsys, monkeypatch, tmp_path):
     from sim.workshop import demo
 
@@ -185,7 +164,7 @@ def test_play_and_demo_agree_on_ctrl_c(capsys, monkeypatch, tmp_path):
 
     monkeypatch.setattr(demo, "require_solara", lambda: None)
     monkeypatch.setattr(demo, "check_port", lambda host, port: None)
-    monkeypatch.setattr(demo.subprocess, "Popen", _FakeServer)
+    monkeypatch.setattr(demo.subprocess, "Popen", FakeServer)
     monkeypatch.setattr(demo, "_listening", lambda host, port: True)
     served, _, err = cli(capsys, "demo", SCENARIO, "--as", "warsaw")
     assert "ladder demo: stopped" in err

@@ -26,7 +26,7 @@ from sim.workshop import debrief, demo
 from sim.workshop.demo import DemoConfig, is_loopback, startup_message, token_allows
 from sim.workshop.play import parse_command, play
 from sim.workshop.session import CommandError, whole_number
-from tests.helpers import ROOT
+from tests.helpers import ROOT, FakeServer
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
 MARKOV = ROOT / "scenarios" / "examples" / "markov-crisis.yaml"
@@ -339,30 +339,6 @@ def test_the_startup_message_warns_and_gives_a_tokened_url():
     assert "http://0.0.0.0" not in where
     urls = re.findall(r"http://\S+", where)
     assert len(urls) >= 2 and all(u.endswith("/?token=T0K") for u in urls)
-
-
-class FakeServer:
-    """Stands for the `solara run` child: it "listens" at once and stops on Ctrl-C."""
-
-    env: dict = {}
-
-    def __init__(self, command, env):
-        FakeServer.env = env
-        self.returncode = None
-
-    def poll(self):
-        return self.returncode
-
-    def wait(self, timeout=None):
-        if self.returncode is None:
-            self.returncode = 0
-            raise KeyboardInterrupt
-        return self.returncode
-
-    def terminate(self):
-        self.returncode = -15
-
-    kill = terminate
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])

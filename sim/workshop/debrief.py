@@ -16,22 +16,22 @@ from typing import TextIO
 from ..analyses.compare import format_p
 from ..analyses.forecast import ODDS, Forecast, ForkResult
 from ..engine.results import atomic_write
+from ..engine.targets import check_file_target
 from ..errors import InputError
 from .session import Session, Turn
 
 
 def check_transcript(path: str | Path, script: str | Path | None = None) -> Path:
-    """The transcript file, checked before the session starts (not the --script file)."""
+    """The transcript file, checked before the session starts: markdown, not the --script
+    file, and a file that can be written (`sim.engine.targets.check_file_target`)."""
     path = Path(path)
     if path.suffix.lower() not in (".md", ".markdown", ".txt"):
         raise InputError(f"--transcript {path}: a transcript is markdown; use a name ending "
                          "in .md")
-    if not path.parent.is_dir():
-        raise InputError(f"--transcript {path}: folder {path.parent} does not exist")
     if script is not None and _same_file(path, Path(script)):
         raise InputError(f"--transcript {path}: it is the --script file, which the debrief "
                          "would overwrite; name another file")
-    return path
+    return check_file_target(path, "--transcript")
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -18,7 +18,6 @@ from typing import TextIO
 
 from ..analyses.compare import format_p
 from ..analyses.forecast import ODDS, Forecast, ForkResult
-from ..engine.targets import check_file_target
 from ..errors import InputError, ValidationError
 from ..format.access import read_input
 from ..format.check import suggest
@@ -320,8 +319,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
             session stopped by a bad script command still writes its transcript first.
     """
     out = out or sys.stdout
-    path = (check_file_target(check_transcript(transcript, script), "--transcript")
-            if transcript else None)
+    path = check_transcript(transcript, script) if transcript else None
     session = Session(scenario, players or [], seed, forecast_runs)
     actions = {a for p in session.players for a in scenario.actor(p).action_ids}
     source = (Script(read_script(script, actions), out) if script
