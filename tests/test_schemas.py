@@ -103,6 +103,10 @@ LOADER_KEY_SETS = [
     ("actors", "MODIFIER_KEYS", "modifier"), ("events", "EVENT_KEYS", "event"),
     ("events", "EVENT_TENSION_KEYS", "eventTension"),
     ("distributions", "DIST_KEYS", "distribution"),
+    ("dynamics", "VARIABLE_KEYS", "variable"), ("dynamics", "LEARN_KEYS", "learn"),
+    ("dynamics", "FLAG_KEYS", "flag"), ("dynamics", "COUPLED_KEYS", "coupledLadder"),
+    ("dynamics", "HAZARD_KEYS", "hazard"), ("dynamics", "PERCEIVE_KEYS", "perceive"),
+    ("action_parts", "SIGNAL_KEYS", "signal"),
 ]
 
 

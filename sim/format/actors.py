@@ -6,7 +6,9 @@ from dataclasses import dataclass, field, replace
 
 from . import vocabulary
 from .check import ID_RE, MISSING, Checker, join, listing, suggest
+from .action_parts import read_parts
 from .distributions import Dist, Number, parse_number, parse_weight
+from .dynamics import Names, Perceived, read_perceives
 from .expr import Condition, Symbols
 from .ladder import Ladder, compile_guard
 from .vocabulary import ACTOR_KINDS, MAX_COUNT, MAX_MODIFIERS
@@ -27,6 +29,13 @@ class Action:
     trigger: str | None = None
     allowed: tuple[str, ...] | None = None
     description: str = ""
+    effects: tuple[tuple[str, Number], ...] = ()  # on variables other than tension
+    sets: tuple[str, ...] = ()  # flags
+    clears: tuple[str, ...] = ()
+    signal: tuple[str, float] | None = None  # (action others see, probability)
+    requires: tuple[str, str] | None = None  # (actor, action): a joint decision
+    within: int = 0  # steps back the required action counts
+    trigger_on: tuple[str, str] | None = None  # (ladder key, stage) on a coupled ladder
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,7 @@ class Actor:
     policy: Policy
     count: Number | None = None
     description: str = ""
+    perceives: tuple[Perceived, ...] = ()
 
     @property
     def action_ids(self) -> tuple[str, ...]:
@@ -71,7 +81,8 @@ class Actor:
         return self.kind == "population"
 
 
-def read_actors(ck: Checker, top: dict, ladder: Ladder) -> list[Actor]:
+def read_actors(ck: Checker, top: dict, ladder: Ladder, names: Names | None = None
+                ) -> list[Actor]:
     raw = ck.id_mapping(top.get("actors", MISSING), "actors", line_of(top, "actors"), "actor")
     actors: list[Actor] = []
     if raw is not None and not raw:
@@ -98,15 +109,17 @@ def read_actors(ck: Checker, top: dict, ladder: Ladder) -> list[Actor]:
         elif "count" in m and kind is not None:
             ck.error(line_of(m, "count"), join(path, "count"),
                      f"count is only for kind population, not {kind}")
-        actions = _actions(ck, m, path, ladder, kind == "population")
+        names = names or Names(ladders={"main": ladder})
+        actions = _actions(ck, m, path, ladder, kind == "population", names)
         if not isinstance(m.get("actions"), dict) or not m["actions"]:
             actions = _actions_named_by_weights(m)
         policy = _policy(ck, m, path, ladder, actions)
         # An actor with errors is kept (with placeholders; the scenario is not built), so
         # that its modifiers, and conditions and events naming it, are still checked.
+        perceives = read_perceives(ck, m, path, names) if "perceives" in m else ()
         actors.append(Actor(aid, ck.get(m, "name", path, "str", default=aid), kind or "",
                             tuple(actions), policy or Policy({}), count,
-                            ck.get(m, "description", path, "str", default="")))
+                            ck.get(m, "description", path, "str", default=""), perceives))
     return actors
 
 
@@ -134,7 +147,8 @@ def _stage_list(ck: Checker, value: object, field: str, line: int | None,
     return tuple(value) if ok else None
 
 
-def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool) -> list[Action]:
+def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool,
+             names: Names) -> list[Action]:
     path = join(path, "actions")
     raw = ck.id_mapping(m.get("actions", MISSING), path, line_of(m, "actions"), "action")
     stages = ladder.stage_ids
@@ -146,10 +160,11 @@ def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool) 
         am = ck.mapping(value if value is not None else {}, apath, line_of(raw, name), ACTION_KEYS)
         if am is None:
             continue
-        effect: Number | None = 0.0
-        if "effect" in am:
-            effect = parse_number(ck, am["effect"], join(apath, "effect"), line_of(am, "effect"))
-        trigger = ck.get(am, "trigger", apath, "id")
+        parts = read_parts(ck, am, apath, names, list(raw or {}), population)
+        effect, trigger = parts.effect, parts.trigger
+        if population and parts.trigger_on is not None:
+            ck.error(line_of(am, "trigger"), join(apath, "trigger"),
+                     "population actions cannot trigger edges (a decision needs one actor)")
         if trigger is not None:
             if population:
                 ck.error(line_of(am, "trigger"), join(apath, "trigger"),
@@ -167,7 +182,9 @@ def _actions(ck: Checker, m: dict, path: str, ladder: Ladder, population: bool) 
         if effect is None:
             effect = 0.0  # reported; the action stays known so its weights are still checked
         actions.append(Action(name, effect, trigger, allowed,
-                              ck.get(am, "description", apath, "str", default="")))
+                              ck.get(am, "description", apath, "str", default=""),
+                              parts.effects, parts.sets, parts.clears, parts.signal,
+                              parts.requires, parts.within, parts.trigger_on))
     return actions
 
 

@@ -11,6 +11,7 @@ from .actors import Actor, no_remove
 from .check import Checker, join, listing, suggest
 from .clock import STEP_DAYS, Clock, read_date
 from .distributions import Number, parse_number, parse_weight
+from .dynamics import Names
 from .expr import Condition, Symbols
 from .ladder import Ladder, compile_guard
 from .overrides import param_problem
@@ -33,10 +34,14 @@ class Event:
     stage: str | None = None
     description: str = ""
     source: str = ""  # the reference the event rests on (a citation; not used by the model)
+    flags: tuple[tuple[str, bool], ...] = ()  # flags set (True) or cleared (False)
+    variables: tuple[tuple[str, str, Number], ...] = ()  # (variable, add | set, value)
+    stage_on: tuple[str, str] | None = None  # (ladder key, stage) on a coupled ladder
 
 
 def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clock: Clock | None,
-            symbols: Symbols) -> list[Event]:
+            symbols: Symbols, names: Names | None = None) -> list[Event]:
+    names = names or Names(ladders={"main": ladder})
     seq = ck.sequence(top.get("events", []), "events", line_of(top, "events"), "events")
     events: list[Event] = []
     for i, item in enumerate(seq or []):
@@ -49,25 +54,22 @@ def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clo
         if ("at" in m) == ("when" in m):
             ck.error(line_of(m), path, "an event needs exactly one of 'at' (a step or date) "
                      "and 'when' (a condition)")
-        if not any(k in m for k in ("set", "tension", "stage")):
+        if not any(k in m for k in ("set", "tension", "stage", "flags", "variables")):
             ck.error(line_of(m), path, "an event must change something: give 'set', "
-                     "'tension' or 'stage'")
+                     "'tension', 'stage', 'flags' or 'variables'")
         at = _event_step(ck, m, path, clock) if "at" in m else None
         when = compile_guard(ck, m, "when", path, symbols, required=True)
         once = ck.get(m, "once", path, "bool", default=True)
         sets = _event_sets(ck, m, path, ladder, actors)
-        tension = None
-        if "tension" in m:
-            tm = ck.mapping(m["tension"], join(path, "tension"), line_of(m, "tension"),
-                            EVENT_TENSION_KEYS)
-            if tm is not None and len(tm) != 1:
-                ck.error(line_of(m, "tension"), join(path, "tension"),
-                         "expected exactly one of add or set, e.g. {add: 1.5}")
-            elif tm:
-                op = next(iter(tm))
-                num = parse_number(ck, tm[op], join(join(path, "tension"), op), line_of(tm, op))
-                tension = (op, num) if num is not None else None
-        stage = ck.get(m, "stage", path, "id")
+        tension = _change(ck, m, "tension", path) if "tension" in m else None
+        variables = _variables(ck, m, path, names)
+        flags = _flags(ck, m, path, names)
+        stage_on = None
+        raw_stage = m.get("stage")
+        if isinstance(raw_stage, str) and ":" in raw_stage:
+            stage, stage_on = None, _stage_on(ck, m, path, names, raw_stage)
+        else:
+            stage = ck.get(m, "stage", path, "id")
         if stage is not None and stage not in ladder.stage_ids:
             ck.error(line_of(m, "stage"), join(path, "stage"), f"unknown stage '{stage}'"
                      f"{suggest(stage, ladder.stage_ids)} (stages: {listing(ladder.stage_ids)})")
@@ -76,9 +78,77 @@ def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clo
         source = ck.get(m, "source", path, "str", default="")
         if name is not None:
             events.append(Event(name, at, when, bool(once), sets, tension, stage, description,
-                                source))
+                                source, flags, variables, stage_on))
     return events
 
+
+def _change(ck: Checker, m: dict, key: str, path: str) -> tuple[str, Number] | None:
+    """`{add: x}` or `{set: x}` at m[key]."""
+    field = join(path, key)
+    tm = ck.mapping(m[key], field, line_of(m, key), EVENT_TENSION_KEYS)
+    if tm is not None and len(tm) != 1:
+        ck.error(line_of(m, key), field, "expected exactly one of add or set, e.g. {add: 1.5}")
+    elif tm:
+        op = next(iter(tm))
+        num = parse_number(ck, tm[op], join(field, op), line_of(tm, op))
+        return (op, num) if num is not None else None
+    return None
+
+
+def _variables(ck: Checker, m: dict, path: str, names: Names
+               ) -> tuple[tuple[str, str, Number], ...]:
+    raw = m.get("variables", {})
+    if not isinstance(raw, dict):
+        ck.error(line_of(m, "variables"), join(path, "variables"),
+                 "expected a mapping: variable -> {add: x} or {set: x}")
+        return ()
+    out = []
+    for name in raw:
+        if name not in names.variables:
+            ck.error(line_of(raw, name), join(join(path, "variables"), name), f"unknown "
+                     f"variable '{name}'{suggest(str(name), names.variables)} (variables: "
+                     f"{listing(names.variables) or 'none declared'})")
+            continue
+        change = _change(ck, raw, name, join(path, "variables"))
+        if change is not None:
+            out.append((name, *change))
+    return tuple(out)
+
+
+def _flags(ck: Checker, m: dict, path: str, names: Names) -> tuple[tuple[str, bool], ...]:
+    raw = m.get("flags", {})
+    if not isinstance(raw, dict):
+        ck.error(line_of(m, "flags"), join(path, "flags"),
+                 "expected a mapping: flag -> true (set) or false (clear)")
+        return ()
+    out = []
+    for name, value in raw.items():
+        field = join(join(path, "flags"), name)
+        if name not in names.flags:
+            ck.error(line_of(raw, name), field, f"unknown flag '{name}'"
+                     f"{suggest(str(name), names.flags)} (flags: "
+                     f"{listing(names.flags) or 'none declared'})")
+        elif not isinstance(value, bool):
+            ck.error(line_of(raw, name), field, "expected true (set) or false (clear)")
+        else:
+            out.append((name, value))
+    return tuple(out)
+
+
+def _stage_on(ck: Checker, m: dict, path: str, names: Names, text: str
+              ) -> tuple[str, str] | None:
+    key, _, stage = text.partition(":")
+    field = join(path, "stage")
+    if key not in names.ladders:
+        ck.error(line_of(m, "stage"), field, f"unknown ladder key '{key}'"
+                 f"{suggest(key, names.ladders)} (keys: {listing(names.ladders)})")
+        return None
+    stages = names.stages(key)
+    if stage not in stages:
+        ck.error(line_of(m, "stage"), field, f"unknown stage '{stage}' of ladder '{key}'"
+                 f"{suggest(stage, stages)} (stages: {listing(stages)})")
+        return None
+    return key, stage
 
 def _event_step(ck: Checker, m: dict, path: str, clock: Clock | None) -> int | None:
     value, line, field = m["at"], line_of(m, "at"), join(path, "at")

@@ -25,20 +25,33 @@ from .expr_syntax import (
     KEYWORDS,
     Bool,
     BoolOp,
+    Call,
     Compare,
     Const,
+    Dotted,
     ExprError,
+    Flag,
     Last,
+    Memory,
     Name,
     Node,
     Not,
     Num,
+    StageOf,
+    Value,
     Var,
     parse,
 )
 
 BUILTINS = {"stage": "stage", "tension": "number", "step": "number"}
+MAX_WINDOW = 1000  # steps: the longest window count() may look back over
 _KIND_TEXT = {"stage": "a position on the ladder", "number": "a number", "bool": "a condition"}
+
+
+def _kind_text(kind: str) -> str:
+    if kind.startswith("stage:"):
+        return f"a position on ladder {kind[6:]}"
+    return _KIND_TEXT[kind]
 
 
 # ------------------------------------------------------------------- symbols
@@ -72,15 +85,24 @@ class _FrozenMap(Mapping):
 
 @dataclass(frozen=True)
 class Symbols:
-    """Names a condition may use: stage ids in ladder order and actors' actions."""
+    """Names a condition may use: stage ids in ladder order and actors' actions; in a
+    scenario also its state variables, flags and coupled ladders (key -> stage ids; the main
+    ladder's key, when it has one, among them)."""
 
     stages: tuple[str, ...]
     actions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    variables: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    ladders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stages", tuple(str(s) for s in self.stages))
-        pairs = self.actions.items() if isinstance(self.actions, Mapping) else self.actions
-        object.__setattr__(self, "actions", _FrozenMap(pairs))
+        for name in ("actions", "ladders"):
+            value = getattr(self, name)
+            pairs = value.items() if isinstance(value, Mapping) else value
+            object.__setattr__(self, name, _FrozenMap(pairs))
+        object.__setattr__(self, "variables", tuple(self.variables))
+        object.__setattr__(self, "flags", tuple(self.flags))
         if len(set(self.stages)) != len(self.stages):
             raise ValueError(f"duplicate stage ids in {self.stages}")
         for bad in set(self.stages) & (set(BUILTINS) | KEYWORDS):
@@ -90,9 +112,15 @@ class Symbols:
                 raise ValueError(f"duplicate action ids for actor {actor!r}: {acts}")
 
     @classmethod
-    def of(cls, stages: Iterable[str], actions: Mapping[str, Iterable[str]]) -> Symbols:
-        """Build symbols from a stage list and an ``{actor: [action, ...]}`` dict."""
-        return cls(tuple(stages), {k: tuple(v) for k, v in actions.items()})
+    def of(cls, stages: Iterable[str], actions: Mapping[str, Iterable[str]], **more) -> Symbols:
+        """Build symbols from a stage list and an ``{actor: [action, ...]}`` dict (`more`:
+        variables, flags, ladders)."""
+        return cls(tuple(stages), {k: tuple(v) for k, v in actions.items()}, **more)
+
+    def dotted(self) -> list[str]:
+        """Every dotted name a condition may use (for did-you-mean)."""
+        return ([f"{a}.last" for a in self.actions] + [f"{k}.stage" for k in self.ladders]
+                + [v for v in self.variables] + [f for f in self.flags])
 
 
 # ------------------------------------------------------------------ resolver
@@ -137,6 +165,10 @@ class _Resolver:
             return BoolOp(node.op, ops, node.col), "bool", "a condition"
         if isinstance(node, Compare):
             return self.compare(node), "bool", "a condition"
+        if isinstance(node, Dotted):
+            return self.dotted(node)
+        if isinstance(node, Call):
+            return self.call(node)
         assert isinstance(node, Name)  # the parser makes no Const or Var
         return self.name(node)
 
@@ -146,13 +178,73 @@ class _Resolver:
             return Var(n), BUILTINS[n], n
         if n in self.sym.stages:
             return Const(self.sym.stages.index(n)), "stage", f"stage id '{n}'"
+        if n in self.sym.variables:
+            return Value(n), "number", f"variable {n}"
+        if n in self.sym.flags:
+            return Flag(n), "bool", f"flag {n}"
         for actor, acts in self.sym.actions.items():
             if n in acts:
                 raise ExprError(f"'{n}' is an action of {actor}; compare it with {actor}.last, "
                                 f"e.g. '{actor}.last == {n}'", node.col)
-        valid = list(BUILTINS) + list(self.sym.stages)
+        valid = list(BUILTINS) + list(self.sym.stages) + [
+            v for v in (*self.sym.variables, *self.sym.flags) if "." not in v]
         hint = _suggest(n, valid) or "; expected stage, tension, step or a stage id"
         raise ExprError(f"unknown name '{n}'{hint}", node.col)
+
+    def dotted(self, node: Dotted) -> tuple[Node, str, str]:
+        """`<key>.stage`, a variable or a flag."""
+        n = node.name
+        if node.attr == "stage" and node.owner in self.sym.ladders:
+            if self.sym.ladders[node.owner] == self.sym.stages and node.owner not in \
+                    self._other_keys():
+                return Var("stage"), "stage", n
+            return StageOf(node.owner), f"stage:{node.owner}", n
+        if n in self.sym.variables:
+            return Value(n), "number", f"variable {n}"
+        if n in self.sym.flags:
+            return Flag(n), "bool", f"flag {n}"
+        if n == "tension.decay" or n.startswith("tension."):
+            raise ExprError(f"unknown name '{n}': conditions read tension itself, not its "
+                            "parameters", node.col)
+        hint = _suggest(n, self.sym.dotted()) or (
+            "; expected <actor>.last, <ladder key>.stage, a variable or a flag")
+        raise ExprError(f"unknown name '{n}'{hint}", node.col)
+
+    def _other_keys(self) -> set[str]:
+        """Keys of ladders other than the main one (the main one is listed first)."""
+        return set(list(self.sym.ladders)[1:])
+
+    def call(self, node: Call) -> tuple[Node, str, str]:
+        """`count(actor.action, steps)`, `since(actor.action)`, `ever(actor.action)`."""
+        fn, args = node.fn, node.args
+        want = 2 if fn == "count" else 1
+        usage = "count(<actor>.<action>, <steps>)" if fn == "count" else \
+            f"{fn}(<actor>.<action>)"
+        if len(args) != want or not isinstance(args[0], Dotted):
+            raise ExprError(f"expected {usage}, e.g. "
+                            f"'{'count(warsaw.harden, 7) >= 3' if fn == 'count' else fn + '(nato.article4)'}'",
+                            node.col)
+        first = args[0]
+        assert isinstance(first, Dotted)
+        if first.owner not in self.sym.actions:
+            hint = _suggest(first.owner, self.sym.actions) or (
+                "; known actors: " + (", ".join(self.sym.actions) or "none"))
+            raise ExprError(f"unknown actor '{first.owner}' in {fn}(){hint}", first.col)
+        acts = self.sym.actions[first.owner]
+        if first.attr not in acts:
+            hint = _suggest(first.attr, acts) or f"; its actions are: {', '.join(acts)}"
+            raise ExprError(f"unknown action '{first.attr}' for actor '{first.owner}'{hint}",
+                            first.col)
+        window = 0
+        if fn == "count":
+            steps = args[1]
+            if not isinstance(steps, Num) or steps.value != int(steps.value) or \
+                    not 1 <= steps.value <= MAX_WINDOW:
+                raise ExprError(f"count's window is a whole number of steps from 1 to "
+                                f"{MAX_WINDOW}", getattr(steps, "col", node.col))
+            window = int(steps.value)
+        kind = "bool" if fn == "ever" else "number"
+        return Memory(fn, first.owner, acts.index(first.attr), window), kind, f"{fn}(...)"
 
     def actions_of(self, node: Last) -> tuple[str, ...]:
         if node.actor not in self.sym.actions:
@@ -164,15 +256,30 @@ class _Resolver:
     def compare(self, node: Compare) -> Node:
         if isinstance(node.left, Last) or isinstance(node.right, Last):
             return self.last_compare(node)
-        (left, lk, ld), (right, rk, rd) = self.resolve(node.left), self.resolve(node.right)
+        (left, lk, ld), (right, rk, rd) = self.resolve_side(node.left, node.right), \
+            self.resolve_side(node.right, node.left)
         if lk == rk == "bool" and node.op not in ("==", "!="):
             raise ExprError(f"conditions can only be compared with == or !=, not '{node.op}'",
                             node.col)
         if lk != rk:
             hint = " (compare stage with stage ids)" if "stage" in (lk, rk) else ""
-            raise ExprError(f"cannot compare {ld} with {rd}; {ld} is {_KIND_TEXT[lk]}, "
-                            f"{rd} is {_KIND_TEXT[rk]}{hint}", node.col)
+            raise ExprError(f"cannot compare {ld} with {rd}; {ld} is {_kind_text(lk)}, "
+                            f"{rd} is {_kind_text(rk)}{hint}", node.col)
         return Compare(node.op, left, right, node.col)
+
+    def resolve_side(self, node: Node, other: Node) -> tuple[Node, str, str]:
+        """One side of a comparison: a stage id compared with `<key>.stage` is one of that
+        ladder's stages."""
+        if isinstance(node, Name) and isinstance(other, Dotted) and other.attr == "stage" \
+                and other.owner in self._other_keys():
+            stages = self.sym.ladders[other.owner]
+            if node.name in stages:
+                return Const(stages.index(node.name)), f"stage:{other.owner}", \
+                    f"stage id '{node.name}'"
+            hint = _suggest(node.name, stages) or f"; its stages are: {', '.join(stages)}"
+            raise ExprError(f"unknown stage '{node.name}' of ladder '{other.owner}'{hint}",
+                            node.col)
+        return self.resolve(node)
 
     def last_compare(self, node: Compare) -> Node:
         last_left = isinstance(node.left, Last)
@@ -207,6 +314,14 @@ def _eval(node: Node, state: Any) -> Any:
         return np.asarray(getattr(state, node.name))
     if isinstance(node, Last):
         return np.asarray(state.last[node.actor])
+    if isinstance(node, Value):
+        return state.value(node.name)
+    if isinstance(node, Flag):
+        return state.flag(node.name)
+    if isinstance(node, StageOf):
+        return state.stage_of(node.key)
+    if isinstance(node, Memory):
+        return state.memory(node)
     if isinstance(node, Not):
         return np.logical_not(_eval(node.operand, state))
     if isinstance(node, BoolOp):
@@ -222,6 +337,14 @@ def _deps(node: Node) -> Iterator[str]:
         yield node.name
     elif isinstance(node, Last):
         yield f"last:{node.actor}"
+    elif isinstance(node, Value):
+        yield f"value:{node.name}"
+    elif isinstance(node, Flag):
+        yield f"flag:{node.name}"
+    elif isinstance(node, StageOf):
+        yield f"stage:{node.key}"
+    elif isinstance(node, Memory):
+        yield f"memory:{node.actor}"
     elif isinstance(node, Not):
         yield from _deps(node.operand)
     elif isinstance(node, BoolOp):
@@ -230,6 +353,19 @@ def _deps(node: Node) -> Iterator[str]:
     elif isinstance(node, Compare):
         yield from _deps(node.left)
         yield from _deps(node.right)
+
+
+def _memories(node: Node) -> Iterator[Memory]:
+    if isinstance(node, Memory):
+        yield node
+    elif isinstance(node, Not):
+        yield from _memories(node.operand)
+    elif isinstance(node, BoolOp):
+        for o in node.operands:
+            yield from _memories(o)
+    elif isinstance(node, Compare):
+        yield from _memories(node.left)
+        yield from _memories(node.right)
 
 
 @dataclass(frozen=True)
@@ -255,9 +391,14 @@ class Condition:
             out = np.broadcast_to(out, (state.n,)).copy()
         return out
 
+    def memories(self) -> Iterator[Memory]:
+        """Every memory function the condition uses."""
+        return _memories(self.tree)
+
     @property
     def depends_on(self) -> frozenset[str]:
-        """State parts read: subset of stage/tension/step plus ``last:<actor>``."""
+        """State parts read: subset of stage/tension/step plus ``last:<actor>``,
+        ``value:<variable>``, ``flag:<flag>``, ``stage:<key>`` and ``memory:<actor>``."""
         return frozenset(_deps(self.tree))
 
     def __str__(self) -> str:

@@ -60,6 +60,28 @@ class Last:
 
 
 @dataclass(frozen=True)
+class Dotted:
+    """`owner.attr`, other than `<actor>.last`: a variable, a flag or `<ladder key>.stage`."""
+
+    owner: str
+    attr: str
+    col: int = field(default=0, compare=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.owner}.{self.attr}"
+
+
+@dataclass(frozen=True)
+class Call:
+    """`count(a.b, 7)`, `since(a.b)`, `ever(a.b)`: a memory function of actors' actions."""
+
+    fn: str
+    args: tuple[Node, ...]
+    col: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
 class Not:
     operand: Node
     col: int = field(default=0, compare=False)
@@ -90,19 +112,44 @@ class Var:
     name: str  # one of BUILTINS
 
 
-Node = Num | Bool | Name | Last | Not | BoolOp | Compare | Const | Var
+@dataclass(frozen=True)
+class Value:
+    name: str  # a state variable (plain or `<actor>.<name>`)
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str  # a flag
+
+
+@dataclass(frozen=True)
+class StageOf:
+    key: str  # a coupled ladder's key
+
+
+@dataclass(frozen=True)
+class Memory:
+    fn: str  # count | since | ever
+    actor: str
+    action: int  # the action's code
+    window: int = 0  # count's window in steps
+
+
+Node = (Num | Bool | Name | Last | Dotted | Call | Not | BoolOp | Compare | Const | Var | Value
+        | Flag | StageOf | Memory)
+FUNCTIONS = ("count", "since", "ever")
 
 
 # ----------------------------------------------------------------- tokenizer
 class _Tok(NamedTuple):
-    kind: str  # num name kw op ( ) . - end
+    kind: str  # num name kw op ( ) . , - end
     text: str
     col: int
 
 
 _TOKEN = re.compile(
     r"(?P<ws>[ \t\r\n]+)|(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>==|!=|<=|>=|<|>)|(?P<punct>[().-])"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>==|!=|<=|>=|<|>)|(?P<punct>[().,-])"
 )
 
 
@@ -159,7 +206,8 @@ class _Parser:
 
     def unexpected(self, tok: _Tok, where: str) -> ExprError:
         if tok.kind == ".":
-            return ExprError("attribute access is not allowed, only '<actor>.last'", tok.col)
+            return ExprError("a name has at most one '.', as in 'minsk.last' or 'minsk.threat'",
+                             tok.col)
         if tok.kind == "end":
             return ExprError(f"unexpected end of condition {where}", tok.col)
         return ExprError(f"unexpected {tok.text!r} {where}", tok.col)
@@ -233,14 +281,33 @@ class _Parser:
             self.depth -= 1
             return node
         if tok.kind == "name":
+            if self.peek().kind == "(" and tok.text in FUNCTIONS:
+                return self.call(tok)
             if self.peek().kind != ".":
                 return Name(tok.text, tok.col)
             dot = self.take()
             attr = self.take()
-            if attr.kind != "name" or attr.text != "last" or self.peek().kind == ".":
-                raise ExprError("attribute access is not allowed, only '<actor>.last'", dot.col)
-            return Last(tok.text, tok.col)
+            if attr.kind != "name" or self.peek().kind == ".":
+                raise ExprError("a name has at most one '.', as in 'minsk.last' or "
+                                "'minsk.threat'", dot.col)
+            if attr.text == "last":
+                return Last(tok.text, tok.col)
+            return Dotted(tok.text, attr.text, tok.col)
         raise self.unexpected(tok, "where a value was expected (a number, a name or '(')")
+
+    def call(self, fn: _Tok) -> Node:
+        """`fn(arg, ...)`: arguments are names and numbers, checked by the resolver."""
+        self.enter(self.take())
+        args: list[Node] = []
+        while True:
+            args.append(self.operand())
+            sep = self.take()
+            if sep.kind == ")":
+                break
+            if sep.kind != ",":
+                raise self.unexpected(sep, f"in the arguments of {fn.text}(...)")
+        self.depth -= 1
+        return Call(fn.text, tuple(args), fn.col)
 
 
 def parse(text: str) -> Node:

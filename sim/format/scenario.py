@@ -18,7 +18,19 @@ from .access import shown as clipped
 from .actors import Actor, read_actors, with_modifiers
 from .check import Checker, listing, suggest
 from .clock import Clock, read_clock
+from .action_parts import check_requires
 from .distributions import Number, parse_number
+from .dynamics import (
+    Coupled,
+    FlagDef,
+    Hazard,
+    Names,
+    Variable,
+    read_flags,
+    read_hazards,
+    read_names,
+    read_variables,
+)
 from .events import Event, read_events
 from .expr import Symbols
 from .extends import (
@@ -61,6 +73,17 @@ class Scenario:
     overrides: tuple[tuple[str, str], ...] = ()  # (dotted path, value as YAML text), as given
     extends: tuple[str, ...] = ()  # a variant's baselines, nearest first (paths as resolved)
     changes: tuple[str, ...] = ()  # a variant's declared `changes`, as written
+    key: str = "main"  # the main ladder's key
+    reads: str = "tension"  # the variable the main ladder's thresholds read
+    coupled: tuple[Coupled, ...] = ()  # further ladders
+    variables: tuple[Variable, ...] = ()
+    flags: tuple[FlagDef, ...] = ()
+    hazards: tuple[Hazard, ...] = ()
+
+    @property
+    def ladder_keys(self) -> tuple[str, ...]:
+        """Every ladder's key, the main one first."""
+        return (self.key, *(c.key for c in self.coupled))
 
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
@@ -83,7 +106,12 @@ class Scenario:
                 f"</thead><tbody>{rows}</tbody></table>")
 
     def symbols(self) -> Symbols:
-        return Symbols.of(self.ladder.stage_ids, {a.id: a.action_ids for a in self.actors})
+        """The names this scenario's conditions may use."""
+        ladders = {self.key: self.ladder.stage_ids,
+                   **{c.key: c.ladder.stage_ids for c in self.coupled}}
+        return Symbols.of(self.ladder.stage_ids, {a.id: a.action_ids for a in self.actors},
+                          variables=tuple(v.name for v in self.variables),
+                          flags=tuple(f.name for f in self.flags), ladders=ladders)
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -263,31 +291,33 @@ def find_ladder(ref: str, scenario_path: Path) -> Path | None:
     return None
 
 
-def _ladder(ck: Checker, top: dict, path: Path) -> tuple[Ladder | None, list[Problem]]:
-    ref = ck.get(top, "ladder", "", "str", required=True)
+def _ladder(ck: Checker, top: dict, path: Path, where: str = ""
+            ) -> tuple[Ladder | None, list[Problem]]:
+    ref = ck.get(top, "ladder", where, "str", required=True)
+    field = f"{where}.ladder" if where else "ladder"
     if ref is None:
         return None, []
     # In a variant, `ladder` may come from the baseline: a path is relative to that file.
     try:
         found = find_ladder(ref, Path(file_of(top, "ladder") or path))
     except OutsideProject as exc:
-        ck.error(line_of(top, "ladder"), "ladder", str(exc))
+        ck.error(line_of(top, "ladder"), field, str(exc))
         return None, []
     if found is None:
-        ck.error(line_of(top, "ladder"), "ladder",
+        ck.error(line_of(top, "ladder"), field,
                  f"no ladder '{clipped(ref)}': expected ladders/{clipped(ref)}.yaml in the "
                  "scenario's folder or a parent folder, or a path to a ladder file")
         return None, []
     try:
         ladder, warnings = read_ladder(found)
     except ValidationError as exc:
-        ck.error(line_of(top, "ladder"), "ladder", f"ladder {found} is invalid (see below)")
+        ck.error(line_of(top, "ladder"), field, f"ladder {found} is invalid (see below)")
         ck.problems.extend(exc.problems)
         return None, []
     if not ref.endswith((".yaml", ".yml")) and "/" not in ref and ladder.id != ref:
         # an id names the ladder by its id; a path names a file, whatever its id
         where = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
-        ck.error(line_of(top, "ladder"), "ladder",
+        ck.error(line_of(top, "ladder"), field,
                  f"ladder '{ref}' is {where}, whose id is '{ladder.id}'")
     return ladder, warnings
 
@@ -322,17 +352,36 @@ def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
         if "decay" in tension:
             decay = parse_number(ck, tension["decay"], "tension.decay",
                                  line_of(tension, "decay"), 0.0, 1.0)
-    actors = read_actors(ck, top, ladder)
-    symbols = Symbols.of(stages, {a.id: a.action_ids for a in actors})
+    actor_ids = list(top["actors"]) if isinstance(top.get("actors"), dict) else []
+    names, coupled = read_names(ck, top, ladder, actor_ids, _coupled_loader(top))
+    actors = read_actors(ck, top, ladder, names)
+    check_requires(ck, top, actors)
+    symbols = names.symbols({a.id: a.action_ids for a in actors})
     actors = [with_modifiers(ck, top, a, symbols) for a in actors]
-    events = read_events(ck, top, ladder, actors, clock, symbols)
+    events = read_events(ck, top, ladder, actors, clock, symbols, names)
+    variables = read_variables(ck, names, symbols)
+    flags = read_flags(ck, top, names)
+    hazards = read_hazards(ck, top, names, symbols)
     if sid is None or title is None or start is None or clock is None or start not in stages:
         return None
     return Scenario(sid, title, ladder, start, clock, tuple(actors), tuple(events),
                     initial if initial is not None else 0.0,
                     decay if decay is not None else 1.0, runs or 10_000, seed or 0,
                     ck.get(top, "description", "", "str", default=""),
-                    tuple(ck.get(top, "sources", "", "strings", default=[])))
+                    tuple(ck.get(top, "sources", "", "strings", default=[])),
+                    key=names.main_key, reads=names.reads, coupled=tuple(coupled),
+                    variables=tuple(variables), flags=tuple(flags), hazards=tuple(hazards))
+
+
+def _coupled_loader(top: YamlMap):
+    """Load a coupled ladder's file as the main one is loaded (relative to the file that
+    names it)."""
+    def load(ck: Checker, m: dict, where: str) -> Ladder | None:
+        own = Path(file_of(m, "ladder") or file_of(top, "ladder") or ck.file)
+        ladder, warnings = _ladder(ck, m, own, where)
+        ck.problems.extend(warnings)
+        return ladder
+    return load
 
 
 def scenario_moves(scenario: Scenario) -> dict[str, set[str]]:

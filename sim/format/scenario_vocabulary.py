@@ -9,6 +9,15 @@ in the scenario node's `if`/`then`/`else`.
 
 from __future__ import annotations
 
+from .dynamics_vocabulary import (
+    ACTION_MORE,
+    ACTOR_MORE,
+    DYNAMICS_DEFS,
+    EFFECT_MAP,
+    EVENT_MORE,
+    SCENARIO_MORE,
+    STAGE_REF,
+)
 from .vocabulary import (
     ACTOR_KINDS,
     DATE,
@@ -152,6 +161,7 @@ ACTOR = Node(
                     "description": "Required, at least one; keys are action ids.",
                     "propertyNames": IDS, "additionalProperties": ref("action")},
         "policy": ref("policy", "Required: how the actor chooses its action each step."),
+        **ACTOR_MORE,
     },
     required=("kind", "actions", "policy"), partial=True,
 )
@@ -159,12 +169,16 @@ ACTOR = Node(
 ACTION = Node(
     "An action the actor can choose each step (may be left empty).",
     {
-        "effect": ref("numberOrDistribution",
-                      "Change to tension (number or distribution; default 0).", default=0),
+        "effect": {"description": "Change to tension (number or distribution; default 0), or "
+                                  "a map of changes to variables.",
+                   "anyOf": [ref("numberOrDistribution"), EFFECT_MAP], "default": 0},
         "description": text(FREE_TEXT),
-        "trigger": ref("stageId", "Optional: fire the edge from the current stage to this "
-                       "stage (not for populations).", examples=["mp_crisis"]),
+        "trigger": {"type": "string", "pattern": STAGE_REF,
+                    "description": "Optional: fire the edge from the current stage to this "
+                                   "stage, or `<ladder key>:<stage>` on a coupled ladder (not for "
+                                   "populations).", "examples": ["mp_crisis", "nato:article4"]},
         "allowed": ref("stageList", "Optional: stages at which the action exists (default all)."),
+        **ACTION_MORE,
     },
     type=["object", "null"],
 )
@@ -220,8 +234,10 @@ EVENT = Node(
                 "examples": [{"actors.warsaw.policy.weights.harden": 4},
                              {"tension.decay": 0.8}]},
         "tension": ref("eventTension"),
-        "stage": ref("stageId", "Optional: move the run to this stage.",
-                     examples=["border_incident"]),
+        "stage": {"type": "string", "pattern": STAGE_REF,
+                  "description": "Optional: move the run to this stage (`<ladder key>:<stage>` on "
+                                 "a coupled ladder).", "examples": ["border_incident"]},
+        **EVENT_MORE,
         "description": text(FREE_TEXT),
         "source": text("Optional: reference for the event."),
         "remove": {"const": True,
@@ -264,7 +280,8 @@ COMPLETE_FILE = {
         "events": {"items": {
             **NOT_REMOVE,
             "oneOf": [{"required": ["at"]}, {"required": ["when"]}],
-            "anyOf": [{"required": [key]} for key in ("set", "tension", "stage")],
+            "anyOf": [{"required": [key]}
+                      for key in ("set", "tension", "stage", "flags", "variables")],
         }},
     },
 }
@@ -297,6 +314,7 @@ SCENARIO = Node(
                    "propertyNames": IDS, "additionalProperties": ref("actor")},
         "events": {"type": "array", "items": ref("event"),
                    "description": "Optional list of events."},
+        **SCENARIO_MORE,
         "extends": text("Variants only: the baseline this file changes, a path relative to "
                         "this file or a scenario id (<id>.yaml in this folder, else "
                         "scenarios/<id>.yaml in a parent folder). The variant is merged over "
@@ -321,4 +339,5 @@ SCENARIO_DEFS: dict[str, Node | dict] = {
     "stageList": STAGE_LIST, "distribution": DISTRIBUTION, **NUMBERS,
     "clock": CLOCK, "tension": TENSION, "actor": ACTOR, "action": ACTION, "policy": POLICY,
     "modifier": MODIFIER, "event": EVENT, "eventTension": EVENT_TENSION, "scenario": SCENARIO,
+    **DYNAMICS_DEFS,
 }
