@@ -65,6 +65,42 @@ class ActorAgent(mesa.Agent):
         self.effect = np.zeros(n)
         self.counts = np.zeros((self.n_actions, n), dtype=np.int64)
         self.forced: tuple[np.ndarray, int] | None = None
+        self.view = model.view  # what its conditions see (an ActorView when it perceives)
+        # The dynamics (`prepare_dynamics`): none unless the scenario uses them.
+        self.var_effects: dict[str, np.ndarray] = {}  # variable -> (actions, runs)
+        self.var_effect: dict[str, np.ndarray] = {}  # variable -> this step's (runs,)
+        self.flag_actions = [(i, a.sets, a.clears) for i, a in enumerate(actions)
+                             if a.sets or a.clears]
+        self.signals: tuple[np.ndarray, np.ndarray] | None = None  # (shown code, p) per action
+        self.shown = self.choice  # the face others see: the choice unless it signals
+        self.triggers_on: dict[str, np.ndarray] = {}  # ladder key -> stage per action code
+        self.joint: list[tuple[int, str, int, int]] = []  # (code, actor, action, within)
+
+    def prepare_dynamics(self, keys: dict[str, tuple[str, ...]]) -> None:
+        """Draw effects on variables and set up signals, coupled triggers and joint decisions
+        (after every draw of the older constructs, so a file without them draws as before).
+        `keys`: each coupled ladder's key with its stage ids."""
+        model, actions = self.model, self.actor.actions
+        rng, n = model.rng, model.n
+        names = list(dict.fromkeys(v for a in actions for v, _ in a.effects))
+        for name in names:
+            self.var_effects[name] = np.stack([sample(dict(a.effects).get(name, 0.0), rng, n)
+                                               for a in actions])
+        if any(a.signal for a in actions):
+            ids = self.actor.action_ids
+            shows = np.array([ids.index(a.signal[0]) if a.signal else i
+                              for i, a in enumerate(actions)] + [NONE])
+            p = np.array([a.signal[1] if a.signal else 0.0 for a in actions] + [0.0])
+            self.signals = (shows, p)
+            self.shown_last = np.full(n, NONE)  # the face others saw in the previous step
+        for key, stage_ids in keys.items():
+            codes = [stage_ids.index(a.trigger_on[1]) if a.trigger_on and a.trigger_on[0] == key
+                     else NONE for a in actions]
+            if any(c != NONE for c in codes):
+                self.triggers_on[key] = np.array(codes + [NONE])
+        ids = {a.actor.id: a.actor.action_ids for a in model.actors}
+        self.joint = [(i, a.requires[0], ids[a.requires[0]].index(a.requires[1]), a.within)
+                      for i, a in enumerate(actions) if a.requires]
 
     def current_weights(self, stage_run: np.ndarray | None = None) -> np.ndarray:
         """Weights (actions, runs) at each run's stage, times every modifier that holds.
@@ -76,7 +112,7 @@ class ActorAgent(mesa.Agent):
         stage_run = model.stage_run if stage_run is None else stage_run
         w = np.take(self.weights.reshape(self.n_actions, -1), stage_run, axis=1)
         for when, scale in self.modifiers:
-            holds = when.evaluate(model.view)
+            holds = when.evaluate(self.view)
             if holds.any():
                 np.multiply(w, scale, out=w, where=holds)
         return w
@@ -100,6 +136,13 @@ class ActorAgent(mesa.Agent):
         flat = np.maximum(choice, 0) * model.n + model.run_index
         self.effect = np.where(acted, np.take(self.effects, flat), 0.0)
         self.counts.reshape(-1)[flat[acted]] += 1
+        for name, effects in self.var_effects.items():
+            self.var_effect[name] = np.where(acted, np.take(effects, flat), 0.0)
+        self.shown = choice
+        if self.signals is not None:
+            shows, p = self.signals
+            signalled = model.rng.random(model.n) < p[choice]
+            self.shown = np.where(signalled, shows[choice], choice)
 
     def _impose(self, choice: np.ndarray, acted: np.ndarray) -> np.ndarray:
         """Replace the drawn action by the forced one, after the draw (so the random stream
@@ -123,9 +166,28 @@ class ActorAgent(mesa.Agent):
         total = w.sum()
         return w / total if total > 0 else w
 
-    def trigger_targets(self) -> np.ndarray:
-        """Stage index each run's chosen action triggers, or -1."""
-        return self.triggers[self.choice]
+    def trigger_targets(self, key: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Stage index each run's chosen action triggers on ladder `key` (None or the main
+        key: the main ladder), or -1; and, when some trigger is a joint decision, which runs'
+        triggers are (None otherwise). A joint trigger whose other key was not turned (its
+        action not taken in time) does not fire."""
+        model = self.model
+        if key is None or key == model.scenario.key:
+            wanted = self.triggers[self.choice]
+        elif key in self.triggers_on:
+            wanted = self.triggers_on[key][self.choice]
+        else:
+            return np.full(model.n, NONE), None
+        if not self.joint:
+            return wanted, None
+        joint = np.zeros(model.n, dtype=bool)
+        for code, other, other_code, within in self.joint:
+            mine = self.choice == code
+            if mine.any():
+                joint |= mine
+                wanted = np.where(mine & ~model.recall.took(other, other_code, within),
+                                  NONE, wanted)
+        return wanted, joint
 
     def describe_choice(self, run: int) -> str:
         """This step's action in one run, for a trace."""
@@ -154,9 +216,12 @@ class PopulationAgent(ActorAgent):
         self.choice = np.where(live, members.argmax(axis=0), NONE)
         self.effect = (members * self.effects).sum(axis=0)
         self.counts += members
+        for name, effects in self.var_effects.items():
+            self.var_effect[name] = (members * effects).sum(axis=0)
+        self.shown = self.choice
 
-    def trigger_targets(self) -> np.ndarray:
-        return np.full(self.model.n, NONE)
+    def trigger_targets(self, key: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        return np.full(self.model.n, NONE), None
 
     def describe_choice(self, run: int) -> str:
         parts = [f"{self.members[i, run]} {a.id}" for i, a in enumerate(self.actor.actions)

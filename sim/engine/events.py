@@ -32,6 +32,7 @@ class _PreparedEvent:
         if event.tension is not None:
             self.tension = (event.tension[0], sample(event.tension[1], rng, n))
         self.stage = model.ladder.index(event.stage) if event.stage else None
+        self.variables = [(name, op, sample(value, rng, n)) for name, op, value in event.variables]
 
     def apply(self, note: StepNote | None) -> None:
         model, event = self.model, self.event
@@ -57,9 +58,20 @@ class _PreparedEvent:
             op, values = self.tension
             model.tension = np.where(due, values + (model.tension if op == "add" else 0.0),
                                      model.tension)
+        for name, op, values in self.variables:
+            old = model.vars.values[name]
+            model.vars.values[name] = np.where(due, values + (old if op == "add" else 0.0), old)
+            model.vars.clip(name)
+        for name, on in event.flags:
+            model.vars.flags[name][due] = on
         if self.stage is not None:
             model.rule[due] = RULE_EVENT
             model.set_stage(np.full(model.n, self.stage), due, note)
+        if event.stage_on is not None:
+            key, stage = event.stage_on
+            track = model.track(key)
+            track.rule[due] = RULE_EVENT
+            track.set_stage(np.full(model.n, track.ladder.index(stage)), due, note)
         if note is not None and due[0]:
             note.events.append(event.name)
 

@@ -19,36 +19,16 @@ import numpy as np
 from ..errors import InputError
 from ..format.distributions import sample
 from ..format.scenario import Scenario
-from .agents import NONE, ActorAgent, PopulationAgent
+from .agents import ActorAgent, PopulationAgent
+from .dynamics import describe_dynamics, memory_needs
 from .events import _PreparedEvent
 from .inputs import chunk_seed, collector, with_overrides
-from .notes import RULE_DOWN, RULE_NAMES, RULE_NONE, RULE_TRIGGER, RULE_UP, StepNote
+from .notes import RULE_NONE, StepNote
+from .perception import ActorView, Perception, Recall, StateView
+from .tracks import Track
+from .variables import Variables
 
 TENSION_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the band kept when `bands` is asked for
-
-
-class StateView:
-    """What conditions see: stage, tension, step and every actor's last action."""
-
-    def __init__(self, model: EscalationModel):
-        self._model = model
-        self.last: dict[str, np.ndarray] = {}
-
-    @property
-    def stage(self) -> np.ndarray:
-        return self._model.stage
-
-    @property
-    def tension(self) -> np.ndarray:
-        return self._model.tension
-
-    @property
-    def step(self) -> int:
-        return self._model.t
-
-    @property
-    def n(self) -> int:
-        return self._model.n
 
 
 class EscalationModel(mesa.Model):
@@ -79,27 +59,14 @@ class EscalationModel(mesa.Model):
         self.horizon = scenario.clock.horizon
         self.run_index = np.arange(n)
         self.t = 0
-        stages = ladder.stages
-        n_stages = len(stages)
-        self.start = ladder.index(scenario.start)
-        self.up = np.array([np.inf if s.up is None else s.up for s in stages])
-        self.down = np.array([-np.inf if s.down is None else s.down for s in stages])
-        self.dwell = np.array([s.dwell for s in stages])
-        self.absorbing = np.array([s.absorbing for s in stages])
-        self.edges = np.zeros((n_stages + 1, n_stages + 1), dtype=bool)  # +1: index -1 = none
-        for i, s in enumerate(stages):
-            for target in ladder.targets(s.id):
-                self.edges[i, ladder.index(target)] = True
-        self.guards = [(ladder.index(e.source), ladder.index(e.target), e.guard)
-                       for e in ladder.edges if e.guard is not None]
+        self.view = StateView(self)
+        self.main = Track(self, scenario.key, ladder, scenario.start, scenario.reads)
+        self.tracks = [self.main]
+        self.track_keys = {scenario.key: self.main}
         # State (one entry per run).
-        self.stage = np.full(n, self.start)
         self.tension = sample(scenario.initial_tension, self.rng, n)
         self.decay = sample(scenario.decay, self.rng, n)
-        self.below = np.zeros(n, dtype=np.int64)  # consecutive steps at or below `down`
         self.active = np.ones(n, dtype=bool)
-        self.rule = np.zeros(n, dtype=np.int8)
-        self.view = StateView(self)
         self.actors: list[ActorAgent] = []  # in file order, as in self.agents
         for actor in scenario.actors:
             cls = PopulationAgent if actor.is_population else ActorAgent
@@ -107,14 +74,8 @@ class EscalationModel(mesa.Model):
             self.view.last[actor.id] = agent.last
             self.actors.append(agent)
         self.events = [_PreparedEvent(self, e) for e in scenario.events]
+        self._prepare_dynamics()
         # Records.
-        self.peak = self.stage.copy()
-        self.first = np.full((n, n_stages), -1, dtype=np.int32)  # first step at stage >= s
-        self.first[:, : self.start + 1] = 0
-        self.time_in = np.zeros((n, n_stages), dtype=np.int32)
-        self.entered = np.zeros(n, dtype=np.int32)
-        self.occupancy = np.zeros((self.horizon + 1, n_stages), dtype=np.int64)
-        self.occupancy[0] = np.bincount(self.stage, minlength=n_stages)
         self.tension_sum = np.zeros(self.horizon + 1)
         self.tension_sum[0] = self.tension.sum()
         self.tension_bands = np.zeros((self.horizon + 1, len(TENSION_QUANTILES))) if bands else None
@@ -123,20 +84,89 @@ class EscalationModel(mesa.Model):
         self.notes: list[StepNote] | None = [] if trace else None
         self.datacollector = collector(ladder.stage_ids)  # collects after each step
 
+    def _prepare_dynamics(self) -> None:
+        """Coupled ladders, variables, flags, perception, signals, memory and hazards: drawn
+        after everything else, and only what the scenario uses, so a file without them draws
+        (and steps) exactly as before they existed."""
+        scenario = self.scenario
+        for c in scenario.coupled:
+            track = Track(self, c.key, c.ladder, c.start, c.reads, c.ends_run)
+            self.tracks.append(track)
+            self.track_keys[c.key] = track
+        self.vars = Variables(self)
+        keys = {c.key: c.ladder.stage_ids for c in scenario.coupled}
+        for agent in self.actors:
+            agent.prepare_dynamics(keys)
+        self.signallers = {a.actor.id for a in self.actors if a.signals is not None}
+        views: dict[str, ActorView] = {}
+        if self.signallers or any(a.perceives for a in scenario.actors):
+            for agent in self.actors:
+                views[agent.actor.id] = ActorView(self, agent.actor.id)
+                agent.view = views[agent.actor.id]
+                for other in self.actors:
+                    views[agent.actor.id].last[other.actor.id] = (
+                        other.last if other.actor.id not in self.signallers
+                        or other is agent else other.shown_last)
+        self.views = views
+        self.perception = Perception(self, views) if any(
+            a.perceives for a in scenario.actors) else None
+        self.recall = Recall(self, memory_needs(self))
+        for hazard in scenario.hazards:
+            self.track(hazard.ladder).add_hazard(hazard)
+        self.dynamic = bool(scenario.coupled or scenario.variables or scenario.flags
+                            or views or self.recall.last_at or scenario.hazards)
+
+    # -- what conditions read ---------------------------------------------------------------
+    def value(self, name: str) -> np.ndarray:
+        """The true value of tension or a variable, per run."""
+        return self.tension if name == "tension" else self.vars.values[name]
+
+    def track(self, key: str) -> Track:
+        """The ladder of key `key`."""
+        return self.track_keys[key]
+
+    def view_of(self, actor_id: str | None):
+        """What an actor's conditions see (the truth for None or an actor that perceives
+        nothing and sees no signal)."""
+        return self.views.get(actor_id, self.view) if actor_id else self.view
+
+    # The main ladder's state and records, as they have always been read.
+    stage = property(lambda self: self.main.stage)
+    below = property(lambda self: self.main.below)
+    rule = property(lambda self: self.main.rule)
+    peak = property(lambda self: self.main.peak)
+    first = property(lambda self: self.main.first)
+    time_in = property(lambda self: self.main.time_in)
+    entered = property(lambda self: self.main.entered)
+    occupancy = property(lambda self: self.main.occupancy)
+    start = property(lambda self: self.main.start)
+    up = property(lambda self: self.main.up)
+    absorbing = property(lambda self: self.main.absorbing)
+
     # -- one step ---------------------------------------------------------------------------
     def step(self) -> None:
         """Advance every active run by one step."""
         self.t += 1
         note = StepNote(self.t) if self.notes is not None else None
-        self.rule[:] = RULE_NONE
+        for track in self.tracks:
+            track.rule[:] = RULE_NONE
         for event in self.events:
             event.apply(note)
+        if self.perception is not None:
+            self.perception.observe()
         self.stage_run = self.stage * self.n + self.run_index  # column in (stages*runs)
         self.agents.do("choose")
         for agent in self.actors:
             np.copyto(agent.last, agent.choice)
+            if agent.signals is not None:
+                np.copyto(agent.shown_last, agent.shown)
+        if self.dynamic:
+            self.recall.update()
+            self.vars.apply_actions()
         effects = sum(agent.effect for agent in self.actors)
         self.tension = np.where(self.active, self.decay * self.tension + effects, self.tension)
+        if self.dynamic:
+            self.vars.update()
         self._move(note)
         self._record(note)
         if self.t >= self.horizon or not self.active.any():
@@ -145,76 +175,43 @@ class EscalationModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _move(self, note: StepNote | None) -> None:
-        stage = self.stage
-        blocked = np.zeros(self.n, dtype=bool)
-        target = np.full(self.n, NONE)
-        for agent in self.actors:
-            wanted = agent.trigger_targets()
-            ok = self.edges[stage, wanted] & self._guard_ok(stage, wanted)
-            blocked |= (wanted >= 0) & ~ok & self.active
-            target = np.where(ok & (wanted > target), wanted, target)
-        triggered = (target >= 0) & self.active
-        free = self.active & ~triggered
-        up_to = np.minimum(stage + 1, len(self.up) - 1)
-        up = free & (self.tension >= self.up[stage]) & self._guard_ok(stage, up_to)
-        self.below = np.where(free & (self.tension <= self.down[stage]), self.below + 1, 0)
-        down = (free & ~up & (self.below >= self.dwell[stage])
-                & self._guard_ok(stage, np.maximum(stage - 1, 0)))
-        new = np.where(triggered, target, np.where(up, stage + 1, np.where(down, stage - 1, stage)))
-        self.rule[triggered] = RULE_TRIGGER
-        self.rule[up] = RULE_UP
-        self.rule[down] = RULE_DOWN
-        if note is not None and blocked[0]:
-            note.blocked.append("a trigger was blocked (no edge, or its guard did not hold)")
-        self.set_stage(new, self.rule != RULE_NONE, note)
-
-    def _guard_ok(self, stage: np.ndarray, target: np.ndarray) -> np.ndarray:
-        ok = np.ones(self.n, dtype=bool)
-        for a, b, guard in self.guards:
-            on_edge = (stage == a) & (target == b)
-            if on_edge.any():
-                ok &= ~on_edge | guard.evaluate(self.view)
-        return ok
+        """Part 6: every ladder plans its move from the same state, then all move."""
+        if len(self.tracks) == 1:
+            new = self.main.plan(note)
+            self.main.set_stage(new, self.main.rule != RULE_NONE, note)
+            return
+        was_active = self.active.copy()
+        plans = [track.plan(note) for track in self.tracks]
+        for track, new in zip(self.tracks, plans, strict=True):
+            track.set_stage(new, track.rule != RULE_NONE, note)
+        ended = np.flatnonzero(was_active & ~self.active)
+        if ended.size:
+            for track in self.tracks:
+                track.close(ended)
 
     def set_stage(self, new: np.ndarray, moved: np.ndarray, note: StepNote | None) -> None:
-        """Move runs (where `moved`) to `new`, keeping the records up to date."""
-        rows = np.flatnonzero(moved & (new != self.stage))
-        if rows.size:
-            old = self.stage[rows]
-            self.time_in[rows, old] += self.t - self.entered[rows]
-            self.entered[rows] = self.t
-            if note is not None and rows[0] == 0:
-                rule = RULE_NAMES[int(self.rule[0])]
-                ids = self.ladder.stage_ids
-                note.move = (ids[old[0]], ids[new[0]], rule)
-            self.stage[rows] = new[rows]
-            self.below[rows] = 0
-            peak_old = self.peak[rows]
-            self.peak[rows] = np.maximum(peak_old, new[rows])
-            for s in range(int(peak_old.min()) + 1, int(self.peak[rows].max()) + 1):
-                newly = rows[(peak_old < s) & (self.peak[rows] >= s)]
-                self.first[newly, s] = self.t
-            ended = rows[self.absorbing[new[rows]]]
-            self.active[ended] = False
+        """Move runs (where `moved`) to `new` on the main ladder, keeping the records."""
+        self.main.set_stage(new, moved, note)
 
     def _record(self, note: StepNote | None) -> None:
-        n_stages = len(self.up)
-        self.occupancy[self.t] = np.bincount(self.stage, minlength=n_stages)
+        for track in self.tracks:
+            track.record()
         self.tension_sum[self.t] = self.tension.sum()
         if self.tension_bands is not None:
             self.tension_bands[self.t] = np.quantile(self.tension, TENSION_QUANTILES)
         if note is not None:
             note.tension = float(self.tension[0])
             note.actions = {a.actor.id: a.describe_choice(0) for a in self.actors}
+            if self.dynamic:
+                describe_dynamics(self, note)
             assert self.notes is not None  # `step` makes a note only when tracing
             self.notes.append(note)
 
     def finish(self) -> None:
         """Close the books: steps spent in the stage each unabsorbed run ends in. `step`
         calls it on the last step; calling it again adds nothing."""
-        rows = np.flatnonzero(self.active)
-        self.time_in[rows, self.stage[rows]] += self.t - self.entered[rows]
-        self.entered[rows] = self.t
+        for track in self.tracks:
+            track.finish()
 
     def release(self) -> None:
         """Let go of this model once its records are read.
@@ -235,6 +232,11 @@ class EscalationModel(mesa.Model):
         self.view.last.clear()
         self.events.clear()
         self.view._model = None  # type: ignore[assignment]  # released: never read again
+        for view in self.views.values():
+            view._model = None  # type: ignore[assignment]
+        self.views.clear()
+        self.tracks.clear()
+        self.track_keys.clear()
         self.__dict__.pop("step", None)  # Mesa's _wrapped_step, bound to this model
         self.__dict__.pop("_user_step", None)
 
@@ -293,13 +295,16 @@ class EscalationModel(mesa.Model):
 
     def _state(self) -> list[tuple[np.ndarray, int]]:
         """Every per-run array of the model, its agents and events, with its run axis."""
-        arrays = [(getattr(self, name), 0) for name in
-                  ("stage", "tension", "decay", "below", "active", "rule", "peak", "first",
-                   "time_in", "entered")]
+        arrays = [(self.tension, 0), (self.decay, 0), (self.active, 0)]
+        for track in self.tracks:
+            arrays += track.arrays
         for agent in self.actors:
             arrays += [(agent.weights, -1), (agent.effects, -1), (agent.choice, 0),
                        (agent.last, 0), (agent.effect, 0), (agent.counts, -1)]
             arrays += [(scale, -1) for _, scale in agent.modifiers]
+            arrays += [(e, -1) for e in agent.var_effects.values()]
+            if agent.signals is not None:
+                arrays.append((agent.shown_last, 0))
             if isinstance(agent, PopulationAgent):
                 arrays += [(agent.size, 0), (agent.members, -1)]
         for event in self.events:
@@ -307,6 +312,12 @@ class EscalationModel(mesa.Model):
             arrays += [(values, 0) for _, values in event.sets]
             if event.tension is not None:
                 arrays.append((event.tension[1], 0))
+            arrays += [(values, 0) for _, _, values in event.variables]
+        arrays += self.vars.arrays + self.recall.arrays
+        if self.perception is not None:
+            arrays += self.perception.arrays
+        for track in self.tracks:
+            arrays += [(p, 0) for _, _, p, _ in track.hazards]
         return arrays
 
     def snapshot(self) -> dict:
@@ -315,8 +326,9 @@ class EscalationModel(mesa.Model):
         return {
             "arrays": [a.copy() for a, _ in self._state()],
             "t": self.t, "steps": self.steps, "running": self.running,
-            "records": [self.occupancy.copy(), self.tension_sum.copy()]
+            "records": [t.occupancy.copy() for t in self.tracks] + [self.tension_sum.copy()]
             + ([] if self.tension_bands is None else [self.tension_bands.copy()]),
+            "recorded": self.recall.recorded,
             "notes": None if self.notes is None else list(self.notes),
             "collected": {k: list(v) for k, v in self.datacollector.model_vars.items()},
             "rng": self.rng.bit_generator.state, "random": self.random.getstate(),
@@ -330,7 +342,8 @@ class EscalationModel(mesa.Model):
         for a in self.actors:
             a.forced = None
         self.t, self.steps, self.running = snap["t"], snap["steps"], snap["running"]
-        records = [self.occupancy, self.tension_sum]
+        self.recall.recorded = snap["recorded"]
+        records = [t.occupancy for t in self.tracks] + [self.tension_sum]
         if self.tension_bands is not None:
             records.append(self.tension_bands)
         for live, saved in zip(records, snap["records"], strict=True):
@@ -358,12 +371,15 @@ class EscalationModel(mesa.Model):
         for (mine, axis), (theirs, _) in zip(self._state(), new._state(), strict=True):
             np.copyto(theirs, np.take(mine, [run], axis=axis))
         new.t, new.steps, new.running = self.t, self.steps, self.running
-        new.occupancy[:] = 0
+        new.recall.recorded = self.recall.recorded
         new.tension_sum[:] = 0
+        for mine, theirs in zip(self.tracks, new.tracks, strict=True):
+            theirs.occupancy[:] = 0
+            if self.n == 1:
+                theirs.occupancy[: self.t + 1] = mine.occupancy[: self.t + 1] * n
+            theirs.occupancy[new.t] = np.bincount(theirs.stage, minlength=len(theirs.up))
         if self.n == 1:
-            new.occupancy[: self.t + 1] = self.occupancy[: self.t + 1] * n
             new.tension_sum[: self.t + 1] = self.tension_sum[: self.t + 1] * n
-        new.occupancy[new.t] = np.bincount(new.stage, minlength=len(self.up))
         new.tension_sum[new.t] = new.tension.sum()
         return new
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 # Why a run's stage changed in a step (see `EscalationModel.rule`).
 RULE_NONE, RULE_UP, RULE_DOWN, RULE_TRIGGER, RULE_EVENT = 0, 1, 2, 3, 4
+RULE_JOINT, RULE_ACCIDENT = 5, 6
 RULE_NAMES = {RULE_UP: "threshold up", RULE_DOWN: "threshold down", RULE_TRIGGER: "trigger",
-              RULE_EVENT: "event"}
+              RULE_EVENT: "event", RULE_JOINT: "joint decision", RULE_ACCIDENT: "accident"}
 
 
 @dataclass
@@ -25,6 +26,11 @@ class StepNote:
     events: list[str] = field(default_factory=list)
     actions: dict[str, str] = field(default_factory=dict)
     tension: float = 0.0
-    move: tuple[str, str, str] | None = None  # (from, to, rule)
+    move: tuple[str, str, str] | None = None  # (from, to, rule) on the main ladder
     blocked: list[str] = field(default_factory=list)
+    moves: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # coupled ladders
+    values: dict[str, float] = field(default_factory=dict)  # variables, after the step
+    flags: dict[str, bool] = field(default_factory=dict)  # after the step
+    perceived: dict[str, dict[str, float]] = field(default_factory=dict)  # actor -> seen
+    signals: dict[str, str] = field(default_factory=dict)  # actor -> the action others saw
 

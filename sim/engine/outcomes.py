@@ -13,6 +13,54 @@ from .notes import StepNote
 
 
 @dataclass
+class LadderRecord:
+    """One coupled ladder's aggregates in a chunk (they add up across chunks)."""
+
+    peak: np.ndarray
+    final: np.ndarray
+    absorbed: int
+    first: np.ndarray
+    occupancy: np.ndarray
+
+    def add(self, other: LadderRecord) -> LadderRecord:
+        return LadderRecord(self.peak + other.peak, self.final + other.final,
+                            self.absorbed + other.absorbed, self.first + other.first,
+                            self.occupancy + other.occupancy)
+
+
+def _first_histogram(first: np.ndarray, horizon: int) -> np.ndarray:
+    out = np.zeros((first.shape[1], horizon + 1), dtype=np.int64)
+    for s in range(first.shape[1]):
+        col = first[:, s]
+        out[s] = np.bincount(col[col >= 0], minlength=horizon + 1)
+    return out
+
+
+def _ladder_record(model: EscalationModel, track) -> LadderRecord:
+    n_stages = len(track.up)
+    occupancy = track.occupancy.copy()
+    occupancy[model.t + 1:] = occupancy[model.t]
+    return LadderRecord(np.bincount(track.peak, minlength=n_stages),
+                        np.bincount(track.stage, minlength=n_stages),
+                        int(track.absorbing[track.stage].sum()),
+                        _first_histogram(track.first, model.horizon), occupancy)
+
+
+def _endings(model: EscalationModel) -> dict[str, int]:
+    """Runs ended in each run-ending stage, as `<key>:<stage>`: the absorbing stages of every
+    ladder that ends runs."""
+    out = {}
+    for track in model.tracks:
+        if not track.ends_run:
+            continue
+        counts = np.bincount(track.stage[~model.active], minlength=len(track.up))
+        for i, s in enumerate(track.ladder.stage_ids):
+            if track.absorbing[i]:
+                out[f"{track.key}:{s}"] = int(counts[i])
+    return out
+
+
+@dataclass
 class ChunkResult:
     """Aggregates of one chunk of runs (they add up across chunks), plus optional per-run rows.
 
@@ -32,6 +80,8 @@ class ChunkResult:
         notes: the story of run 0 when traced, else None.
         tension_bands: (horizon + 1, quantiles) tension quantiles across the chunk's runs,
             when the model kept them (chunk 0), else None.
+        coupled: each coupled ladder's aggregates, by key (none for one ladder).
+        endings: with coupled ladders, runs ended in each run-ending stage (`key:stage`).
     """
 
     index: int
@@ -48,15 +98,14 @@ class ChunkResult:
     per_run: dict[str, np.ndarray] | None = None
     notes: list[StepNote] | None = None
     tension_bands: np.ndarray | None = None
+    coupled: dict[str, LadderRecord] = field(default_factory=dict)
+    endings: dict[str, int] = field(default_factory=dict)
 
 
 def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
     """Read the records of a finished model into a ChunkResult."""
     n_stages, horizon = len(model.ladder.stages), model.horizon
-    first = np.zeros((n_stages, horizon + 1), dtype=np.int64)
-    for s in range(n_stages):
-        col = model.first[:, s]
-        first[s] = np.bincount(col[col >= 0], minlength=horizon + 1)
+    first = _first_histogram(model.first, horizon)
     steps_per_run = model.time_in.sum(axis=1)
     per_run = None
     if keep_runs:
@@ -65,6 +114,10 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
                    "first": model.first.copy(), "time_in": model.time_in.copy()}
         for agent in model.actors:
             per_run[f"actions:{agent.actor.id}"] = agent.counts.T.copy()
+        for track in model.tracks[1:]:
+            per_run[f"ladder:{track.key}"] = {
+                "peak": track.peak.copy(), "final": track.stage.copy(),
+                "first": track.first.copy(), "time_in": track.time_in.copy()}
     decisions = 0
     for agent in model.actors:
         if hasattr(agent, "size"):
@@ -89,6 +142,8 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
         actions={a.actor.id: a.counts.sum(axis=1) for a in model.actors},
         steps=int(steps_per_run.sum()), decisions=decisions, per_run=per_run,
         notes=model.notes, tension_bands=bands,
+        coupled={t.key: _ladder_record(model, t) for t in model.tracks[1:]},
+        endings=_endings(model) if len(model.tracks) > 1 else {},
     )
 
 
@@ -110,6 +165,8 @@ class Totals:
     per_run: list[dict[str, np.ndarray]] = field(default_factory=list)
     notes: list[StepNote] | None = None
     tension_bands: np.ndarray | None = None
+    coupled: dict[str, LadderRecord] = field(default_factory=dict)
+    endings: dict[str, int] = field(default_factory=dict)
 
     def add(self, c: ChunkResult) -> None:
         """Merge one chunk."""
@@ -130,6 +187,11 @@ class Totals:
             self.notes = c.notes
         if c.tension_bands is not None and self.tension_bands is None:
             self.tension_bands = c.tension_bands
+        for key, record in c.coupled.items():
+            mine = self.coupled.get(key)
+            self.coupled[key] = record if mine is None else mine.add(record)
+        for key, count in c.endings.items():
+            self.endings[key] = self.endings.get(key, 0) + count
 
 
 def step_quantile(hist: np.ndarray, q: float) -> int:
@@ -138,9 +200,8 @@ def step_quantile(hist: np.ndarray, q: float) -> int:
     return int(np.searchsorted(cum, q * cum[-1] - 1e-9 * cum[-1], side="left"))
 
 
-def summarise(totals: Totals, stage_ids: tuple[str, ...]) -> dict:
+def summarise(totals: Totals | LadderRecord, stage_ids: tuple[str, ...], n: int) -> dict:
     """The outcome summary: P(reach), P(final), time to each stage, share absorbed."""
-    n = totals.n
     # set by the first chunk: a summary follows at least one
     assert totals.peak is not None and totals.final is not None and totals.first is not None
     reach_counts = np.cumsum(totals.peak[::-1])[::-1]  # runs whose peak >= s
@@ -157,3 +218,22 @@ def summarise(totals: Totals, stage_ids: tuple[str, ...]) -> dict:
                       "q25": step_quantile(hist, 0.25), "q75": step_quantile(hist, 0.75)}
     return {"reach": reach, "final": final, "time_to": time_to,
             "absorbed": proportion(totals.absorbed, n)}
+
+
+def summarise_ladders(totals: Totals, scenario) -> dict:
+    """With coupled ladders: each ladder's summary by key (the main one first, with its
+    ladder id and stages), and the joint outcome: the share of runs ended in any run-ending
+    stage, and in each."""
+    n = totals.n
+    out = {}
+    ladders = [(scenario.key, scenario.ladder, totals)] + [
+        (c.key, c.ladder, totals.coupled[c.key]) for c in scenario.coupled]
+    for key, ladder, record in ladders:
+        out[key] = {"ladder": ladder.id, "stages": list(ladder.stage_ids),
+                    **summarise(record, ladder.stage_ids, n)}
+        absorbing = [i for i, s in enumerate(ladder.stages) if s.absorbing]
+        out[key]["absorbed"] = proportion(int(record.final[absorbing].sum()), n)
+    ended = sum(totals.endings.values())
+    joint = {"ended": proportion(ended, n),
+             "by": {k: proportion(v, n) for k, v in totals.endings.items()}}
+    return {"ladders": out, "joint": joint}

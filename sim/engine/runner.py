@@ -29,7 +29,7 @@ from .frames import Tables, runs_dtypes, stage_column
 from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
 from .notes import StepNote
-from .outcomes import ChunkResult, Totals, collect, summarise
+from .outcomes import ChunkResult, Totals, collect, summarise, summarise_ladders
 
 CHUNK = 10_000
 DEFAULT_MAX_RUNS = 1_000_000  # the cap in precision mode unless runs are given
@@ -290,7 +290,9 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
     summary = {"scenario": scenario.id, "ladder": scenario.ladder.id, "runs": totals.n,
                "seed": seed, "horizon": scenario.clock.horizon, "step": scenario.clock.step,
                "stages": list(stage_ids)}
-    summary.update(summarise(totals, stage_ids))
+    summary.update(summarise(totals, stage_ids, totals.n))
+    if scenario.coupled:
+        summary.update(summarise_ladders(totals, scenario))
     summary["provenance"] = provenance(scenario, seed, totals.n, root)
     if partial:
         summary["partial"] = True

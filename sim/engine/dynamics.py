@@ -1,0 +1,50 @@
+"""What the model needs to remember for the memory functions and joint decisions, and what
+the trace tells of the dynamics (variables, flags, perceived values, signals)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .notes import StepNote
+from .perception import DEEDS, SHOWN
+
+if TYPE_CHECKING:
+    from .model import EscalationModel
+
+
+def memory_needs(model: EscalationModel) -> dict[tuple[str, str], int]:
+    """(actor, face) -> the longest `count` window over it (0: only since/ever), for every
+    memory function in the scenario's conditions, and the deeds joint decisions wait for."""
+    scenario = model.scenario
+    observed = []  # (observer or None, condition)
+    for actor in scenario.actors:
+        observed += [(actor.id, m.when) for m in actor.policy.modifiers]
+    for v in scenario.variables:
+        if v.learn is not None:
+            observed += [(v.owner, c) for c in v.learn.toward]
+    observed += [(None, e.when) for e in scenario.events if e.when is not None]
+    observed += [(None, h.when) for h in scenario.hazards if h.when is not None]
+    needs: dict[tuple[str, str], int] = {}
+    for observer, condition in observed:
+        for node in condition.memories():
+            seen_as = SHOWN if observer not in (None, node.actor) and \
+                node.actor in model.signallers else DEEDS
+            key = (node.actor, seen_as)
+            needs[key] = max(needs.get(key, 0), node.window)
+    for actor in scenario.actors:
+        for a in actor.actions:
+            if a.requires is not None:
+                needs.setdefault((a.requires[0], DEEDS), 0)
+    return needs
+
+
+def describe_dynamics(model: EscalationModel, note: StepNote) -> None:
+    """Run 0's variables, flags, perceived values and signals, after the step."""
+    note.values = {name: float(v[0]) for name, v in model.vars.values.items()}
+    note.flags = {name: bool(f[0]) for name, f in model.vars.flags.items()}
+    for actor_id, view in model.views.items():
+        if view.seen:
+            note.perceived[actor_id] = {name: float(v[0]) for name, v in view.seen.items()}
+    for agent in model.actors:
+        if agent.signals is not None and agent.shown[0] != agent.choice[0]:
+            note.signals[agent.actor.id] = agent.actor.actions[int(agent.shown[0])].id

@@ -1,0 +1,206 @@
+"""One ladder of an ensemble: its stage per run, how it moves, and its records.
+
+A scenario has a main ladder and may couple further ones (`ladders:`); each is a `Track`.
+Every step, part 6 of docs/format.md ("Semantics of one step"), each track first works out
+its moves from the state as it is (`plan`: triggers, then thresholds on the variable it
+reads, then hazards), and only then do all tracks move (`set_stage`), so that no ladder
+sees another's move of the same step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..format.distributions import sample
+from ..format.ladder import Ladder
+from .notes import RULE_ACCIDENT, RULE_DOWN, RULE_JOINT, RULE_NAMES, RULE_NONE, RULE_TRIGGER, \
+    RULE_UP, StepNote
+
+if TYPE_CHECKING:
+    from .model import EscalationModel
+
+NONE = -1
+
+
+class GuardView:
+    """What a ladder's guards see: its own stage as `stage`, the variable it reads as
+    `tension`, and `step` (a ladder file is a doctrine: it names no scenario's actors)."""
+
+    def __init__(self, model: EscalationModel, track: Track):
+        self._model, self._track = model, track
+
+    @property
+    def stage(self) -> np.ndarray:
+        return self._track.stage
+
+    @property
+    def tension(self) -> np.ndarray:
+        return self._model.value(self._track.reads)
+
+    @property
+    def step(self) -> int:
+        return self._model.t
+
+    @property
+    def n(self) -> int:
+        return self._model.n
+
+
+class Track:
+    """One ladder's state and records over the runs of an ensemble.
+
+    Attributes:
+        key: the ladder's key; `reads`: the variable its thresholds read; `ends_run`:
+            whether entering an absorbing stage ends the run.
+        stage, below, rule: per run: the stage index, steps in a row at or below `down`,
+            and why the stage changed this step (a RULE_* code).
+        peak, first, time_in, entered, occupancy: the records (see `EscalationModel`).
+    """
+
+    def __init__(self, model: EscalationModel, key: str, ladder: Ladder, start: str,
+                 reads: str = "tension", ends_run: bool = True):
+        self.model, self.key, self.ladder = model, key, ladder
+        self.reads, self.ends_run = reads, ends_run
+        n, stages = model.n, ladder.stages
+        n_stages = len(stages)
+        self.start = ladder.index(start)
+        self.up = np.array([np.inf if s.up is None else s.up for s in stages])
+        self.down = np.array([-np.inf if s.down is None else s.down for s in stages])
+        self.dwell = np.array([s.dwell for s in stages])
+        self.absorbing = np.array([s.absorbing for s in stages])
+        self.edges = np.zeros((n_stages + 1, n_stages + 1), dtype=bool)  # +1: index -1 = none
+        for i, s in enumerate(stages):
+            for target in ladder.targets(s.id):
+                self.edges[i, ladder.index(target)] = True
+        self.guards = [(ladder.index(e.source), ladder.index(e.target), e.guard)
+                       for e in ladder.edges if e.guard is not None]
+        self.guard_view = model.view if reads == "tension" else GuardView(model, self)
+        self.stage = np.full(n, self.start)
+        self.below = np.zeros(n, dtype=np.int64)
+        self.rule = np.zeros(n, dtype=np.int8)
+        self.peak = self.stage.copy()
+        self.first = np.full((n, n_stages), -1, dtype=np.int32)  # first step at stage >= s
+        self.first[:, : self.start + 1] = 0
+        self.time_in = np.zeros((n, n_stages), dtype=np.int32)
+        self.entered = np.zeros(n, dtype=np.int32)
+        self.occupancy = np.zeros((model.horizon + 1, n_stages), dtype=np.int64)
+        self.occupancy[0] = np.bincount(self.stage, minlength=n_stages)
+        self.hazards: list = []  # (at mask over stages, target, p per run, when), `add_hazard`
+
+    def add_hazard(self, hazard) -> None:
+        """Prepare a scenario hazard on this ladder (its p drawn per run)."""
+        at = np.zeros(len(self.up), dtype=bool)
+        at[[self.ladder.index(s) for s in hazard.at]] = True
+        self.hazards.append((at, self.ladder.index(hazard.to),
+                             sample(hazard.p, self.model.rng, self.model.n), hazard.when))
+
+    @property
+    def arrays(self) -> list[tuple[np.ndarray, int]]:
+        """Per-run arrays with their run axis (for snapshots and forks)."""
+        return [(self.stage, 0), (self.below, 0), (self.rule, 0), (self.peak, 0),
+                (self.first, 0), (self.time_in, 0), (self.entered, 0)]
+
+    # -- moving ------------------------------------------------------------------------------
+    def plan(self, note: StepNote | None) -> np.ndarray:
+        """This step's new stage per run (triggers, thresholds, hazards); `rule` says why."""
+        model, stage = self.model, self.stage
+        blocked = np.zeros(model.n, dtype=bool)
+        target = np.full(model.n, NONE)
+        joint = np.zeros(model.n, dtype=bool)
+        for agent in model.actors:
+            wanted, by_joint = agent.trigger_targets(self.key)
+            ok = self.edges[stage, wanted] & self.guard_ok(stage, wanted)
+            blocked |= (wanted >= 0) & ~ok & model.active
+            better = ok & (wanted > target)
+            target = np.where(better, wanted, target)
+            if by_joint is not None:
+                joint = np.where(better, by_joint, joint)
+        triggered = (target >= 0) & model.active
+        free = model.active & ~triggered
+        up_to = np.minimum(stage + 1, len(self.up) - 1)
+        level = model.value(self.reads)
+        up = free & (level >= self.up[stage]) & self.guard_ok(stage, up_to)
+        self.below = np.where(free & (level <= self.down[stage]), self.below + 1, 0)
+        down = (free & ~up & (self.below >= self.dwell[stage])
+                & self.guard_ok(stage, np.maximum(stage - 1, 0)))
+        new = np.where(triggered, target, np.where(up, stage + 1, np.where(down, stage - 1, stage)))
+        self.rule[triggered] = RULE_TRIGGER
+        self.rule[triggered & joint] = RULE_JOINT
+        self.rule[up] = RULE_UP
+        self.rule[down] = RULE_DOWN
+        if self.hazards:
+            new = self._accidents(new, free & ~up & ~down)
+        if note is not None and blocked[0]:
+            note.blocked.append("a trigger was blocked (no edge, or its guard did not hold)"
+                                if self is model.main else
+                                f"a trigger on ladder {self.key} was blocked (no edge, or its "
+                                "guard did not hold)")
+        return new
+
+    def _accidents(self, new: np.ndarray, still: np.ndarray) -> np.ndarray:
+        """Hazards, in file order, in runs no other rule moved: each draws one number per run
+        every step (whatever the state, so the stream does not depend on it)."""
+        model = self.model
+        for at, to, p, when in self.hazards:
+            u = model.rng.random(model.n)
+            hit = still & at[self.stage] & (u < p)
+            if when is not None and hit.any():
+                hit &= when.evaluate(model.view)
+            hit &= self.guard_ok(self.stage, np.full(model.n, to))
+            new = np.where(hit, to, new)
+            self.rule[hit] = RULE_ACCIDENT
+            still = still & ~hit
+        return new
+
+    def guard_ok(self, stage: np.ndarray, target: np.ndarray) -> np.ndarray:
+        ok = np.ones(self.model.n, dtype=bool)
+        for a, b, guard in self.guards:
+            on_edge = (stage == a) & (target == b)
+            if on_edge.any():
+                ok &= ~on_edge | guard.evaluate(self.guard_view)
+        return ok
+
+    def set_stage(self, new: np.ndarray, moved: np.ndarray, note: StepNote | None) -> None:
+        """Move runs (where `moved`) to `new`, keeping the records up to date."""
+        model = self.model
+        rows = np.flatnonzero(moved & (new != self.stage))
+        if rows.size:
+            old = self.stage[rows]
+            self.time_in[rows, old] += model.t - self.entered[rows]
+            self.entered[rows] = model.t
+            if note is not None and rows[0] == 0:
+                rule = RULE_NAMES[int(self.rule[0])]
+                ids = self.ladder.stage_ids
+                if self is model.main:
+                    note.move = (ids[old[0]], ids[new[0]], rule)
+                else:
+                    note.moves[self.key] = (ids[old[0]], ids[new[0]], rule)
+            self.stage[rows] = new[rows]
+            self.below[rows] = 0
+            peak_old = self.peak[rows]
+            self.peak[rows] = np.maximum(peak_old, new[rows])
+            for s in range(int(peak_old.min()) + 1, int(self.peak[rows].max()) + 1):
+                newly = rows[(peak_old < s) & (self.peak[rows] >= s)]
+                self.first[newly, s] = model.t
+            if self.ends_run:
+                ended = rows[self.absorbing[new[rows]]]
+                model.active[ended] = False
+
+    def record(self) -> None:
+        self.occupancy[self.model.t] = np.bincount(self.stage, minlength=len(self.up))
+
+    def finish(self) -> None:
+        """Steps spent in the stage each unfinished run ends in."""
+        model = self.model
+        rows = np.flatnonzero(model.active)
+        self.time_in[rows, self.stage[rows]] += model.t - self.entered[rows]
+        self.entered[rows] = model.t
+
+    def close(self, rows: np.ndarray) -> None:
+        """Close the books of `rows`, runs another ladder ended this step: their time in this
+        ladder's stage counted up to now."""
+        model = self.model
+        self.time_in[rows, self.stage[rows]] += model.t - self.entered[rows]
+        self.entered[rows] = model.t
