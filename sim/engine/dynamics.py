@@ -44,7 +44,17 @@ def describe_dynamics(model: EscalationModel, note: StepNote) -> None:
     note.flags = {name: bool(f[0]) for name, f in model.vars.flags.items()}
     for actor_id, view in model.views.items():
         if view.seen:
-            note.perceived[actor_id] = {name: float(v[0]) for name, v in view.seen.items()}
+            note.perceived[actor_id] = {name: _shown(model, name, v[0])
+                                        for name, v in view.seen.items()}
     for agent in model.actors:
         if agent.signals is not None and agent.shown[0] != agent.choice[0]:
             note.signals[agent.actor.id] = agent.actor.actions[int(agent.shown[0])].id
+
+
+def _shown(model: EscalationModel, name: str, value) -> float | str:
+    """A perceived number, or the id of a perceived stage."""
+    if name == "stage":
+        return model.ladder.stage_ids[int(value)]
+    if name.endswith(".stage") and name[:-6] in model.track_keys:
+        return model.track(name[:-6]).ladder.stage_ids[int(value)]
+    return float(value)

@@ -31,6 +31,6 @@ class StepNote:
     moves: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # coupled ladders
     values: dict[str, float] = field(default_factory=dict)  # variables, after the step
     flags: dict[str, bool] = field(default_factory=dict)  # after the step
-    perceived: dict[str, dict[str, float]] = field(default_factory=dict)  # actor -> seen
+    perceived: dict[str, dict[str, float | str]] = field(default_factory=dict)  # actor -> seen
     signals: dict[str, str] = field(default_factory=dict)  # actor -> the action others saw
 

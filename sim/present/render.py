@@ -26,16 +26,19 @@ def summary_table(result: RunResult) -> str:
              f"{s['step']}s, seed {s['seed']}"]
     if result.partial:
         lines.append("INTERRUPTED: partial summary of the chunks that finished.")
-    width = max(len(x) for x in s["stages"]) + 2
-    lines.append(f"{'stage':<{width}}{'P(reach) [95% CI]':<26}{'P(final) [95% CI]':<26}"
-                 "time to reach: median [q25, q75]")
-    for stage in s["stages"]:
-        t = s["time_to"][stage]
-        when = "never reached" if t is None else f"{t['median']} [{t['q25']}, {t['q75']}]"
-        lines.append(f"{stage:<{width}}{interval(s['reach'][stage]):<26}"
-                     f"{interval(s['final'][stage]):<26}{when}")
-    lines.append(f"absorbed: {interval(s['absorbed']).strip()}; intervals are Wilson 95%, "
-                 f"n = {s['runs']:,} runs")
+    if "ladders" in s:
+        for key, entry in s["ladders"].items():
+            lines.append(f"ladder {key} ({entry['ladder']}):")
+            lines += _stage_rows(entry)
+            lines.append(f"  entered an absorbing stage: {interval(entry['absorbed']).strip()}")
+        joint = s["joint"]
+        which = "; ".join(f"{k} {interval(v).strip()}" for k, v in joint["by"].items())
+        lines.append(f"run ended (any run-ending stage): {interval(joint['ended']).strip()}"
+                     f" ({which}); intervals are Wilson 95%, n = {s['runs']:,} runs")
+    else:
+        lines += _stage_rows(s)
+        lines.append(f"absorbed: {interval(s['absorbed']).strip()}; intervals are Wilson 95%, "
+                     f"n = {s['runs']:,} runs")
     lines.append(DISCLAIMER)
     lines.append(f"provenance: ladder {prov['version']}, seed {prov['seed']}, "
                  f"{prov['runs']:,} runs, scenario sha256 {prov['scenario_sha256'][:12]}, "
@@ -47,12 +50,30 @@ def summary_table(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+def _stage_rows(s: dict) -> list[str]:
+    """The header and one row per stage of a ladder's summary."""
+    width = max(len(x) for x in s["stages"]) + 2
+    lines = [f"{'stage':<{width}}{'P(reach) [95% CI]':<26}{'P(final) [95% CI]':<26}"
+             "time to reach: median [q25, q75]"]
+    for stage in s["stages"]:
+        t = s["time_to"][stage]
+        when = "never reached" if t is None else f"{t['median']} [{t['q25']}, {t['q75']}]"
+        lines.append(f"{stage:<{width}}{interval(s['reach'][stage]):<26}"
+                     f"{interval(s['final'][stage]):<26}{when}")
+    return lines
+
+
 def story(scenario: Scenario, notes: list[StepNote]) -> str:
     """The step-by-step story of one traced run."""
     ladder = scenario.ladder
     stage = scenario.start
     lines = [f"{scenario.id}: one run on ladder {ladder.id}, starting at {stage}"]
+    others = {c.key: c.start for c in scenario.coupled}
+    if others:
+        lines[0] += "; " + "; ".join(f"ladder {c.key} ({c.ladder.id}) at {c.start}"
+                                     for c in scenario.coupled)
     for note in notes:
+        ended = ""
         date = scenario.clock.date_of(note.step)
         head = f"step {note.step}" + (f" ({date.isoformat()})" if date else "")
         lines.append(head)
@@ -60,32 +81,71 @@ def story(scenario: Scenario, notes: list[StepNote]) -> str:
             lines.append(f"  event: {name}")
         for actor, action in note.actions.items():
             lines.append(f"  {actor}: {action}")
+        for actor, shown in note.signals.items():
+            lines.append(f"  {actor} showed others: {shown}")
         lines.append(f"  tension {note.tension:.2f}")
+        lines += dynamics_lines(note)
         for text in note.blocked:
             lines.append(f"  {text}")
         if note.move is not None:
             old, new, rule = note.move
             lines.append(f"  MOVE {old} -> {new} by {why_moved(scenario, note, old, new, rule)}")
             stage = new
+        for key, (old, new, rule) in note.moves.items():
+            coupled = next(c for c in scenario.coupled if c.key == key)
+            lines.append(f"  MOVE {key}: {old} -> {new} by "
+                         f"{why_moved(scenario, note, old, new, rule, key)}")
+            others[key] = new
+            if coupled.ends_run and coupled.ladder.stages[coupled.ladder.index(new)].absorbing:
+                ended = f"{key}:{new}"
         if ladder.stages[ladder.index(stage)].absorbing:
-            lines.append(f"  run ends: {stage} is absorbing")
+            ended = ended or stage
+        if ended:
+            lines.append(f"  run ends: {ended} is absorbing")
             break
-    lines.append(f"final stage: {stage}")
+    lines.append(f"final stage: {stage}" + "".join(f"; {k}: {v}" for k, v in others.items()))
     return "\n".join(lines)
 
 
-def why_moved(scenario: Scenario, note: StepNote, old: str, new: str, rule: str) -> str:
-    """The rule that moved run 0 from `old` to `new` in a step, in words."""
-    st = scenario.ladder.stages[scenario.ladder.index(old)]
+def dynamics_lines(note: StepNote) -> list[str]:
+    """Run 0's variables, flags and what each actor perceived, for a trace."""
+    lines = []
+    if note.values:
+        lines.append("  variables: " + ", ".join(f"{k} {v:.2f}" for k, v in note.values.items()))
+    if note.flags:
+        lines.append("  flags: " + ", ".join(f"{k} {'on' if v else 'off'}"
+                                             for k, v in note.flags.items()))
+    for actor, seen in note.perceived.items():
+        lines.append(f"  {actor} perceived: " + ", ".join(
+            f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in seen.items()))
+    return lines
+
+
+def why_moved(scenario: Scenario, note: StepNote, old: str, new: str, rule: str,
+              key: str | None = None) -> str:
+    """The rule that moved run 0 from `old` to `new` in a step (on ladder `key`, default the
+    main one), in words."""
+    coupled = next((c for c in scenario.coupled if c.key == key), None)
+    ladder = coupled.ladder if coupled else scenario.ladder
+    reads = coupled.reads if coupled else scenario.reads
+    level = note.tension if reads == "tension" else note.values.get(reads, float("nan"))
+    st = ladder.stages[ladder.index(old)]
     if rule == "threshold up":
-        return f"threshold (tension {note.tension:.2f} >= up {st.up:g})"
+        return f"threshold ({reads} {level:.2f} >= up {st.up:g})"
     if rule == "threshold down":
-        return (f"threshold (tension {note.tension:.2f} <= down {st.down:g} "
+        return (f"threshold ({reads} {level:.2f} <= down {st.down:g} "
                 f"for {st.dwell} step(s))")
-    if rule == "trigger":
+    if rule in ("trigger", "joint decision"):
+        def fires(act) -> bool:
+            return (act.trigger_on == (key, new)) if coupled else act.trigger == new
         who = [f"{a.id}.{note.actions[a.id]}" for a in scenario.actors
-               for act in a.actions if act.trigger == new and note.actions.get(a.id) == act.id]
-        edge = scenario.ladder.edge(old, new)
+               for act in a.actions if fires(act) and note.actions.get(a.id) == act.id]
+        if rule == "joint decision":
+            keys = [f"{a.id}.{act.id} with {act.requires[0]}.{act.requires[1]}"
+                    for a in scenario.actors for act in a.actions
+                    if fires(act) and act.requires and note.actions.get(a.id) == act.id]
+            return f"joint decision ({', '.join(keys) or 'two actors'})"
+        edge = ladder.edge(old, new)
         guard = f", guard '{edge.guard.text}' held" if edge and edge.guard else ""
         return f"trigger ({', '.join(who) or 'an action'}{guard})"
     if rule == "event":
