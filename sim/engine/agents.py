@@ -98,8 +98,8 @@ class ActorAgent(mesa.Agent):
                      else NONE for a in actions]
             if any(c != NONE for c in codes):
                 self.triggers_on[key] = np.array(codes + [NONE])
-        ids = {a.actor.id: a.actor.action_ids for a in model.actors}
-        self.joint = [(i, a.requires[0], ids[a.requires[0]].index(a.requires[1]), a.within)
+        by_actor = {a.actor.id: a.actor.action_ids for a in model.actors}
+        self.joint = [(i, a.requires[0], by_actor[a.requires[0]].index(a.requires[1]), a.within)
                       for i, a in enumerate(actions) if a.requires]
 
     def current_weights(self, stage_run: np.ndarray | None = None) -> np.ndarray:

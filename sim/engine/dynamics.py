@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..format.expr import Condition
 from .notes import StepNote
 from .perception import DEEDS, SHOWN
 
@@ -16,7 +17,7 @@ def memory_needs(model: EscalationModel) -> dict[tuple[str, str], int]:
     """(actor, face) -> the longest `count` window over it (0: only since/ever), for every
     memory function in the scenario's conditions, and the deeds joint decisions wait for."""
     scenario = model.scenario
-    observed = []  # (observer or None, condition)
+    observed: list[tuple[str | None, Condition]] = []  # (observer or None, condition)
     for actor in scenario.actors:
         observed += [(actor.id, m.when) for m in actor.policy.modifiers]
     for v in scenario.variables:

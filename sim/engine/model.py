@@ -343,7 +343,7 @@ class EscalationModel(mesa.Model):
             a.forced = None
         self.t, self.steps, self.running = snap["t"], snap["steps"], snap["running"]
         self.recall.recorded = snap["recorded"]
-        records = [t.occupancy for t in self.tracks] + [self.tension_sum]
+        records: list[np.ndarray] = [t.occupancy for t in self.tracks] + [self.tension_sum]
         if self.tension_bands is not None:
             records.append(self.tension_bands)
         for live, saved in zip(records, snap["records"], strict=True):
@@ -373,11 +373,11 @@ class EscalationModel(mesa.Model):
         new.t, new.steps, new.running = self.t, self.steps, self.running
         new.recall.recorded = self.recall.recorded
         new.tension_sum[:] = 0
-        for mine, theirs in zip(self.tracks, new.tracks, strict=True):
-            theirs.occupancy[:] = 0
+        for old, fresh in zip(self.tracks, new.tracks, strict=True):
+            fresh.occupancy[:] = 0
             if self.n == 1:
-                theirs.occupancy[: self.t + 1] = mine.occupancy[: self.t + 1] * n
-            theirs.occupancy[new.t] = np.bincount(theirs.stage, minlength=len(theirs.up))
+                fresh.occupancy[: self.t + 1] = old.occupancy[: self.t + 1] * n
+            fresh.occupancy[new.t] = np.bincount(fresh.stage, minlength=len(fresh.up))
         if self.n == 1:
             new.tension_sum[: self.t + 1] = self.tension_sum[: self.t + 1] * n
         new.tension_sum[new.t] = new.tension.sum()

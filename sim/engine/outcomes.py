@@ -232,6 +232,7 @@ def summarise_ladders(totals: Totals, scenario) -> dict:
         out[key] = {"ladder": ladder.id, "stages": list(ladder.stage_ids),
                     **summarise(record, ladder.stage_ids, n)}
         absorbing = [i for i, s in enumerate(ladder.stages) if s.absorbing]
+        assert record.final is not None  # set by the first chunk
         out[key]["absorbed"] = proportion(int(record.final[absorbing].sum()), n)
     ended = sum(totals.endings.values())
     joint = {"ended": proportion(ended, n),

@@ -15,8 +15,15 @@ import numpy as np
 
 from ..format.distributions import sample
 from ..format.ladder import Ladder
-from .notes import RULE_ACCIDENT, RULE_DOWN, RULE_JOINT, RULE_NAMES, RULE_NONE, RULE_TRIGGER, \
-    RULE_UP, StepNote
+from .notes import (
+    RULE_ACCIDENT,
+    RULE_DOWN,
+    RULE_JOINT,
+    RULE_NAMES,
+    RULE_TRIGGER,
+    RULE_UP,
+    StepNote,
+)
 
 if TYPE_CHECKING:
     from .model import EscalationModel

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import vocabulary
-from .check import ID_RE, MISSING, Checker, join, listing, suggest
 from .action_parts import read_parts
+from .check import ID_RE, MISSING, Checker, join, listing, suggest
 from .distributions import Dist, Number, parse_number, parse_weight
 from .dynamics import Names, Perceived, read_perceives
 from .expr import Condition, Symbols

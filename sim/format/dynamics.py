@@ -178,8 +178,9 @@ def read_names(ck: Checker, top: dict, main: Ladder, actor_ids: list[str],
     for n in set(flags) & set(names.variables):
         ck.error(line_of(flags, n), join("flags", n), f"'{n}' is a variable too")
     names.reads = _reads(ck, top, "", names)
-    for c, m in zip(coupled, (raw[c.key] for c in coupled), strict=True):
-        _reads(ck, m, join("ladders", c.key), names)
+    for c in coupled:
+        assert raw is not None  # a coupled ladder was read from it
+        _reads(ck, raw[c.key], join("ladders", c.key), names)
     return names, coupled
 
 

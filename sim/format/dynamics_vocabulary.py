@@ -45,7 +45,8 @@ LEARN = Node(
         "toward": {"description": "Required: a condition, or a list of conditions.",
                    "anyOf": [ref("condition"),
                              {"type": "array", "minItems": 1, "items": ref("condition")}],
-                   "examples": [["warsaw.last == harden", "polish_border_forces.last == reinforce"]]},
+                   "examples": [["warsaw.last == harden",
+                                 "polish_border_forces.last == reinforce"]]},
     },
     required=("rate", "toward"),
 )
@@ -124,7 +125,7 @@ VARIABLE_CHANGE = {"type": "object", "propertyNames": {"pattern": NAME}, "minPro
                    "description": "Variables to change: name -> {add: x} or {set: x}.",
                    "examples": [{"minsk.threat": {"add": 0.5}}]}
 
-SCENARIO_MORE = {  # keys of the scenario node
+SCENARIO_MORE: dict[str, dict] = {  # keys of the scenario node
     "key": {"type": "string", "pattern": ID, "default": "main",
             "description": "The main ladder's key in conditions (`<key>.stage`), triggers and "
                            "outputs (default main)."},
@@ -141,14 +142,14 @@ SCENARIO_MORE = {  # keys of the scenario node
     "hazards": {"type": "array", "items": ref("hazard"),
                 "description": "Optional chance transitions."},
 }
-ACTOR_MORE = {
+ACTOR_MORE: dict[str, dict] = {
     "perceives": {"type": "object", "additionalProperties": ref("perceive"),
-                  "propertyNames": {"pattern": r"^(tension|stage|[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?)$"},
+                  "propertyNames": {"pattern": NAME},
                   "description": "Optional: how this actor sees tension, a variable, `stage` or "
                                  "`<key>.stage`; its own conditions read what it sees.",
                   "examples": [{"minsk.threat": {"bias": 0.5, "noise": 0.2, "lag": 2}}]},
 }
-ACTION_MORE = {
+ACTION_MORE: dict[str, dict] = {
     "sets": NAMES | {"description": "Optional: flags this action sets."},
     "clears": NAMES | {"description": "Optional: flags this action clears."},
     "signal": ref("signal"),
@@ -165,7 +166,7 @@ EFFECT_MAP = {"type": "object", "minProperties": 1, "propertyNames": {"pattern":
               "additionalProperties": ref("numberOrDistribution"),
               "description": "Variable name (or tension) -> change.",
               "examples": [{"minsk.threat": 0.3, "tension": 0.1}]}
-EVENT_MORE = {
+EVENT_MORE: dict[str, dict] = {
     "flags": {"type": "object", "propertyNames": {"pattern": NAME}, "minProperties": 1,
               "additionalProperties": {"type": "boolean"},
               "description": "Flags to set (true) or clear (false).",

@@ -15,16 +15,15 @@ from ..errors import Problem, ValidationError
 from . import vocabulary
 from .access import OutsideProject, check_reference, is_file, read_input
 from .access import shown as clipped
+from .action_parts import check_requires
 from .actors import Actor, read_actors, with_modifiers
 from .check import Checker, listing, suggest
 from .clock import Clock, read_clock
-from .action_parts import check_requires
 from .distributions import Number, parse_number
 from .dynamics import (
     Coupled,
     FlagDef,
     Hazard,
-    Names,
     Variable,
     read_flags,
     read_hazards,
@@ -41,9 +40,10 @@ from .extends import (
     find_scenario,
     merge_variant,
 )
-from .ladder import Ladder, reachable, read_ladder
+from .ladder import Ladder, read_ladder
 from .library import resolve_input
 from .overrides import apply_override, yaml_text
+from .reach import reach_warnings
 from .vocabulary import MAX_RUNS
 from .yamlio import MAX_BYTES, YamlMap, file_of, line_of, load_yaml
 
@@ -175,7 +175,7 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
     scenario = _build(ck, top, ladder) if ladder is not None else None
     ck.raise_if_errors()
     assert scenario is not None
-    _reach_warnings(ck, top, scenario)
+    reach_warnings(ck, top, scenario)
     scenario = replace(scenario, path=file, sha256=hashlib.sha256(b"".join(blobs)).hexdigest(),
                        overrides=tuple((k, yaml_text(v)) for k, v in (overrides or {}).items()),
                        extends=chain, changes=changes)
@@ -291,10 +291,10 @@ def find_ladder(ref: str, scenario_path: Path) -> Path | None:
     return None
 
 
-def _ladder(ck: Checker, top: dict, path: Path, where: str = ""
+def _ladder(ck: Checker, top: dict, path: Path, prefix: str = ""
             ) -> tuple[Ladder | None, list[Problem]]:
-    ref = ck.get(top, "ladder", where, "str", required=True)
-    field = f"{where}.ladder" if where else "ladder"
+    ref = ck.get(top, "ladder", prefix, "str", required=True)
+    field = f"{prefix}.ladder" if prefix else "ladder"
     if ref is None:
         return None, []
     # In a variant, `ladder` may come from the baseline: a path is relative to that file.
@@ -382,32 +382,3 @@ def _coupled_loader(top: YamlMap):
         ck.problems.extend(warnings)
         return ladder
     return load
-
-
-def scenario_moves(scenario: Scenario) -> dict[str, set[str]]:
-    """Every stage-to-stage move some rule of the scenario can make (for reachability)."""
-    ladder, moves = scenario.ladder, {}
-    ids = ladder.stage_ids
-    event_targets = {e.stage for e in scenario.events if e.stage}
-    for i, s in enumerate(ladder.stages):
-        out: set[str] = set() if s.absorbing else set(event_targets)
-        if not s.absorbing:
-            if s.up is not None and i + 1 < len(ids):
-                out.add(ids[i + 1])
-            if s.down is not None and i > 0:
-                out.add(ids[i - 1])
-            targets = ladder.targets(s.id)
-            for actor in scenario.actors:
-                for a in actor.actions:
-                    if a.trigger in targets and (a.allowed is None or s.id in a.allowed):
-                        out.add(a.trigger)
-        moves[s.id] = out
-    return moves
-
-
-def _reach_warnings(ck: Checker, top: dict, scenario: Scenario) -> None:
-    seen = reachable(scenario.ladder, scenario.start, scenario_moves(scenario))
-    missing = [s for s in scenario.ladder.stage_ids if s not in seen]
-    if missing:
-        ck.warn(line_of(top, "start"), "start",
-                f"no rule in this scenario can reach {listing(missing)} from '{scenario.start}'")

@@ -1,0 +1,88 @@
+"""Evaluating a resolved condition over an ensemble with numpy, and walking its tree for the
+state it reads (`sim.format.expr` resolves and type-checks; this module only evaluates)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import reduce
+from typing import Any
+
+import numpy as np
+
+from .expr_syntax import (
+    BoolOp,
+    Compare,
+    Const,
+    Flag,
+    Last,
+    Memory,
+    Node,
+    Not,
+    StageOf,
+    Value,
+    Var,
+)
+
+_OPS = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+        ">": np.greater, ">=": np.greater_equal}
+
+
+def _eval(node: Node, state: Any) -> Any:
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, Var):
+        return np.asarray(getattr(state, node.name))
+    if isinstance(node, Last):
+        return np.asarray(state.last[node.actor])
+    if isinstance(node, Value):
+        return state.value(node.name)
+    if isinstance(node, Flag):
+        return state.flag(node.name)
+    if isinstance(node, StageOf):
+        return state.stage_of(node.key)
+    if isinstance(node, Memory):
+        return state.memory(node)
+    if isinstance(node, Not):
+        return np.logical_not(_eval(node.operand, state))
+    if isinstance(node, BoolOp):
+        fn = np.logical_and if node.op == "and" else np.logical_or
+        return reduce(fn, (_eval(o, state) for o in node.operands))
+    if isinstance(node, Compare):
+        return _OPS[node.op](_eval(node.left, state), _eval(node.right, state))
+    raise TypeError(f"unresolved node {node!r}")  # pragma: no cover - resolver bug
+
+
+def _deps(node: Node) -> Iterator[str]:
+    if isinstance(node, Var):
+        yield node.name
+    elif isinstance(node, Last):
+        yield f"last:{node.actor}"
+    elif isinstance(node, Value):
+        yield f"value:{node.name}"
+    elif isinstance(node, Flag):
+        yield f"flag:{node.name}"
+    elif isinstance(node, StageOf):
+        yield f"stage:{node.key}"
+    elif isinstance(node, Memory):
+        yield f"memory:{node.actor}"
+    elif isinstance(node, Not):
+        yield from _deps(node.operand)
+    elif isinstance(node, BoolOp):
+        for o in node.operands:
+            yield from _deps(o)
+    elif isinstance(node, Compare):
+        yield from _deps(node.left)
+        yield from _deps(node.right)
+
+
+def _memories(node: Node) -> Iterator[Memory]:
+    if isinstance(node, Memory):
+        yield node
+    elif isinstance(node, Not):
+        yield from _memories(node.operand)
+    elif isinstance(node, BoolOp):
+        for o in node.operands:
+            yield from _memories(o)
+    elif isinstance(node, Compare):
+        yield from _memories(node.left)
+        yield from _memories(node.right)
