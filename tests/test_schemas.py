@@ -155,6 +155,28 @@ def test_schema_defaults_are_the_loaders(tmp_path):
         ("tension", "decay"): s.decay, ("action", "effect"): action.effect,
         ("event", "once"): s.events[0].once, ("stage", "dwell"): stage.dwell,
         ("stage", "absorbing"): stage.absorbing,
+        ("scenario", "key"): s.key, ("scenario", "reads"): s.reads,
+    }
+    # the dynamics' defaults, on a file that gives each of their mappings with nothing set
+    dyn = json.loads(json.dumps(doc))
+    dyn["variables"] = {"v": None}
+    dyn["flags"] = {"f": None}
+    dyn["ladders"] = {"other": {"ladder": "mini-ladder", "start": "calm"}}
+    dyn["actors"]["a"]["perceives"] = {"v": None}
+    dyn["actors"]["a"]["actions"]["act"] = {"signal": {"shows": "wait"}, "trigger": "war",
+                                             "requires": "b.go"}
+    dyn["actors"]["b"] = {"kind": "state", "actions": {"go": None},
+                          "policy": {"weights": {"go": 1}}}
+    (tmp_path / "dyn.yaml").write_text(json.dumps(dyn))
+    d = load_scenario(tmp_path / "dyn.yaml")
+    act, variable = d.actor("a").actions[1], d.variables[0]
+    loaded |= {
+        ("variable", "initial"): variable.initial, ("variable", "decay"): variable.decay,
+        ("flag", "initial"): d.flags[0].initial,
+        ("coupledLadder", "reads"): d.coupled[0].reads,
+        ("coupledLadder", "ends_run"): d.coupled[0].ends_run,
+        ("perceive", "lag"): d.actor("a").perceives[0].lag,
+        ("signal", "p"): act.signal[1], ("action", "within"): act.within,
     }
     stated = {(name, key): fragment["default"] for name, node in vocabulary.nodes().items()
               for key, fragment in node.properties.items() if "default" in fragment}
