@@ -261,3 +261,18 @@ def test_a_dynamic_run_can_be_snapshotted_and_forked():
     assert np.all(fork.vars.values["minsk.threat"] == after[0])
     assert np.all(fork.track("nato").stage == model.track("nato").stage[0])
     fork.run_to_end()
+
+
+def test_exact_refuses_each_dynamic_construct_with_its_line(capsys):
+    path = ROOT / "scenarios" / "examples" / "coupled-ladders.yaml"
+    assert main(["exact", str(path)]) == 2
+    err = capsys.readouterr().err
+    for fragment in (":23: ladders.nato: coupled ladder 'nato'",
+                     ":20: reads: the ladder reads variable minsk.threat",
+                     "variables.minsk.resolve_seen: variable minsk.resolve_seen is read",
+                     "flags.warsaw.checkpoint_open: flag warsaw.checkpoint_open is read",
+                     "actors.minsk.perceives.warsaw.alarm: minsk perceives",
+                     "actors.minsk.actions.request_release.requires: joint decision",
+                     "actors.warsaw.policy.modifiers[0].when: count/since/ever",
+                     "hazards[0]: hazard", "events[0]: an event that changes variables"):
+        assert fragment in err, fragment

@@ -14,7 +14,10 @@ What makes a scenario not analysable (see docs/exact.md for the fixes):
 - modifiers whose condition reads `<actor>.last` or `tension` (the previous step);
 - conditional events (`when:`);
 - numbers drawn per run from a continuous distribution;
-- conditions comparing `step` with `tension`.
+- conditions comparing `step` with `tension`;
+- the dynamics: coupled ladders, a ladder reading a variable, variables and flags that a
+  condition reads, memory functions, perception with bias, noise or lag, joint decisions,
+  hazards, and events that change variables, flags or a coupled ladder.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def plan(scenario: Scenario) -> Plan:
     problems += _decay_problems(scenario, tension_read, where)
     problems += _lowest_down(scenario, where)
     problems += _condition_problems(scenario, where)
+    problems += _dynamics_problems(scenario, where)
     draws = []
     for path, value, role in numbers(scenario):
         if not isinstance(value, Dist) or not _matters(role, bool(tension_read)):
@@ -228,6 +232,66 @@ def _condition_problems(scenario: Scenario, where: _Locator) -> list[Problem]:
                                      "depends on the run's history; exact analysis supports "
                                      "scheduled events (at: STEP) only"))
     return out
+
+
+def _dynamics_problems(scenario: Scenario, where: _Locator) -> list[Problem]:
+    """The constructs of docs/format.md from "State variables" on that the chain does not
+    cover: one Problem per use, at its field."""
+    out = []
+    not_yet = "; exact analysis covers one ladder read through tension"
+    for c in scenario.coupled:
+        out.append(where.problem(f"ladders.{c.key}", f"coupled ladder '{c.key}': exact "
+                                 "analysis does not build product chains yet"))
+    if scenario.reads != "tension":
+        out.append(where.problem("reads", f"the ladder reads variable {scenario.reads}{not_yet}"))
+    read = {d for cond in _all_conditions(scenario) for d in cond.depends_on}
+    for v in scenario.variables:
+        if f"value:{v.name}" in read:
+            what = "learns from what its holder observes" if v.learn else "carries its effects"
+            out.append(where.problem(f"variables.{v.name}", f"variable {v.name} is read by a "
+                                     f"condition and {what} (history){not_yet}"))
+    for f in scenario.flags:
+        if f"flag:{f.name}" in read:
+            out.append(where.problem(f"flags.{f.name}", f"flag {f.name} is read by a condition: "
+                                     "a standing state set in earlier steps (history)"))
+    for actor in scenario.actors:
+        for i, m in enumerate(actor.policy.modifiers):
+            if any(True for _ in m.when.memories()):
+                out.append(where.problem(f"actors.{actor.id}.policy.modifiers[{i}].when",
+                                         "count/since/ever read earlier steps (history); "
+                                         f"{MODIFIER_OK}"))
+        for p in actor.perceives:
+            if p.lag or p.noise != 0.0 or p.bias != 0.0:
+                out.append(where.problem(f"actors.{actor.id}.perceives.{p.name}",
+                                         f"{actor.id} perceives {p.name} with bias, noise or "
+                                         "lag; exact analysis needs actors to see the truth"))
+        for a in actor.actions:
+            if a.requires is not None:
+                out.append(where.problem(f"actors.{actor.id}.actions.{a.id}.requires",
+                                         "joint decision: exact analysis does not model "
+                                         "dual-key triggers yet"))
+    for i, _ in enumerate(scenario.hazards):
+        out.append(where.problem(f"hazards[{i}]", "hazard: exact analysis does not model chance "
+                                 "transitions yet"))
+    for i, event in enumerate(scenario.events):
+        if event.variables or event.flags or event.stage_on:
+            out.append(where.problem(f"events[{i}]", "an event that changes variables, flags or "
+                                     "a coupled ladder: exact analysis does not model it"))
+    return out
+
+
+def _all_conditions(scenario: Scenario) -> Iterator[Condition]:
+    """Every condition of the scenario, its ladder and its dynamics."""
+    yield from conditions(scenario)
+    for e in scenario.events:
+        if e.when is not None:
+            yield e.when
+    for v in scenario.variables:
+        if v.learn is not None:
+            yield from v.learn.toward
+    for h in scenario.hazards:
+        if h.when is not None:
+            yield h.when
 
 
 def _step_vs_tension(cond: Condition, path: str, where: _Locator,
