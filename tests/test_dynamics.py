@@ -276,3 +276,16 @@ def test_exact_refuses_each_dynamic_construct_with_its_line(capsys):
                      "actors.warsaw.policy.modifiers[0].when: count/since/ever",
                      "hazards[0]: hazard", "events[0]: an event that changes variables"):
         assert fragment in err, fragment
+
+
+def test_set_reaches_dotted_names_and_params_lists_them(capsys):
+    path = ROOT / "scenarios" / "examples" / "coupled-ladders.yaml"
+    out = run_json(path, "--runs", "300", "--seed", "1", "--set",
+                   "actors.minsk.actions.push_migrants.effect.warsaw.alarm=0.9",
+                   "--set", "variables.minsk.threat.decay=0.5", capsys=capsys)
+    assert out["ladders"]["nato"]["reach"]["border_closure"]["p"] == 1
+    assert out["provenance"]["overrides"][1] == "variables.minsk.threat.decay=0.5"
+    paths = set(sim.parameters(path).path)
+    assert {"variables.minsk.threat.decay", "hazards.0.p",
+            "actors.minsk.perceives.warsaw.alarm.noise",
+            "actors.minsk.actions.push_migrants.effect.warsaw.alarm"} <= paths

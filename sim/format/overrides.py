@@ -25,7 +25,7 @@ def apply_override(raw: object, dotted: str, value: object, file: str,
     (`wait:`) takes an `effect`. Problems name the path as `source PATH` (`--set PATH` from
     the command line, `override PATH` from Python).
     """
-    parts = dotted.split(".")
+    parts = _dotted_keys(raw, dotted.split("."))
     node: Any = raw  # a mapping or a list on the way down (each branch checks which)
     walked: list[str] = []
     for i, part in enumerate(parts):
@@ -50,6 +50,31 @@ def apply_override(raw: object, dotted: str, value: object, file: str,
         else:
             node = node[key]
         walked.append(str(key))
+
+
+def _dotted_keys(raw: object, tokens: list[str]) -> list[str]:
+    """The path's keys, where a key may itself hold a dot (a variable or flag named
+    `<actor>.<name>`, an effect on one): the longest key the file has is taken first."""
+    out: list[str] = []
+    node: Any = raw
+    i = 0
+    while i < len(tokens):
+        step = 1
+        if isinstance(node, dict) and tokens[i] not in node:
+            for j in range(len(tokens), i + 1, -1):
+                if ".".join(tokens[i:j]) in node:
+                    step = j - i
+                    break
+        key = ".".join(tokens[i:i + step])
+        out.append(key)
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and _is_index(key) and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            node = None
+        i += step
+    return out
 
 
 def may_add(parts: list[str]) -> bool:

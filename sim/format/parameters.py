@@ -70,6 +70,12 @@ def _resolve(schema: object) -> tuple[str | None, object]:
 def _walk(schema: object, value: object, parts: list[str], out: list[dict]) -> None:
     name, schema = _resolve(schema)
     kind = _numeric(name, schema)
+    if kind is not None and parts and parts[-1] == "effect" and isinstance(value, dict) \
+            and not any(k in value for k in DIST_KINDS):  # an effect on several variables
+        for variable, item in value.items():
+            _walk({"$ref": "#/$defs/numberOrDistribution"}, item,
+                  [*parts, str(variable)], out)
+        return
     if kind is not None:
         _leaf(kind, schema, value, parts, out)
         return
@@ -80,7 +86,7 @@ def _walk(schema: object, value: object, parts: list[str], out: list[dict]) -> N
                 _walk(props[key], item, [*parts, str(key)], out)
     elif isinstance(schema, dict) and isinstance(value, dict) and "additionalProperties" in schema:
         for key, item in value.items():
-            if "." not in str(key):  # an event's `set` keys are paths: no path reaches them
+            if not (parts and parts[-1] == "set"):  # an event's `set` keys are paths
                 _walk(schema["additionalProperties"], item, [*parts, str(key)], out)
     elif isinstance(schema, dict) and isinstance(value, list) and "items" in schema:
         for i, item in enumerate(value):
@@ -96,6 +102,9 @@ def _numeric(name: str | None, schema: object) -> str | None:
     if schema.get("type") in ("integer", "number"):
         return schema["type"]
     options = [_resolve(s) for s in schema.get("anyOf", [])]
+    for n, _ in options:
+        if n in REFS:  # e.g. an action's effect: a number, a distribution or a map of them
+            return REFS[n]
     types = [o.get("type") for _, o in options if isinstance(o, dict)]
     numeric = [t for t in types if t in ("integer", "number")]
     if numeric:  # e.g. tension.decay (a number or a distribution), an event's `at`
