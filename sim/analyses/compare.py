@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,8 @@ from ..engine.folder import read_folder
 from ..engine.results import has_parquet
 from ..engine.runner import RunResult
 from ..errors import InputError
+from . import coupled_runs
+from .coupled_runs import LadderRuns
 from .stats import (
     chi_square_homogeneity,
     cohen_h,
@@ -53,6 +55,8 @@ class Outcomes:
             if never.
         absorbed: (runs,) whether each run ended in an absorbing stage.
         summary: the run summary (as in summary.json).
+        ladders: each coupled ladder's per-run peak and final, by key (empty for one
+            ladder; `sim.analyses.coupled_runs`).
     """
 
     id: str
@@ -66,6 +70,7 @@ class Outcomes:
     first: np.ndarray
     absorbed: np.ndarray
     summary: dict
+    ladders: dict[str, LadderRuns] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -96,7 +101,9 @@ def from_result(result: RunResult, source: str) -> Outcomes:
         final=np.concatenate([p["final"] for p in parts]),
         first=np.concatenate([p["first"] for p in parts]),
         absorbed=np.concatenate([p["absorbed"] for p in parts]),
-        summary=result.summary)
+        summary=result.summary,
+        ladders=coupled_runs.from_parts(parts, {c.key: c.ladder.stage_ids
+                                                for c in scenario.coupled}))
 
 
 def from_folder(folder: str | Path) -> Outcomes:
@@ -127,6 +134,7 @@ def from_folder(folder: str | Path) -> Outcomes:
         first = np.stack([runs[f"first_{s}"].fillna(-1).to_numpy(dtype=np.int64)
                           for s in stages], axis=1)
         absorbed = runs["absorbed"].astype(bool).to_numpy()
+        ladders = coupled_runs.from_table(runs, summary)
         seed, horizon = int(summary["seed"]), int(summary["horizon"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{folder}: cannot read the results folder ({exc!s})") from None
@@ -136,11 +144,12 @@ def from_folder(folder: str | Path) -> Outcomes:
     if len(runs) != summary.get("runs"):
         raise InputError(f"{runs_path}: {len(runs)} rows but summary.json says "
                          f"{summary.get('runs')} runs")
-    names = [c for c in runs.columns if "." in c]
+    own = coupled_runs.own_columns(summary)
+    names = [c for c in runs.columns if "." in c and c not in own]
     return Outcomes(id=summary["scenario"], source=str(folder), stages=stages,
                     structure=structure_of(stages, names), seed=seed, horizon=horizon,
                     peak=peak.astype(np.int64), final=final.astype(np.int64), first=first,
-                    absorbed=absorbed, summary=summary)
+                    absorbed=absorbed, summary=summary, ladders=ladders)
 
 
 def paired(a: Outcomes, b: Outcomes) -> bool:
@@ -210,9 +219,12 @@ def _labels(variants: list[Outcomes]) -> list[str]:
 
 
 def _proportions(a: Outcomes, b: Outcomes, la: str, lb: str, pair: bool) -> list[dict]:
-    """P(reach) of every informative stage, and P(absorbed)."""
+    """P(reach) of every informative stage, and P(absorbed); then, with coupled ladders,
+    P(reach) and P(final) of each of their stages (`reach:<key>:<stage>`,
+    `final:<key>:<stage>`)."""
     metrics = [(f"reach:{s}", a.reached(i), b.reached(i)) for i, s in enumerate(a.stages)]
     metrics.append(("absorbed", a.absorbed, b.absorbed))
+    metrics += coupled_runs.metrics(a.ladders, b.ladders)
     out = []
     for metric, ea, eb in metrics:
         xa, xb = int(ea.sum()), int(eb.sum())

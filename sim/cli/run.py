@@ -70,10 +70,11 @@ def execute(args: argparse.Namespace) -> int:
         runs = 1
     scenario = load_overridden(args)
     if args.out:
+        from ..engine.coupled import result_names
         from ..engine.results import RESULT_FILES
         from ..engine.targets import check_out_folder
 
-        for note in check_out_folder(args.out, RESULT_FILES):
+        for note in check_out_folder(args.out, result_names(args.out, RESULT_FILES)):
             print(note, file=sys.stderr)
     if args.plot:
         from ..present.plots import check_path

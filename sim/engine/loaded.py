@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
+from . import coupled
 from .folder import read_folder
 from .frames import Tables, runs_dtypes
 from .results import has_parquet
@@ -40,6 +41,8 @@ class LoadedResults(Tables):
         planned: the runs asked for (the manifest's `planned_runs`).
         folder: the folder read.
         table: the file `runs` was read from (`runs.parquet`, `runs.csv`, or None).
+        coupled_occupancy, coupled_incidence: each coupled ladder's occupancy and incidence
+            by key (`occupancy-<key>.csv`, `incidence-<key>.csv`; empty for one ladder).
     """
 
     summary: dict
@@ -52,6 +55,8 @@ class LoadedResults(Tables):
     planned: int
     folder: str
     table: str | None
+    coupled_occupancy: dict[str, pd.DataFrame] = field(default_factory=dict)
+    coupled_incidence: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
@@ -74,20 +79,39 @@ def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
     listed = manifest["files"]
     name = _table_name(folder, table, listed)
     names = ["summary.json", "occupancy.csv", "incidence.csv", "tension.csv"]
-    data = read_folder(folder, "run", names + ([name] if name else []))[1]
+    extra = [n for n in listed if coupled.FILE_PATTERN.fullmatch(n)]
+    data = read_folder(folder, "run", names + extra + ([name] if name else []))[1]
     try:
         summary = json.loads(data["summary.json"].decode("utf-8"))
         stages = list(summary["stages"])
+        ladders = coupled.summary_ladders(summary)
         occupancy, incidence, tension = (_steps(data[f"{n}.csv"]) for n in
                                          ("occupancy", "incidence", "tension"))
-        runs = _runs(data[name], name, stages) if name else None
+        runs = _runs(data[name], name, stages, ladders) if name else None
+        by_ladder = {n: _ladder_steps(data, n, ladders) for n in coupled.STEP_FILES}
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{folder}: cannot read the results folder ({exc!s})") from None
     bands = tension.drop(columns="mean") if len(tension.columns) > 1 else None
     return LoadedResults(summary, runs, occupancy, incidence,
                          tension["mean"].rename("mean_tension"), bands,
                          bool(manifest.get("partial")),
-                         int(manifest.get("planned_runs") or summary["runs"]), str(folder), name)
+                         int(manifest.get("planned_runs") or summary["runs"]), str(folder), name,
+                         by_ladder["occupancy"], by_ladder["incidence"])
+
+
+def _ladder_steps(data: dict[str, bytes], kind: str, ladders: dict[str, list[str]]
+                  ) -> dict[str, pd.DataFrame]:
+    """Each coupled ladder's `<kind>-<key>.csv`, its columns checked against its stages."""
+    out = {}
+    for key, stages in ladders.items():
+        name = f"{kind}-{key}.csv"
+        if name not in data:
+            raise KeyError(f"the summary has coupled ladder {key} but the folder has no {name}")
+        frame = _steps(data[name])
+        if list(frame.columns) != stages:
+            raise ValueError(f"{name}: its columns are not ladder {key}'s stages")
+        out[key] = frame
+    return out
 
 
 def _table_name(folder: Path, table: str, listed: dict) -> str | None:
@@ -113,13 +137,19 @@ def _steps(data: bytes) -> pd.DataFrame:
     return frame.astype("float64")
 
 
-def _runs(data: bytes, name: str, stages: list[str]) -> pd.DataFrame:
+def _runs(data: bytes, name: str, stages: list[str], ladders: dict[str, list[str]]
+          ) -> pd.DataFrame:
     if name == "runs.parquet":
         frame = pd.read_parquet(io.BytesIO(data))
     else:
-        frame = pd.read_csv(io.BytesIO(data), dtype={"peak": str, "final": str})
+        frame = pd.read_csv(io.BytesIO(data), dtype={"peak": str, "final": str,
+                                                      **coupled.stage_strings(ladders)})
     for column in ("peak", "final"):
         unknown = set(frame[column].dropna().astype(str)) - set(stages)
         if unknown or frame[column].isna().any():
             raise ValueError(f"{name}: a run's {column} stage is not one of {', '.join(stages)}")
-    return frame.astype(runs_dtypes(stages, frame.columns))
+    dtypes = runs_dtypes(stages, frame.columns)
+    if not ladders:
+        return frame.astype(dtypes)
+    coupled.check_stages(frame, ladders, name)
+    return frame.astype(coupled.table_dtypes(frame.columns, dtypes, ladders))

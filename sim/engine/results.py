@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .coupled import result_names, step_files
 from .folder import Writer, Written, write_folder
 from .runner import RunResult
 
@@ -62,7 +63,8 @@ def _csv(frame: pd.DataFrame) -> Writer:
 
 def write_results(result: RunResult, folder: str | Path) -> Written:
     """Write summary.json, runs.csv (and runs.parquet with pyarrow) when runs were kept,
-    occupancy.csv, incidence.csv, tension.csv and manifest.json, all or nothing: into a
+    occupancy.csv, incidence.csv, tension.csv, with coupled ladders `occupancy-<key>.csv`
+    and `incidence-<key>.csv` for each, and manifest.json, all or nothing: into a
     temporary sibling of `folder`, then put in its place (`sim.engine.folder.write_folder`).
 
     Raises:
@@ -83,7 +85,9 @@ def write_results(result: RunResult, folder: str | Path) -> Written:
     for name, frame in (("occupancy", result.occupancy), ("incidence", result.incidence),
                         ("tension", tension)):
         files.append((f"{name}.csv", _csv(frame)))
+    for name, frame in step_files(result.coupled_occupancy, result.coupled_incidence):
+        files.append((name, _csv(frame)))
     runs = result.summary["runs"]
     meta = {"runs": runs, "planned_runs": result.planned or runs,
             "partial": bool(result.summary.get("partial"))}
-    return write_folder(folder, files, "run", meta, RESULT_FILES)
+    return write_folder(folder, files, "run", meta, result_names(folder, RESULT_FILES))

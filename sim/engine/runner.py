@@ -15,7 +15,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import InputError
 from ..format.scenario import MAX_RUNS, Scenario
-from . import memory
+from . import coupled, memory
 from .frames import Tables, runs_dtypes, stage_column
 from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
@@ -55,6 +55,8 @@ class RunResult(Tables):
             the runs of the first chunk (the first 10,000 runs at most).
         planned: the runs asked for (the cap in precision mode); `summary["runs"]` is
             fewer when the run was interrupted.
+        coupled_occupancy, coupled_incidence: each coupled ladder's occupancy and incidence,
+            by key, shaped as `occupancy` (empty for one ladder).
     """
 
     summary: dict
@@ -67,6 +69,8 @@ class RunResult(Tables):
     scenario: Scenario
     tension_bands: pd.DataFrame | None = None
     planned: int | None = None
+    coupled_occupancy: dict[str, pd.DataFrame] = field(default_factory=dict)
+    coupled_incidence: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @functools.cached_property
     def runs(self) -> pd.DataFrame | None:
@@ -313,14 +317,18 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
     if totals.tension_bands is not None:
         bands = pd.DataFrame(totals.tension_bands, index=steps,
                              columns=[f"q{round(100 * q):02d}" for q in TENSION_QUANTILES])
+    ladder_occupancy, ladder_incidence = coupled.step_tables(
+        scenario, totals.coupled, totals.n, scenario.clock.horizon)
     return RunResult(summary, occupancy, incidence, mean_tension, partial, totals.notes,
-                     totals, scenario, bands, plan.runs)
+                     totals, scenario, bands, plan.runs, ladder_occupancy, ladder_incidence)
 
 
 def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     """One row per run: peak, final, absorbed, steps, first step and time at each stage,
-    and each actor's action counts."""
+    each coupled ladder's (`<key>.peak`, ...: `sim.engine.coupled`), and each actor's action
+    counts."""
     stage_ids = scenario.ladder.stage_ids
+    ladders = coupled.scenario_ladders(scenario)
     frames = []
     for k, part in zip(totals.chunks, totals.per_run, strict=True):
         n = len(part["peak"])
@@ -334,10 +342,13 @@ def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
             cols[f"first_{s}"] = pd.array(first, dtype="Int64")
         for i, s in enumerate(stage_ids):
             cols[f"time_{s}"] = part["time_in"][:, i]
+        cols.update(coupled.run_columns(part, ladders))
         for actor in scenario.actors:
             counts = part[f"actions:{actor.id}"]
             for j, a in enumerate(actor.action_ids):
                 cols[f"{actor.id}.{a}"] = counts[:, j]
         frames.append(pd.DataFrame(cols))
     table = pd.concat(frames, ignore_index=True)
-    return table.astype(runs_dtypes(stage_ids, table.columns))
+    dtypes = runs_dtypes(stage_ids, table.columns)
+    return table.astype(coupled.table_dtypes(table.columns, dtypes, ladders)
+                        if ladders else dtypes)

@@ -14,7 +14,7 @@ import math
 import queue
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +45,8 @@ class PointCounts:
         peak: (stages,) runs whose highest stage is each stage.
         final: (stages,) runs that ended in each stage.
         absorbed: runs that ended in an absorbing stage.
+        ladders: each coupled ladder's (peak, final) counts by key, as `peak` and `final`
+            (empty for one ladder).
     """
 
     index: int
@@ -52,6 +54,7 @@ class PointCounts:
     peak: np.ndarray
     final: np.ndarray
     absorbed: int
+    ladders: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def evaluate(task: PointTask) -> PointCounts:
@@ -61,7 +64,8 @@ def evaluate(task: PointTask) -> PointCounts:
                  max_memory=math.inf).totals
     assert totals.peak is not None and totals.final is not None  # set by the first chunk
     return PointCounts(task.index, totals.n, totals.peak.copy(), totals.final.copy(),
-                       int(totals.absorbed))
+                       int(totals.absorbed),
+                       {k: (r.peak.copy(), r.final.copy()) for k, r in totals.coupled.items()})
 
 
 def run_points(tasks: Iterable[PointTask], total: int, jobs: int = 1,

@@ -61,6 +61,8 @@ def probability(outcome: Outcome, summary: dict) -> float:
     """An outcome's probability in a run's summary (`sim.run(...).summary`)."""
     if outcome.kind == "absorbed":
         return summary["absorbed"]["p"]
+    if outcome.ladder is not None:
+        summary = summary["ladders"][outcome.ladder]
     return summary[outcome.kind][outcome.stage]["p"]
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,26 +52,38 @@ class Outcome:
     Attributes:
         kind: "reach", "final" or "absorbed".
         stage: the stage id (None for absorbed).
+        ladder: the key of the coupled ladder the stage is on (None: the main ladder).
+        index: the stage's index in its ladder (None for absorbed).
     """
 
     kind: str
     stage: str | None = None
+    ladder: str | None = None
+    index: int | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.stage}" if self.stage else self.kind
+        if not self.stage:
+            return self.kind
+        return f"{self.kind}:{self.ladder}:{self.stage}" if self.ladder else \
+            f"{self.kind}:{self.stage}"
 
     @property
     def label(self) -> str:
-        """As printed: `P(reach mp_crisis)`, `P(final peacetime)`, `P(absorbed)`."""
-        return f"P({self.kind} {self.stage})" if self.stage else "P(absorbed)"
+        """As printed: `P(reach mp_crisis)`, `P(final peacetime)`, `P(absorbed)`, and for a
+        coupled ladder `P(reach nato:article_4)`."""
+        if not self.stage:
+            return "P(absorbed)"
+        return f"P({self.kind} {self.ladder + ':' if self.ladder else ''}{self.stage})"
 
     def hits(self, counts: PointCounts, stage_ids: Sequence[str]) -> int:
-        """Runs of a point with the outcome."""
+        """Runs of a point with the outcome (`stage_ids`: the main ladder's)."""
         if self.kind == "absorbed":
             return counts.absorbed
         assert self.stage is not None  # only "absorbed" names no stage
-        i = list(stage_ids).index(self.stage)
-        return int(counts.peak[i:].sum() if self.kind == "reach" else counts.final[i])
+        peak, final = (counts.peak, counts.final) if self.ladder is None \
+            else counts.ladders[self.ladder]
+        i = list(stage_ids).index(self.stage) if self.index is None else self.index
+        return int(peak[i:].sum() if self.kind == "reach" else final[i])
 
 
 def default_outcome(scenario: Scenario) -> Outcome:
@@ -87,25 +99,42 @@ def default_outcome(scenario: Scenario) -> Outcome:
 
 
 def parse_outcome(text: str | None, scenario: Scenario, what: str = "--outcome") -> Outcome:
-    """`reach:<stage>`, `final:<stage>` or `absorbed`; None gives `default_outcome`. `what`
-    names the outcome in messages (`--outcome` for the command, `outcome` for `sim.ema`).
+    """`reach:<stage>`, `final:<stage>` or `absorbed`, and with coupled ladders
+    `reach:<key>:<stage>` and `final:<key>:<stage>` (`<key>` may also be the main ladder's);
+    None gives `default_outcome`. `what` names the outcome in messages (`--outcome` for the
+    command, `outcome` for `sim.ema`).
 
     Raises:
-        InputError: an unknown form or stage, with a "did you mean".
+        InputError: an unknown form, ladder key or stage, with a "did you mean".
     """
     if text is None:
         return default_outcome(scenario)
-    ids = scenario.ladder.stage_ids
     kind, sep, stage = text.partition(":")
     if text == "absorbed":
         return Outcome("absorbed")
+    forms = "reach:<stage>, final:<stage> or absorbed"
+    keys = [c.key for c in scenario.coupled]
+    if keys:
+        forms = f"reach:<stage>, final:<stage>, reach:<ladder>:<stage>, final:<ladder>:<stage> " \
+                f"(ladders: {', '.join([scenario.key, *keys])}) or absorbed"
     if kind not in ("reach", "final") or not sep:
-        raise InputError(f"{what} {text!r}: expected reach:<stage>, final:<stage> or "
-                         "absorbed")
+        raise InputError(f"{what} {text!r}: expected {forms}")
+    key, sep, rest = stage.partition(":")
+    ladder, name = scenario.ladder, None
+    if sep:
+        ladders = {scenario.key: scenario.ladder, **{c.key: c.ladder for c in scenario.coupled}}
+        if key not in ladders:
+            where = (f"the scenario's ladders are {', '.join(ladders)}" if keys else
+                     f"the scenario has one ladder (key {scenario.key}): use {kind}:<stage>")
+            raise InputError(f"{what} {text}: unknown ladder '{key}'{suggest(key, ladders)} "
+                             f"({where})")
+        ladder, stage = ladders[key], rest
+        name = key if key != scenario.key else None
+    ids = ladder.stage_ids
     if stage not in ids:
         raise InputError(f"{what} {text}: unknown stage '{stage}'{suggest(stage, ids)} "
-                         f"(ladder {scenario.ladder.id} has: {', '.join(ids)})")
-    return Outcome(kind, stage)
+                         f"(ladder {ladder.id} has: {', '.join(ids)})")
+    return Outcome(kind, stage, name, ids.index(stage))
 
 
 # -- the result ------------------------------------------------------------------------------

@@ -70,12 +70,12 @@ def check_path(path: str | Path, what: str = "--plot") -> str:
     return ext[1:]
 
 
-def _figure(title: str, intervals: str) -> Figure:
+def _figure(title: str, intervals: str, height: float = 8.6) -> Figure:
     require_matplotlib()
     from matplotlib.figure import Figure
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    fig = Figure(figsize=(12, 8.6), layout="constrained")
+    fig = Figure(figsize=(12, height), layout="constrained")
     engine = fig.get_layout_engine()
     assert isinstance(engine, ConstrainedLayoutEngine)  # layout="constrained"
     engine.set(rect=(0, 0.035, 1, 0.965))
@@ -259,12 +259,43 @@ def difference_forest(ax: Axes, report: dict) -> None:
     ax.legend(fontsize=8)
 
 
+def coupled_views(view: RunView) -> list[tuple[str, RunView]]:
+    """(key, view) of each coupled ladder of a run (`summary["ladders"]`, the main one left
+    out): its summary entry over the run's, so that `reach_bars` draws its stages; empty for
+    one ladder."""
+    ladders = list(view.summary.get("ladders", {}).items())[1:]
+    return [(key, RunView({**view.summary, **entry}, view.occupancy, view.incidence, None,
+                          view.source)) for key, entry in ladders]
+
+
+def coupled_reach(axes: Sequence[Axes], view: RunView) -> None:
+    """One P(reach) panel per coupled ladder, titled with its key and ladder id."""
+    for ax, (key, sub) in zip(axes, coupled_views(view), strict=True):
+        reach_bars(ax, [sub], [view.summary["scenario"]])
+        ax.set_title(f"ladder {key} ({sub.summary['ladder']}): P(reach), with 95% intervals",
+                     fontsize=9)
+
+
 def run_figure(view: RunView) -> Figure:
-    """The four panels of one run: P(reach), incidence, occupancy, tension."""
-    fig = _figure(_title(view), "Intervals: Wilson 95%.")
-    axes = fig.subplots(2, 2)
+    """The four panels of one run: P(reach), incidence, occupancy, tension; with coupled
+    ladders, a row below with each one's P(reach)."""
+    extra = coupled_views(view)
+    if not extra:
+        fig = _figure(_title(view), "Intervals: Wilson 95%.")
+        axes = fig.subplots(2, 2)
+    else:
+        fig = _figure(_title(view), "Intervals: Wilson 95%.", height=12.6)
+        parts = fig.subfigures(2, 1, height_ratios=[2, 1])
+        assert isinstance(parts, np.ndarray)  # two subfigures, not one
+        top, bottom = parts
+        axes = top.subplots(2, 2)
+        coupled_reach(list(np.ravel(bottom.subplots(1, len(extra)))), view)
     label = [view.summary["scenario"]]
     reach_bars(axes[0, 0], [view], label)
+    if extra:
+        main = next(iter(view.summary["ladders"]))
+        axes[0, 0].set_title(f"ladder {main} ({view.summary['ladder']}): P(reach), with 95% "
+                             "intervals", fontsize=9)
     incidence_lines(axes[0, 1], [view], label)
     occupancy_area(axes[1, 0], view)
     tension_band(axes[1, 1], [view], label)

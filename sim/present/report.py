@@ -80,27 +80,56 @@ def check_out(path: str | Path) -> Path:
 # -- outcomes, figures, comparison, provenance ---------------------------------------------
 
 
+def _stage_table(s: dict, ladder: dict) -> str:
+    """P(reach), P(final) and time to each stage of one ladder (`ladder`: the summary, or
+    one entry of its `ladders`)."""
+    rows = []
+    for stage in ladder["stages"]:
+        t = ladder["time_to"][stage]
+        rows.append((stage, interval(ladder["reach"][stage]).strip(),
+                     interval(ladder["final"][stage]).strip(), 0 if t is None else t["reached"],
+                     "never reached" if t is None else
+                     f"{t['median']} [{t['q25']}, {t['q75']}]"))
+    return table(["stage", "P(reach) [95% CI]", "P(final) [95% CI]", "runs reaching it",
+                  f"time to reach ({esc(s['step'])}s): median [q25, q75]"], rows,
+                 numeric=[1, 2, 3, 4])
+
+
+def _coupled_tables(s: dict) -> str:
+    """With coupled ladders: one table per ladder after the main one, and the joint
+    outcome; "" for one ladder."""
+    ladders = list(s.get("ladders", {}).items())
+    if len(ladders) < 2:
+        return ""
+    out = [f"<p>The table above is ladder <code>{esc(ladders[0][0])}</code>, the main one. "
+           "The scenario couples further ladders:</p>"]
+    for key, entry in ladders[1:]:
+        out.append(f"<h4>Ladder {esc(key)} ({esc(entry['ladder'])})</h4>"
+                   + _stage_table(s, entry)
+                   + f"<p>Absorbed on this ladder: {esc(interval(entry['absorbed']).strip())}."
+                     "</p>")
+    joint = s.get("joint")
+    if joint:
+        by = "; ".join(f"{esc(k)} {esc(interval(v).strip())}" for k, v in joint["by"].items())
+        out.append(f"<p>Run ended (any run-ending stage): "
+                   f"{esc(interval(joint['ended']).strip())}" + (f" ({by})" if by else "")
+                   + ".</p>")
+    return "".join(out)
+
+
 def _outcomes(e: Entry, reference: Entry | None, first: bool) -> str:
     """One input's outcome tables, with its assumptions beside them."""
     s = e.view.summary
-    rows = []
-    for stage in s["stages"]:
-        t = s["time_to"][stage]
-        rows.append((stage, interval(s["reach"][stage]).strip(),
-                     interval(s["final"][stage]).strip(), 0 if t is None else t["reached"],
-                     "never reached" if t is None else
-                     f"{t['median']} [{t['q25']}, {t['q75']}]"))
     head = f"<h3>{esc(e.label)}</h3>" if e.label else ""
     partial = ('<p class="missing">Interrupted: these figures cover only the runs that '
                "finished.</p>" if s.get("partial") else "")
     tables = (f"{partial}<p>From <code>{esc(e.variant.source)}</code>.</p>"
-              + table(["stage", "P(reach) [95% CI]", "P(final) [95% CI]", "runs reaching it",
-                       f"time to reach ({esc(s['step'])}s): median [q25, q75]"], rows,
-                      numeric=[1, 2, 3, 4])
+              + _stage_table(s, s)
               + f"<p>Absorbed (run ended in an absorbing stage): "
                 f"{esc(interval(s['absorbed']).strip())}. n = {s['runs']:,} runs; intervals "
                 "are Wilson 95%. P(reach) is the share of runs whose highest stage is at or "
-                "above the stage; P(final) the share that end in it.</p>")
+                "above the stage; P(final) the share that end in it.</p>"
+              + _coupled_tables(s))
     return (f'{head}<div class="pair"><div class="tables">{tables}</div>'
             f"{assumptions(e, reference, first)}</div>")
 
