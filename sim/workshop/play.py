@@ -177,7 +177,7 @@ class Screen:
         lines.append(f"  tension    {turn.tension_before:.2f} -> {turn.note.tension:.2f}")
         why = turn.why if not turn.why.startswith("MOVE") else self.p.move(turn.why)
         lines.append(f"  stage      {why}")
-        return "\n".join(lines)
+        return "\n".join(lines + s.dynamics(turn))
 
     def ladder(self) -> str:
         s = self.s

@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..format.actors import Action
 from ..format.check import suggest
 from ..format.scenario import Scenario
-from ..present.render import why_moved
+from ..present.render import dynamics_lines, why_moved
 
 DEFAULT_FORECAST_RUNS = 2000
 MAX_FORECAST_RUNS = 1_000_000
@@ -202,6 +202,20 @@ class Session:
         self.log.append(turn)
         return turn
 
+    def dynamics(self, turn: Turn) -> list[str]:
+        """For a scenario with coupled ladders, variables or perception: each coupled ladder's
+        stage (and its move this turn, with the rule), the variables, flags and what each actor
+        perceived after the turn (nothing for a scenario without them)."""
+        lines = []
+        for c in self.scenario.coupled:
+            move = turn.note.moves.get(c.key)
+            now = c.ladder.stage_ids[int(self.model.track(c.key).stage[0])]
+            lines.append(f"  {c.key + ' ladder':<10} "
+                         + (f"MOVE {move[0]} -> {move[1]} by "
+                            f"{why_moved(self.scenario, turn.note, *move, c.key)}"
+                            if move else f"at {now}"))
+        return lines + dynamics_lines(turn.note)
+
     def advance(self, turns: int) -> list[Turn]:
         """Play up to `turns` turns, the played actors following their policy (except any
         choice already made this turn); stops early when the run ends."""
@@ -355,14 +369,16 @@ def explain(scenario: Scenario, model: EscalationModel, note: StepNote) -> str:
     if st.absorbing:
         return f"the run is over: {st.id} is absorbing"
     parts = []
+    reads = scenario.reads
+    level = note.tension if reads == "tension" else note.values[reads]
     if st.up is not None:
-        if note.tension >= st.up:
+        if level >= st.up:
             edge = ladder.edge(st.id, ladder.stage_ids[i + 1])
             guard = f"'{edge.guard.text}'" if edge and edge.guard else "of the edge"
-            parts.append(f"tension {note.tension:.2f} >= up {st.up:g}, but the guard {guard} "
+            parts.append(f"{reads} {level:.2f} >= up {st.up:g}, but the guard {guard} "
                          f"to {ladder.stage_ids[i + 1]} did not hold")
         else:
-            parts.append(f"tension {note.tension:.2f} < up {st.up:g}")
+            parts.append(f"{reads} {level:.2f} < up {st.up:g}")
     if st.down is not None:
         below = int(model.below[0])
         if below:
