@@ -82,7 +82,8 @@ def kept_per_run(scenario: Scenario) -> int:
     final, steps (int64), absorbed (bool), first and time_in (int32 per stage), and each
     actor's action counts (int64 per action)."""
     stages, actions, _ = _shape(scenario)
-    return 25 + 8 * stages + 8 * actions
+    coupled = sum(16 + 8 * len(c.ladder.stage_ids) for c in scenario.coupled)
+    return 25 + 8 * stages + 8 * actions + coupled
 
 
 def table_per_run(scenario: Scenario) -> int:
@@ -90,7 +91,9 @@ def table_per_run(scenario: Scenario) -> int:
     absorbed, peak and final (strings: 8-byte offset and the characters), first_<stage>
     (nullable Int64: 9 bytes), time_<stage> (int32), the action counts (int64)."""
     stages, actions, longest = _shape(scenario)
-    return 17 + 2 * (8 + longest) + 13 * stages + 8 * actions
+    coupled = sum(2 * (8 + max(map(len, c.ladder.stage_ids))) + 13 * len(c.ladder.stage_ids)
+                  for c in scenario.coupled)  # <key>.peak, .final, .first_*, .time_*
+    return 17 + 2 * (8 + longest) + 13 * stages + 8 * actions + coupled
 
 
 def per_run_bytes(scenario: Scenario, table: bool) -> int:
@@ -119,8 +122,27 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
         widest = max(widest, a)
     for event in scenario.events:
         per_run += 1 + 8 * (len(event.set) + (event.tension is not None))
-    per_run += 8 * widest + STEP_TEMPORARIES
+    per_run += 8 * widest + STEP_TEMPORARIES + _dynamics_bytes(scenario)
     return per_run * runs
+
+
+def _dynamics_bytes(scenario: Scenario) -> int:
+    """Per run, the state of the dynamics (`sim.engine.tracks`, `variables`, `perception`):
+    each coupled ladder's stage and records, each variable's value and decay, flags, each
+    perceived quantity's draws and lag buffer, the effects on variables, the memory of
+    actions (a generous bound: every action's last step and a 32-step window per actor
+    referenced), and a uniform per hazard and signal."""
+    total = sum(70 + 8 * len(c.ladder.stage_ids) for c in scenario.coupled)
+    total += 16 * len(scenario.variables) + len(scenario.flags) + 8 * len(scenario.hazards)
+    for actor in scenario.actors:
+        a = len(actor.action_ids)
+        total += sum(24 + 8 * (p.lag + 1) for p in actor.perceives)
+        total += 8 * a * len({v for act in actor.actions for v, _ in act.effects})
+        if any(act.signal for act in actor.actions):
+            total += 24
+        if scenario.coupled or scenario.variables or scenario.flags or scenario.hazards:
+            total += 4 * a + 2 * 32
+    return total
 
 
 @dataclass(frozen=True)
