@@ -289,3 +289,15 @@ def test_set_reaches_dotted_names_and_params_lists_them(capsys):
     assert {"variables.minsk.threat.decay", "hazards.0.p",
             "actors.minsk.perceives.warsaw.alarm.noise",
             "actors.minsk.actions.push_migrants.effect.warsaw.alarm"} <= paths
+
+
+def test_the_demo_dashboard_plays_a_dynamic_scenario():
+    from sim.workshop.dashboard import Dashboard
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "examples" / "coupled-ladders.yaml")
+    board = Dashboard(scenario, ["warsaw"], forecast_runs=200, batch_runs=100)
+    board.pick("warsaw", "open_checkpoint")
+    board.step()
+    log = board.log_html()
+    assert "flags: warsaw.checkpoint_open on" in log
+    assert "nato ladder at reinforcement" in log and "variables: minsk.threat" in log

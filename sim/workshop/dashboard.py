@@ -207,6 +207,7 @@ def turn_html(s: Session, turn: Turn) -> str:
     lines.append(f"<li>tension {turn.tension_before:.2f} → {turn.note.tension:.2f}</li>")
     why = f'<span class="move">{esc(turn.why)}</span>' if moved else esc(turn.why)
     lines.append(f"<li>stage: {why}</li>")
+    lines += [f"<li>{esc(text.strip())}</li>" for text in s.dynamics(turn)]
     return (f'<div class="turn{" moved" if moved else ""}" data-step="{turn.step}">'
             f"<div class=\"turn-head\">{esc(head)}</div><ul>{''.join(lines)}</ul></div>")
 
