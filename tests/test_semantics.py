@@ -101,7 +101,7 @@ def test_c_a_ladder_guard_cannot_name_an_actor(tmp_path):
 
 
 def test_c_a_guard_sees_this_steps_tension(tmp_path):
-    """Guards are checked in part 4, after this step's effects moved tension."""
+    """Guards are checked in part 6, after this step's effects moved tension."""
     stages = [{"id": "calm", "name": "Calm", "up": 1},
               {"id": "tense", "name": "Tense", "down": -1},
               {"id": "war", "name": "War", "absorbing": True}]
