@@ -225,7 +225,7 @@ def test_compare_has_the_coupled_ladders_metrics(capsys, folder, summary, varian
     assert report["paired"]["coupled-harder"] is True  # coupled columns are no action names
     assert any("P(reach nato:border_closure)" in v for v in report["verdicts"])
     metrics = [c["metric"] for c in report["comparisons"]]
-    assert metrics.index("reach:nato:border_closure") > metrics.index("reach:border_incident")
+    assert metrics.index("reach:nato:border_closure") > metrics.index("absorbed")
     code, text, _ = cli(capsys, "compare", folder, variant)
     assert code == 0 and "reach:nato:border_closure" in text
 
