@@ -301,3 +301,14 @@ def test_the_demo_dashboard_plays_a_dynamic_scenario():
     log = board.log_html()
     assert "flags: warsaw.checkpoint_open on" in log
     assert "nato ladder at reinforcement" in log and "variables: minsk.threat" in log
+
+
+def test_a_run_ended_by_an_event_closes_every_ladders_books(tmp_path):
+    path = coupled(tmp_path, True)
+    tree = yaml.safe_load(path.read_text())
+    tree["events"] = [{"name": "war", "at": 4, "stage": "top"}]
+    path.write_text(yaml.safe_dump(tree, sort_keys=False))
+    model = EscalationModel(sim.load_scenario(path), n=20, rng=1)
+    model.run_to_end()
+    assert (model.main.time_in.sum(axis=1) == 4).all()
+    assert (model.track("ally").time_in.sum(axis=1) == 4).all()

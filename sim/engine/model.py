@@ -150,6 +150,7 @@ class EscalationModel(mesa.Model):
         note = StepNote(self.t) if self.notes is not None else None
         for track in self.tracks:
             track.rule[:] = RULE_NONE
+        was_active = self.active.copy() if len(self.tracks) > 1 else self.active
         for event in self.events:
             event.apply(note)
         if self.perception is not None:
@@ -167,20 +168,21 @@ class EscalationModel(mesa.Model):
         self.tension = np.where(self.active, self.decay * self.tension + effects, self.tension)
         if self.dynamic:
             self.vars.update()
-        self._move(note)
+        self._move(note, was_active)
         self._record(note)
         if self.t >= self.horizon or not self.active.any():
             self.running = False
             self.finish()  # so Mesa's run_model and batch_run leave a finished model
         self.datacollector.collect(self)
 
-    def _move(self, note: StepNote | None) -> None:
-        """Part 6: every ladder plans its move from the same state, then all move."""
+    def _move(self, note: StepNote | None, was_active: np.ndarray) -> None:
+        """Part 6: every ladder plans its move from the same state, then all move. With
+        coupled ladders, the runs that ended this step (by an event too) close the books of
+        every ladder (`was_active`: the runs active when the step began)."""
         if len(self.tracks) == 1:
             new = self.main.plan(note)
             self.main.set_stage(new, self.main.rule != RULE_NONE, note)
             return
-        was_active = self.active.copy()
         plans = [track.plan(note) for track in self.tracks]
         for track, new in zip(self.tracks, plans, strict=True):
             track.set_stage(new, track.rule != RULE_NONE, note)
