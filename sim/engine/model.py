@@ -237,6 +237,11 @@ class EscalationModel(mesa.Model):
         for view in self.views.values():
             view._model = None  # type: ignore[assignment]
         self.views.clear()
+        for track in self.tracks:
+            track.guard_view = None  # type: ignore[assignment]  # released
+        for part in (*self.tracks, self.vars, self.recall, self.perception):
+            if part is not None:  # each points back at the model
+                part.model = None  # type: ignore[assignment]  # released
         self.tracks.clear()
         self.track_keys.clear()
         self.__dict__.pop("step", None)  # Mesa's _wrapped_step, bound to this model
