@@ -312,3 +312,17 @@ def test_a_run_ended_by_an_event_closes_every_ladders_books(tmp_path):
     model.run_to_end()
     assert (model.main.time_in.sum(axis=1) == 4).all()
     assert (model.track("ally").time_in.sum(axis=1) == 4).all()
+
+
+def test_the_results_keep_both_the_deeds_and_the_faces_shown(tmp_path):
+    path = ROOT / "scenarios" / "examples" / "coupled-ladders.yaml"
+    result = sim.run(sim.load_scenario(path), runs=400, seed=2, keep_runs=True)
+    runs = result.runs
+    deeds = runs[[f"minsk.{a}" for a in ("push_migrants", "restrain", "stage_incident",
+                                         "request_release")]].sum(axis=1)
+    shown = runs[[c for c in runs.columns if c.startswith("minsk.shown.")]].sum(axis=1)
+    assert (deeds == shown).all()  # one face per step taken
+    # a push is shown as restraint with probability 0.4: restraint shown more than done
+    assert runs["minsk.shown.restrain"].sum() > runs["minsk.restrain"].sum()
+    assert runs["minsk.shown.push_migrants"].sum() < runs["minsk.push_migrants"].sum()
+    assert "warsaw.shown.harden" not in runs  # warsaw has no signal

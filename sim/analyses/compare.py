@@ -145,7 +145,8 @@ def from_folder(folder: str | Path) -> Outcomes:
         raise InputError(f"{runs_path}: {len(runs)} rows but summary.json says "
                          f"{summary.get('runs')} runs")
     own = coupled_runs.own_columns(summary)
-    names = [c for c in runs.columns if "." in c and c not in own]
+    # action counts are <actor>.<action>; <actor>.shown.<action> are faces shown (signals)
+    names = [c for c in runs.columns if c.count(".") == 1 and c not in own]
     return Outcomes(id=summary["scenario"], source=str(folder), stages=stages,
                     structure=structure_of(stages, names), seed=seed, horizon=horizon,
                     peak=peak.astype(np.int64), final=final.astype(np.int64), first=first,

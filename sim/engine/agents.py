@@ -93,6 +93,7 @@ class ActorAgent(mesa.Agent):
             p = np.array([a.signal[1] if a.signal else 0.0 for a in actions] + [0.0])
             self.signals = (shows, p)
             self.shown_last = np.full(n, NONE)  # the face others saw in the previous step
+            self.shown_counts = np.zeros((self.n_actions, n), dtype=np.int64)
         for key, stage_ids in keys.items():
             codes = [stage_ids.index(a.trigger_on[1]) if a.trigger_on and a.trigger_on[0] == key
                      else NONE for a in actions]
@@ -143,6 +144,8 @@ class ActorAgent(mesa.Agent):
             shows, p = self.signals
             signalled = model.rng.random(model.n) < p[choice]
             self.shown = np.where(signalled, shows[choice], choice)
+            shown_flat = np.maximum(self.shown, 0) * model.n + model.run_index
+            self.shown_counts.reshape(-1)[shown_flat[acted]] += 1
 
     def _impose(self, choice: np.ndarray, acted: np.ndarray) -> np.ndarray:
         """Replace the drawn action by the forced one, after the draw (so the random stream

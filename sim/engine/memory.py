@@ -83,7 +83,9 @@ def kept_per_run(scenario: Scenario) -> int:
     actor's action counts (int64 per action)."""
     stages, actions, _ = _shape(scenario)
     coupled = sum(16 + 8 * len(c.ladder.stage_ids) for c in scenario.coupled)
-    return 25 + 8 * stages + 8 * actions + coupled
+    shown = sum(8 * len(a.action_ids) for a in scenario.actors
+                if any(act.signal for act in a.actions))  # what others saw, per action
+    return 25 + 8 * stages + 8 * actions + coupled + shown
 
 
 def table_per_run(scenario: Scenario) -> int:
@@ -93,7 +95,9 @@ def table_per_run(scenario: Scenario) -> int:
     stages, actions, longest = _shape(scenario)
     coupled = sum(2 * (8 + max(map(len, c.ladder.stage_ids))) + 13 * len(c.ladder.stage_ids)
                   for c in scenario.coupled)  # <key>.peak, .final, .first_*, .time_*
-    return 17 + 2 * (8 + longest) + 13 * stages + 8 * actions + coupled
+    shown = sum(8 * len(a.action_ids) for a in scenario.actors
+                if any(act.signal for act in a.actions))  # <actor>.shown.<action>
+    return 17 + 2 * (8 + longest) + 13 * stages + 8 * actions + coupled + shown
 
 
 def per_run_bytes(scenario: Scenario, table: bool) -> int:

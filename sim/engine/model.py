@@ -311,7 +311,7 @@ class EscalationModel(mesa.Model):
             arrays += [(scale, -1) for _, scale in agent.modifiers]
             arrays += [(e, -1) for e in agent.var_effects.values()]
             if agent.signals is not None:
-                arrays.append((agent.shown_last, 0))
+                arrays += [(agent.shown_last, 0), (agent.shown_counts, -1)]
             if isinstance(agent, PopulationAgent):
                 arrays += [(agent.size, 0), (agent.members, -1)]
         for event in self.events:

@@ -114,6 +114,8 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
                    "first": model.first.copy(), "time_in": model.time_in.copy()}
         for agent in model.actors:
             per_run[f"actions:{agent.actor.id}"] = agent.counts.T.copy()
+            if agent.signals is not None:
+                per_run[f"shown:{agent.actor.id}"] = agent.shown_counts.T.copy()
         for track in model.tracks[1:]:
             per_run[f"ladder:{track.key}"] = {
                 "peak": track.peak.copy(), "final": track.stage.copy(),
