@@ -1,13 +1,13 @@
-"""`ladder run --json` on two bundled scenarios, byte for byte against golden copies.
+"""`ladder run --json` on every bundled scenario, byte for byte against golden copies.
 
 The copies (tests/golden/) of the two seed files were written by the code before the package
 was split into layers, so they hold that the move changed no number; those of every other
 bundled scenario, and the seed file's `--trace`, were written before state variables, coupled
 ladders, perception and the rest of the actors issue (13) came in. They hold that a new
-feature a file does not use changes none of its numbers. Masked: `timing`, the Mesa and numpy versions and the
-checkout's absolute path (`{ROOT}`); nothing else. When a bundled scenario is changed on
-purpose, rewrite the copies with `LADDER_WRITE_GOLDEN=1 python -m pytest tests/test_golden.py`
-and say so in the commit.
+feature a file does not use changes none of its numbers. Masked: `timing`, the Mesa and numpy
+versions and the checkout's absolute path (`{ROOT}`); nothing else. When a bundled scenario is
+changed on purpose, rewrite the copies with `LADDER_WRITE_GOLDEN=1 python -m pytest
+tests/test_golden.py` and say so in the commit.
 """
 
 from __future__ import annotations

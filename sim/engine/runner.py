@@ -348,8 +348,9 @@ def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
             for j, a in enumerate(actor.action_ids):
                 cols[f"{actor.id}.{a}"] = counts[:, j]
             shown = part.get(f"shown:{actor.id}")
-            for j, a in enumerate(actor.action_ids if shown is not None else ()):
-                cols[f"{actor.id}.shown.{a}"] = shown[:, j]  # what the others saw
+            if shown is not None:  # what the others saw of an actor that signals
+                for j, a in enumerate(actor.action_ids):
+                    cols[f"{actor.id}.shown.{a}"] = shown[:, j]
         frames.append(pd.DataFrame(cols))
     table = pd.concat(frames, ignore_index=True)
     dtypes = runs_dtypes(stage_ids, table.columns)
