@@ -326,3 +326,15 @@ def test_the_results_keep_both_the_deeds_and_the_faces_shown(tmp_path):
     assert runs["minsk.shown.restrain"].sum() > runs["minsk.restrain"].sum()
     assert runs["minsk.shown.push_migrants"].sum() < runs["minsk.push_migrants"].sum()
     assert "warsaw.shown.harden" not in runs  # warsaw has no signal
+
+
+def test_the_level_series_is_what_the_main_ladder_reads(tmp_path):
+    path = write(tmp_path, reads="red.threat", variables={"red.threat": {}},
+                 actors={"red": actor({"push": {"effect": {"red.threat": 1, "tension": -5}}},
+                                      {"push": 1})})
+    result = sim.run(sim.load_scenario(path), runs=50, seed=1)
+    assert result.summary["reads"] == "red.threat"
+    assert result.mean_tension.iloc[2] == pytest.approx(2.0)  # red.threat after step 2
+    plain = sim.run(sim.load_scenario(ROOT / "scenarios" / "examples" / "gamblers-ruin.yaml"),
+                    runs=50, seed=1)
+    assert "reads" not in plain.summary

@@ -76,11 +76,13 @@ class EscalationModel(mesa.Model):
         self.events = [_PreparedEvent(self, e) for e in scenario.events]
         self._prepare_dynamics()
         # Records.
+        # `tension_sum` and `tension_bands` record what the main ladder reads: tension, or the
+        # variable named by the scenario's `reads`.
         self.tension_sum = np.zeros(self.horizon + 1)
-        self.tension_sum[0] = self.tension.sum()
+        self.tension_sum[0] = self.level().sum()
         self.tension_bands = np.zeros((self.horizon + 1, len(TENSION_QUANTILES))) if bands else None
         if self.tension_bands is not None:  # (bands)
-            self.tension_bands[0] = np.quantile(self.tension, TENSION_QUANTILES)
+            self.tension_bands[0] = np.quantile(self.level(), TENSION_QUANTILES)
         self.notes: list[StepNote] | None = [] if trace else None
         self.datacollector = collector(ladder.stage_ids)  # collects after each step
 
@@ -120,6 +122,10 @@ class EscalationModel(mesa.Model):
     def value(self, name: str) -> np.ndarray:
         """The true value of tension or a variable, per run."""
         return self.tension if name == "tension" else self.vars.values[name]
+
+    def level(self) -> np.ndarray:
+        """What the main ladder's thresholds read, per run (tension unless `reads` says)."""
+        return self.tension if self.scenario.reads == "tension" else self.value(self.scenario.reads)
 
     def track(self, key: str) -> Track:
         """The ladder of key `key`."""
@@ -198,9 +204,9 @@ class EscalationModel(mesa.Model):
     def _record(self, note: StepNote | None) -> None:
         for track in self.tracks:
             track.record()
-        self.tension_sum[self.t] = self.tension.sum()
+        self.tension_sum[self.t] = self.level().sum()
         if self.tension_bands is not None:
-            self.tension_bands[self.t] = np.quantile(self.tension, TENSION_QUANTILES)
+            self.tension_bands[self.t] = np.quantile(self.level(), TENSION_QUANTILES)
         if note is not None:
             note.tension = float(self.tension[0])
             note.actions = {a.actor.id: a.describe_choice(0) for a in self.actors}
@@ -387,6 +393,6 @@ class EscalationModel(mesa.Model):
             fresh.occupancy[new.t] = np.bincount(fresh.stage, minlength=len(fresh.up))
         if self.n == 1:
             new.tension_sum[: self.t + 1] = self.tension_sum[: self.t + 1] * n
-        new.tension_sum[new.t] = new.tension.sum()
+        new.tension_sum[new.t] = new.level().sum()
         return new
 

@@ -295,6 +295,8 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
                "seed": seed, "horizon": scenario.clock.horizon, "step": scenario.clock.step,
                "stages": list(stage_ids)}
     summary.update(summarise(totals, stage_ids, totals.n))
+    if scenario.reads != "tension":  # what mean_tension and tension.csv hold
+        summary["reads"] = scenario.reads
     if scenario.coupled:
         summary.update(summarise_ladders(totals, scenario))
     summary["provenance"] = provenance(scenario, seed, totals.n, root)

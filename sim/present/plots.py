@@ -228,8 +228,9 @@ def tension_band(ax: Axes, views: Sequence[RunView], labels: Sequence[str]) -> N
     low = min([0.0, *(float(t.min(axis=None)) for t in drawn)])  # type: ignore[arg-type]
     ax.set_ylim(bottom=low)
     ax.set_xlabel(_time_label(views[0]))
-    ax.set_ylabel("tension (index of the scenario, no unit)")
-    ax.set_title("tension over time", fontsize=9)
+    reads = views[0].summary.get("reads", "tension")  # what the main ladder reads
+    ax.set_ylabel(f"{reads} (index of the scenario, no unit)")
+    ax.set_title(f"{reads} over time", fontsize=9)
     ax.legend(fontsize=7.5)
 
 
