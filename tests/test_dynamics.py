@@ -338,3 +338,15 @@ def test_the_level_series_is_what_the_main_ladder_reads(tmp_path):
     plain = sim.run(sim.load_scenario(ROOT / "scenarios" / "examples" / "gamblers-ruin.yaml"),
                     runs=50, seed=1)
     assert "reads" not in plain.summary
+
+
+def test_the_play_outlook_covers_every_ladder():
+    from sim.workshop.session import Session
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "examples" / "coupled-ladders.yaml")
+    session = Session(scenario, ["warsaw"], seed=2, forecast_runs=200)
+    session.advance(3)
+    outlook = session.forecast()
+    assert set(outlook.ladders) == {"nato", "russia"}
+    nato = {row["stage"]: row for row in outlook.ladders["nato"].rows()}
+    assert nato["reinforcement"]["already"] and 0 <= nato["article_4"]["p"] <= 1

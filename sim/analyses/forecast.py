@@ -9,7 +9,7 @@ the same seed, so run i of each shares its random numbers and they are compared 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class Forecast:
         reached: highest stage index the played run had reached at `step`.
         stage_ids: stage ids, lowest first.
         seconds: wall time (shown on screen, never in the transcript).
+        ladders: with coupled ladders, the same for each of them, by key.
     """
 
     step: int
@@ -45,6 +46,7 @@ class Forecast:
     reached: int
     stage_ids: tuple[str, ...]
     seconds: float = 0.0
+    ladders: dict[str, Forecast] = field(default_factory=dict)
 
     def rows(self) -> list[dict]:
         """Per stage: count and share of runs that reach it by the horizon, Wilson 95%."""
@@ -96,10 +98,13 @@ def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,
     try:
         if change is not None:
             _apply(ens, change)
-        reached = int(ens.peak.max())
+        reached = {t.key: int(t.peak.max()) for t in ens.tracks}
         ens.run_to_end()
-        return Forecast(model.t, model.horizon, ens.n, ens.peak.copy(), reached,
-                        model.ladder.stage_ids, time.perf_counter() - started)
+        ladders = {t.key: Forecast(model.t, model.horizon, ens.n, t.peak.copy(), reached[t.key],
+                                   t.ladder.stage_ids) for t in ens.tracks[1:]}
+        return Forecast(model.t, model.horizon, ens.n, ens.peak.copy(),
+                        reached[ens.main.key], model.ladder.stage_ids,
+                        time.perf_counter() - started, ladders)
     finally:
         ens.release()
 

@@ -205,13 +205,13 @@ class Screen:
                              f"{s.when(f.horizon, ', ', '')})"),
                  f"  {f.n:,} runs forked from here{follow} ({1000 * f.seconds:.0f} ms)"]
         bar_width = max(10, self.width - 48)
-        for row in reversed(f.rows()):
-            if row["already"]:
-                lines.append(f"  {row['stage']:<18}{'reached':>8}")
-                continue
-            ci = f"[{100 * row['lo']:.1f}, {100 * row['hi']:.1f}]"
-            bar = "#" * round(bar_width * row["p"])
-            lines.append(f"  {row['stage']:<18}{100 * row['p']:>7.1f}%  {ci:<15}|{bar}")
+        for key, part in [(s.scenario.key if f.ladders else "", f), *f.ladders.items()]:
+            lines += [f"  ladder {key}:"] if key else []
+            for row in reversed(part.rows()):
+                ci = f"[{100 * row['lo']:.1f}, {100 * row['hi']:.1f}]"
+                bar = "#" * round(bar_width * row["p"])
+                lines.append(f"  {row['stage']:<18}{'reached':>8}" if row["already"] else
+                             f"  {row['stage']:<18}{100 * row['p']:>7.1f}%  {ci:<15}|{bar}")
         lines.append(f"  n = {f.n:,} runs, Wilson 95% intervals. {ODDS}")
         return "\n".join(lines)
 
