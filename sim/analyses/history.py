@@ -4,9 +4,9 @@ stage of?
 `scenarios/history/belarus-eu-border-2021-2024.yaml` runs the baseline's actors through the
 dated timeline of the Belarus-EU border crisis, with no event forcing a stage. `TIMELINE`
 maps each dated event (and the timeline's context items that are not events of the file) to
-the stage of the belarus-2024 ladder the crisis was in from that day, after REFERENCE.md
-section 6; that mapping is judgement. `replay` runs the file and compares, month by month,
-the simulated stage with the historical one:
+the stage of the belarus-2024 ladder the crisis was in from that day, after the timeline in
+docs/sources.md#border-crisis-timeline-2021-2024; that mapping is judgement. `replay` runs the
+file and compares, month by month, the simulated stage with the historical one:
 
 - simulated: the stage on a day of the month, pooled over the month's days and all runs
   (from `RunResult.occupancy`), and its 10th and 90th percentiles (the 80% band);
@@ -48,7 +48,8 @@ class Mapped:
         name: the event's name in the replay file, or a label for a context item.
         stage: the ladder stage from this day on; None for context that moves no stage.
         modelled: True when the replay file has an event of this name on this date.
-        note: what the timeline (REFERENCE.md section 6) says, and any judgement.
+        note: what the timeline (docs/sources.md#border-crisis-timeline-2021-2024) says, and
+            any judgement.
     """
 
     date: dt.date
@@ -60,7 +61,7 @@ class Mapped:
 
 D = dt.date
 START = Mapped(D(2021, 5, 1), "Start of the replay", "peacetime", False,
-               "before the crisis: REFERENCE has hybrid pressure begin on 23-26 May 2021")
+               "before the crisis: the timeline has hybrid pressure begin on 23-26 May 2021")
 TIMELINE: tuple[Mapped, ...] = (
     Mapped(D(2021, 5, 26), "Minsk stops holding migrants back", "hybrid_pressure", True,
            "Ryanair landing 23 May, EU sanctions; 'hybrid pressure begins'"),
@@ -80,7 +81,8 @@ TIMELINE: tuple[Mapped, ...] = (
     Mapped(D(2022, 2, 24), "Russia invades Ukraine", None, False,
            "'regional context, not a border-stage move'"),
     Mapped(D(2022, 6, 30), "Barrier completed; entry ban ends", "hybrid_pressure", True,
-           "'Jun 2022 ... hybrid pressure (lower)'; entry ban to 30 June 2022 (section 5)"),
+           "'Jun 2022 ... hybrid pressure (lower)'; entry ban to 30 June 2022 "
+           "(docs/sources.md#polish-border-measures-2021-2024)"),
     Mapped(D(2023, 7, 1), "Wagner fighters in Belarus", "hybrid_pressure", True,
            "'Jun-Oct 2023 ... hybrid pressure (high)': TNW delivered, Wagner after the "
            "24 June mutiny; the day is a placeholder"),
@@ -218,8 +220,9 @@ def replay(path: str | Path = REPLAY, runs: int = 2000, seed: int = 7, jobs: int
 
 def mapping_markdown(timeline: Sequence[Mapped] = TIMELINE) -> str:
     """The mapping as a Markdown table."""
-    lines = ["| date | item | stage from that day | in the file | REFERENCE.md section 6, "
-             "and judgement |", "| --- | --- | --- | --- | --- |",
+    lines = ["| date | item | stage from that day | in the file | "
+             "docs/sources.md#border-crisis-timeline-2021-2024, and judgement |",
+             "| --- | --- | --- | --- | --- |",
              f"| {START.date} | {START.name} | {START.stage} | start | {START.note} |"]
     for m in timeline:
         lines.append(f"| {m.date} | {m.name} | {m.stage or '(none: context)'} | "
