@@ -267,8 +267,9 @@ def test_exact_refuses_each_dynamic_construct_with_its_line(capsys):
     path = ROOT / "scenarios" / "examples" / "coupled-ladders.yaml"
     assert main(["exact", str(path)]) == 2
     err = capsys.readouterr().err
-    for fragment in (":23: ladders.nato: coupled ladder 'nato'",
-                     ":20: reads: the ladder reads variable minsk.threat",
+    for fragment in (":20: reads: the ladder reads variable minsk.threat",
+                     "ladders.nato.reads: coupled ladder 'nato' reads variable warsaw.alarm",
+                     "events[0]: an event in a scenario with coupled ladders",
                      "variables.minsk.resolve_seen: variable minsk.resolve_seen is read",
                      "flags.warsaw.checkpoint_open: flag warsaw.checkpoint_open is read",
                      "actors.minsk.perceives.warsaw.alarm: minsk perceives",
@@ -350,3 +351,37 @@ def test_the_play_outlook_covers_every_ladder():
     assert set(outlook.ladders) == {"nato", "russia"}
     nato = {row["stage"]: row for row in outlook.ladders["nato"].rows()}
     assert nato["reinforcement"]["already"] and 0 <= nato["article_4"]["p"] <= 1
+
+
+def product_file(tmp_path: Path, ends_run: bool) -> Path:
+    """Two coupled ladders whose joint stage process is Markov (decay 0, fixed numbers,
+    conditions on stages only), with a modifier reading the coupled ladder's stage."""
+    blue = actor({"escalate": {"trigger": "top"}, "hold": {}}, {"escalate": 0.05, "hold": 1})
+    blue["policy"]["modifiers"] = [{"when": "ally.stage >= alert", "scale": {"escalate": 4}}]
+    return write(tmp_path, tension={"initial": 0, "decay": 0},
+                 ladders={"ally": {"ladder": "other", "start": "quiet", "ends_run": ends_run}},
+                 actors={"red": actor({"push": {"effect": 3}, "wait": {"effect": 0.5},
+                                       "call": {"trigger": "ally:end", "effect": 1}},
+                                      {"push": 1, "wait": 2, "call": 0.1}),
+                         "blue": blue})
+
+
+@pytest.mark.parametrize("ends_run", [True, False])
+def test_exact_product_chain_agrees_with_the_engine(tmp_path, capsys, ends_run):
+    path = product_file(tmp_path, ends_run)
+    assert main(["exact", str(path), "--json"]) == 0
+    exact = json.loads(capsys.readouterr().out)
+    assert exact["method"] == "exact product chain" and list(exact["ladders"]) == ["main", "ally"]
+    mc = run_json(path, "--runs", "40000", "--seed", "11", capsys=capsys)
+    n = mc["runs"]
+    for key in ("main", "ally"):
+        for stage in exact["ladders"][key]["stages"]:
+            for what in ("reach", "final"):
+                p = exact["ladders"][key][what][stage]
+                got = mc["ladders"][key][what][stage]["p"]
+                assert abs(got - p) <= 4.5 * (p * (1 - p) / n) ** 0.5 + 1e-9, (key, stage, what)
+    assert abs(mc["joint"]["ended"]["p"] - exact["joint"]["ended"]) < 0.01
+    assert exact["ladders"]["ally"]["reach"]["end"] > 0.1  # the coupled trigger fires
+    assert 0.05 < exact["ladders"]["main"]["reach"]["top"] < 0.95  # blue's trigger, modified
+    assert main(["exact", str(path)]) == 0
+    assert "ladder ally (other):" in capsys.readouterr().out

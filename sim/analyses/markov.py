@@ -26,15 +26,13 @@ import math
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from ..errors import Problem, ValidationError
+from ..errors import Problem
 from ..format.distributions import Dist, Number, describe
 from ..format.expr import Condition
 from ..format.expr_syntax import BoolOp, Compare, Const, Node, Not, Var
-from ..format.scenario import Scenario, scenario_tree
-from ..format.yamlio import line_of, load_yaml
+from ..format.scenario import Scenario
+from .locate import _Locator
 
 MAX_COMPONENTS = 500  # combinations of discrete per-run draws (mixture components)
 MAX_STEPS = 100_000  # the last step at which the chain may change (events, step conditions)
@@ -94,6 +92,10 @@ def plan(scenario: Scenario) -> Plan:
                                           "numbers (or a discrete choice)"))
         elif len(points) > 1:
             draws.append(Draw(path, points))
+    if scenario.coupled:
+        problems += [where.problem(d.path, "an uncertain number in a scenario with coupled "
+                                   "ladders: the product chain needs fixed numbers")
+                     for d in draws]
     step_tests = _step_tests(scenario)
     changes = [e.at for e in scenario.events if e.at is not None] + [c for _, c in step_tests]
     if changes and max(changes) > MAX_STEPS:
@@ -238,10 +240,14 @@ def _dynamics_problems(scenario: Scenario, where: _Locator) -> list[Problem]:
     """The constructs of docs/format.md from "State variables" on that the chain does not
     cover: one Problem per use, at its field."""
     out = []
-    not_yet = "; exact analysis covers one ladder read through tension"
-    for c in scenario.coupled:
-        out.append(where.problem(f"ladders.{c.key}", f"coupled ladder '{c.key}': exact "
-                                 "analysis does not build product chains yet"))
+    not_yet = "; exact analysis reads tension only"
+    for c in scenario.coupled:  # a product chain (sim.analyses.product) when they read tension
+        if c.reads != "tension":
+            out.append(where.problem(f"ladders.{c.key}.reads", f"coupled ladder '{c.key}' "
+                                     f"reads variable {c.reads}{not_yet}"))
+    for i, _ in enumerate(scenario.events if scenario.coupled else ()):
+        out.append(where.problem(f"events[{i}]", "an event in a scenario with coupled "
+                                 "ladders: the product chain takes no events yet"))
     if scenario.reads != "tension":
         out.append(where.problem("reads", f"the ladder reads variable {scenario.reads}{not_yet}"))
     read = {d for cond in _all_conditions(scenario) for d in cond.depends_on}
@@ -336,60 +342,3 @@ def _step_tests(scenario: Scenario) -> list[tuple[str, float]]:
                 assert isinstance(const, Const)  # one side is step, so the other is the Const
                 tests.add((op, float(const.value)))
     return sorted(tests)
-
-
-class _Locator:
-    """Turns a field path into a Problem with the file and (when found) the line.
-
-    Scenario fields are looked up in the merged tree (`scenario_tree`), whose lines know
-    the file they were written in, so a variant's field points into the variant or into
-    the baseline that gave it.
-    """
-
-    def __init__(self, scenario: Scenario):
-        self.scenario = scenario
-        self._raw: dict[str, object] = {}
-
-    def problem(self, path: str, message: str, ladder: bool = False) -> Problem:
-        file = self.scenario.ladder.path if ladder else self.scenario.path
-        line = self._line(file, path, ladder)
-        return Problem(getattr(line, "file", None) or file, line, path, message)
-
-    def _line(self, file: str, path: str, ladder: bool) -> int | None:
-        if file not in self._raw:
-            try:
-                tree = load_yaml(Path(file)) if ladder else scenario_tree(file)
-                self._raw[file] = tree if file else None
-            except (OSError, ValidationError):  # the file changed or vanished: no line
-                self._raw[file] = None
-        return find_line(self._raw[file], path)
-
-
-def find_line(raw: object, path: str) -> int | None:
-    """Line of a field path such as `actors.x.policy.modifiers[0].when` in a loaded file."""
-    tokens = path.replace("[", ".").replace("]", "").split(".")
-    node: Any = raw  # a mapping or a list on the way down (`_key` checks which)
-    line, i = None, 0
-    while i < len(tokens) and node is not None:
-        key, step = _key(node, tokens, i)
-        if key is None:
-            break
-        line = line_of(node, key) or line
-        node, i = node[key], i + step
-    return line
-
-
-def _key(node: object, tokens: list[str], i: int) -> tuple[object, int]:
-    if isinstance(node, list):
-        if tokens[i].isdigit() and int(tokens[i]) < len(node):
-            return int(tokens[i]), 1
-        for k, item in enumerate(node):  # a stage named by its id
-            if isinstance(item, dict) and item.get("id") == tokens[i]:
-                return k, 1
-        return None, 0
-    if isinstance(node, dict):
-        for j in range(len(tokens), i, -1):  # longest dotted key first (event `set` paths)
-            key = ".".join(tokens[i:j])
-            if key in node:
-                return key, j - i
-    return None, 0

@@ -36,7 +36,15 @@ def execute(args: argparse.Namespace) -> int:
     from ..analyses.exact import analyse, exact_table
     from ..engine.results import summary_json
 
-    result = analyse(load_overridden(args))
+    scenario = load_overridden(args)
+    if scenario.coupled:  # several ladders: one chain over their joint state
+        from ..analyses.product import analyse_product, product_table
+
+        product = analyse_product(scenario)
+        sys.stdout.write(summary_json(product.to_dict()) if args.json else
+                         product_table(product) + "\n")
+        return 0
+    result = analyse(scenario)
     if args.json:
         sys.stdout.write(summary_json(result.to_dict()))
     else:

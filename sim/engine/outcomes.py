@@ -236,7 +236,8 @@ def summarise_ladders(totals: Totals, scenario) -> dict:
         absorbing = [i for i, s in enumerate(ladder.stages) if s.absorbing]
         assert record.final is not None  # set by the first chunk
         out[key]["absorbed"] = proportion(int(record.final[absorbing].sum()), n)
-    ended = sum(totals.endings.values())
-    joint = {"ended": proportion(ended, n),
+    # runs that ended (by any ladder); a run can end in two ladders' stages in one step, so
+    # the shares `by` stage may add up to more
+    joint = {"ended": proportion(totals.absorbed, n),
              "by": {k: proportion(v, n) for k, v in totals.endings.items()}}
     return {"ladders": out, "joint": joint}

@@ -52,7 +52,7 @@ def summary_table(result: RunResult) -> str:
 
 def _stage_rows(s: dict) -> list[str]:
     """The header and one row per stage of a ladder's summary."""
-    width = max(len(x) for x in s["stages"]) + 2
+    width = max(len("stage"), *(len(x) for x in s["stages"])) + 2
     lines = [f"{'stage':<{width}}{'P(reach) [95% CI]':<26}{'P(final) [95% CI]':<26}"
              "time to reach: median [q25, q75]"]
     for stage in s["stages"]:
