@@ -302,6 +302,8 @@ def test_the_demo_dashboard_plays_a_dynamic_scenario():
     log = board.log_html()
     assert "flags: warsaw.checkpoint_open on" in log
     assert "nato ladder at reinforcement" in log and "variables: minsk.threat" in log
+    outlook = board.forecast_html()
+    assert "<p>Ladder nato:</p>" in outlook and "<p>Ladder russia:</p>" in outlook
 
 
 def test_a_run_ended_by_an_event_closes_every_ladders_books(tmp_path):

@@ -165,9 +165,13 @@ class Dashboard:
             follow = (f"; {', '.join(s.players)} follow{'s' if len(s.players) == 1 else ''} "
                       "the scenario policy in them" if s.players else "")
             rows = [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in f.rows()]
+            coupled = "".join(  # with coupled ladders: the same for each of them
+                f"<p>Ladder {esc(key)}:</p>" + bars_svg(
+                    [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in part.rows()],
+                    f"forecast-{key}") for key, part in f.ladders.items())
             return (f"<p>P(reach each stage by {esc(s.when(f.horizon, ', ', ''))}), from "
                     f"{esc(s.when(f.step))}: {f.n:,} runs forked from here{esc(follow)}.</p>"
-                    + bars_svg(rows, "forecast"))
+                    + bars_svg(rows, "forecast") + coupled)
 
     def batch(self) -> RunResult:
         """The batch of runs from the start (computed once)."""
