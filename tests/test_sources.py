@@ -19,7 +19,7 @@ from tests.test_library import KAHN_GROUPS, KAHN_RUNGS
 
 SOURCES = ROOT / "docs" / "sources.md"
 SEARCHED = ("ladders", "scenarios", "docs", "sim")  # the folders a clone must resolve
-OUTSIDE = re.compile(r"REFERENCE\.md|seed/000")
+OUTSIDE = re.compile(r"REFERENCE\.md|DESIGN\.md|STYLE\.md|seed/000|\.\./shared")
 CITATION = re.compile(r"docs/sources\.md#([\w-]+)")
 LOCAL_LINK = re.compile(r"\]\((?:sources\.md)?#([\w-]+)\)")
 
