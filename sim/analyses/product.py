@@ -43,6 +43,14 @@ class _Ladder:
     edges: np.ndarray
     states: list[tuple[int, int]]  # (stage, steps at or below down so far)
 
+    @property
+    def sizes(self) -> list[int]:
+        """States per stage (its dwell counts)."""
+        return self._sizes
+
+    def __post_init__(self) -> None:
+        self._sizes = [sum(1 for st in self.states if st[0] == s) for s in range(len(self.up))]
+
     @classmethod
     def of(cls, key: str, ladder: Ladder, start: str, ends_run: bool) -> _Ladder:
         stages = ladder.stages
@@ -76,8 +84,7 @@ class _Ladder:
         if tension <= self.down[s]:
             if d + 1 >= self.dwell[s] and self.guard(s, max(s - 1, 0), tension, t):
                 return (s - 1, 0)
-            size = sum(1 for st in self.states if st[0] == s)
-            return (s, min(d + 1, size - 1))
+            return (s, min(d + 1, self.sizes[s] - 1))
         return (s, 0)
 
 
