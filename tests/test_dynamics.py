@@ -387,3 +387,20 @@ def test_exact_product_chain_agrees_with_the_engine(tmp_path, capsys, ends_run):
     assert 0.05 < exact["ladders"]["main"]["reach"]["top"] < 0.95  # blue's trigger, modified
     assert main(["exact", str(path)]) == 0
     assert "ladder ally (other):" in capsys.readouterr().out
+
+
+def test_show_prints_the_dynamics(capsys):
+    assert main(["show", str(ROOT / "scenarios" / "examples" / "coupled-ladders.yaml")]) == 0
+    out = capsys.readouterr().out
+    for fragment in ("The ladder above has key belarus and reads minsk.threat.",
+                     "Ladder nato (reads warsaw.alarm; entering an absorbing stage does not "
+                     "end the run)",
+                     "minsk.resolve_seen: initial 0.5, learns at rate 0.1 toward",
+                     "warsaw.checkpoint_open: initially off",
+                     "push_migrants: effect warsaw.alarm 0.5, minsk.threat 0.1; shown as "
+                     "restrain with p 0.4",
+                     "only with moscow.authorise (or up to 1 step before)",
+                     "trigger -> nato:article_4", "perceives warsaw.alarm: bias -0.5",
+                     "at border_incident -> mp_crisis with p 0.01 a step while",
+                     "minsk.threat add -0.5; set warsaw.checkpoint_open"):
+        assert fragment in out, fragment

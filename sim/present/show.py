@@ -31,6 +31,7 @@ from ..format.scenario import Scenario, load_scenario
 from ..format.yamlio import load_yaml
 from .diagrams import render_dot, render_mermaid
 from .moves import num, plural, start_stage
+from .show_dynamics import action_parts, effect_text, event_parts, perceives_lines, scenario_lines
 
 FORMATS = ("text", "mermaid", "dot")
 
@@ -119,9 +120,10 @@ def _weights_text(weights: dict[str, Number]) -> str:
 
 
 def _action_line(action: Action, weight: Number | None) -> str:
-    parts = [f"effect {describe(action.effect)}"]
+    parts = [effect_text(action)]
     if action.trigger is not None:
         parts.append(f"trigger -> {action.trigger}")
+    parts += action_parts(action)
     if action.allowed is not None:
         parts.append(f"allowed at {', '.join(action.allowed)}")
     parts.append(f"weight {describe(weight if weight is not None else 0.0)}")
@@ -134,6 +136,7 @@ def actor_lines(actor: Actor) -> list[str]:
         head += f", count {describe(actor.count)}"
     lines = [head + ")", "    actions (effect; trigger; allowed; default weight):"]
     lines += [_action_line(a, actor.policy.weights.get(a.id)) for a in actor.actions]
+    lines += perceives_lines(actor)
     for stage, weights in actor.policy.stages.items():
         lines.append(f"    weights at {stage}: {_weights_text(weights)}")
     for mod in actor.policy.modifiers:
@@ -149,6 +152,7 @@ def _event_changes(event: Event) -> str:
         parts.append(f"tension {op} {describe(value)}")
     if event.stage is not None:
         parts.append(f"stage -> {event.stage}")
+    parts += event_parts(event)
     return "; ".join(parts) or "nothing"
 
 
@@ -182,7 +186,9 @@ def render_scenario_text(scenario: Scenario) -> str:
               render_text(scenario.ladder, scenario.start).rstrip("\n").split("\n")]
     lines += ["", _clock_line(scenario), f"Runs: {scenario.runs}, seed {scenario.seed}",
               f"Tension: initial {describe(scenario.initial_tension)}, "
-              f"decay {describe(scenario.decay)}", "", "Actors"]
+              f"decay {describe(scenario.decay)}"]
+    lines += scenario_lines(scenario, render_text)
+    lines += ["", "Actors"]
     for actor in scenario.actors:
         lines += actor_lines(actor)
     if scenario.events:
