@@ -70,12 +70,22 @@ def run_columns(part: Mapping[str, Any], ladders: Mapping[str, Sequence[str]]
         data = part[f"ladder:{key}"]
         cols[f"{key}.peak"] = stage_column(data["peak"], stages)
         cols[f"{key}.final"] = stage_column(data["final"], stages)
-        for i, s in enumerate(stages):
-            first = data["first"][:, i].astype(float)
-            first[first < 0] = np.nan
-            cols[f"{key}.first_{s}"] = pd.array(first, dtype="Int64")
-        for i, s in enumerate(stages):
-            cols[f"{key}.time_{s}"] = data["time_in"][:, i]
+        cols.update(first_and_time_columns(data, stages, f"{key}."))
+    return cols
+
+
+def first_and_time_columns(data: Mapping[str, Any], stages: Sequence[str], prefix: str = ""
+                           ) -> dict[str, Any]:
+    """A ladder's `first_<stage>` (Int64, missing: never reached) and `time_<stage>` columns
+    from its per-run `first` and `time_in` arrays, each name after `prefix` (the main
+    ladder's: none; a coupled ladder's: `<key>.`)."""
+    cols: dict[str, Any] = {}
+    for i, s in enumerate(stages):
+        first = data["first"][:, i].astype(float)
+        first[first < 0] = np.nan
+        cols[f"{prefix}first_{s}"] = pd.array(first, dtype="Int64")
+    for i, s in enumerate(stages):
+        cols[f"{prefix}time_{s}"] = data["time_in"][:, i]
     return cols
 
 

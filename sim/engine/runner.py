@@ -337,13 +337,8 @@ def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
         cols = {"run": np.arange(k * CHUNK, k * CHUNK + n),
                 "peak": stage_column(part["peak"], stage_ids),
                 "final": stage_column(part["final"], stage_ids),
-                "absorbed": part["absorbed"], "steps": part["steps"]}
-        for i, s in enumerate(stage_ids):
-            first = part["first"][:, i].astype(float)
-            first[first < 0] = np.nan
-            cols[f"first_{s}"] = pd.array(first, dtype="Int64")
-        for i, s in enumerate(stage_ids):
-            cols[f"time_{s}"] = part["time_in"][:, i]
+                "absorbed": part["absorbed"], "steps": part["steps"],
+                **coupled.first_and_time_columns(part, stage_ids)}
         cols.update(coupled.run_columns(part, ladders))
         for actor in scenario.actors:
             counts = part[f"actions:{actor.id}"]

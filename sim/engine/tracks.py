@@ -24,6 +24,7 @@ from .notes import (
     RULE_UP,
     StepNote,
 )
+from .perception import StateView
 
 if TYPE_CHECKING:
     from .model import EscalationModel
@@ -31,12 +32,13 @@ if TYPE_CHECKING:
 NONE = -1
 
 
-class GuardView:
+class GuardView(StateView):
     """What a ladder's guards see: its own stage as `stage`, the variable it reads as
     `tension`, and `step` (a ladder file is a doctrine: it names no scenario's actors)."""
 
     def __init__(self, model: EscalationModel, track: Track):
-        self._model, self._track = model, track
+        super().__init__(model)
+        self._track = track
 
     @property
     def stage(self) -> np.ndarray:
@@ -45,14 +47,6 @@ class GuardView:
     @property
     def tension(self) -> np.ndarray:
         return self._model.value(self._track.reads)
-
-    @property
-    def step(self) -> int:
-        return self._model.t
-
-    @property
-    def n(self) -> int:
-        return self._model.n
 
 
 class Track:

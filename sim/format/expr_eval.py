@@ -52,37 +52,32 @@ def _eval(node: Node, state: Any) -> Any:
     raise TypeError(f"unresolved node {node!r}")  # pragma: no cover - resolver bug
 
 
-def _deps(node: Node) -> Iterator[str]:
-    if isinstance(node, Var):
-        yield node.name
-    elif isinstance(node, Last):
-        yield f"last:{node.actor}"
-    elif isinstance(node, Value):
-        yield f"value:{node.name}"
-    elif isinstance(node, Flag):
-        yield f"flag:{node.name}"
-    elif isinstance(node, StageOf):
-        yield f"stage:{node.key}"
-    elif isinstance(node, Memory):
-        yield f"memory:{node.actor}"
-    elif isinstance(node, Not):
-        yield from _deps(node.operand)
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a resolved tree, the node itself first."""
+    yield node
+    if isinstance(node, Not):
+        yield from walk(node.operand)
     elif isinstance(node, BoolOp):
         for o in node.operands:
-            yield from _deps(o)
+            yield from walk(o)
     elif isinstance(node, Compare):
-        yield from _deps(node.left)
-        yield from _deps(node.right)
+        yield from walk(node.left)
+        yield from walk(node.right)
+
+
+_DEP = {Last: lambda n: f"last:{n.actor}", Value: lambda n: f"value:{n.name}",
+        Flag: lambda n: f"flag:{n.name}", StageOf: lambda n: f"stage:{n.key}",
+        Memory: lambda n: f"memory:{n.actor}", Var: lambda n: n.name}
+
+
+def _deps(node: Node) -> Iterator[str]:
+    """The state parts a tree reads (see `Condition.depends_on`)."""
+    for n in walk(node):
+        name = _DEP.get(type(n))
+        if name is not None:
+            yield name(n)
 
 
 def _memories(node: Node) -> Iterator[Memory]:
-    if isinstance(node, Memory):
-        yield node
-    elif isinstance(node, Not):
-        yield from _memories(node.operand)
-    elif isinstance(node, BoolOp):
-        for o in node.operands:
-            yield from _memories(o)
-    elif isinstance(node, Compare):
-        yield from _memories(node.left)
-        yield from _memories(node.right)
+    """Every memory function in a tree."""
+    return (n for n in walk(node) if isinstance(n, Memory))
