@@ -404,3 +404,16 @@ def test_reasons_for_a_variant_point_into_the_file_that_gives_the_field(tmp_path
     lines = base.read_text().splitlines()
     assert decay.file == str(base)
     assert lines[decay.line - 1].strip() == "decay: 0.5"
+
+
+def test_a_step_test_inside_a_comparison_changes_the_chain(tmp_path):
+    """`(step >= 5) == true` tests step: the chain must change at step 5 (it used to be
+    missed, and exact kept the step-1 matrix to the horizon)."""
+    actor = {"kind": "state", "actions": {"go": {"trigger": "war"}, "wait": None},
+             "policy": {"weights": {"go": 0.01, "wait": 1},
+                        "modifiers": [{"when": "(step >= 5) == true", "scale": {"go": 50}}]}}
+    s = make_scenario(tmp_path, [{"id": "calm", "name": "Calm"},
+                                 {"id": "war", "name": "War", "absorbing": True}],
+                      {"red": actor}, horizon=10, decay=0.0)
+    quiet = (1 / 1.01) ** 4 * (1 - 0.5 / 1.5) ** 6  # steps 1-4 at 0.01/1.01, then 0.5/1.5
+    assert analyse(s).reach["war"] == pytest.approx(1 - quiet, abs=1e-12)

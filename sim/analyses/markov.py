@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from ..errors import Problem
 from ..format.distributions import Dist, Number, describe
 from ..format.expr import Condition
-from ..format.expr_syntax import BoolOp, Compare, Const, Node, Not, Var
+from ..format.expr_eval import walk
+from ..format.expr_syntax import Compare, Const, Node, Var
 from ..format.scenario import Scenario
 from .locate import _Locator
 
@@ -311,13 +312,9 @@ def _step_vs_tension(cond: Condition, path: str, where: _Locator,
 
 
 def _compares(node: Node) -> Iterator[Compare]:
-    if isinstance(node, Compare):
-        yield node
-    elif isinstance(node, Not):
-        yield from _compares(node.operand)
-    elif isinstance(node, BoolOp):
-        for o in node.operands:
-            yield from _compares(o)
+    """Every comparison in a tree, those inside another comparison too (`(step >= 5) ==
+    true` tests step)."""
+    return (n for n in walk(node) if isinstance(n, Compare))
 
 
 def conditions(scenario: Scenario) -> Iterator[Condition]:
