@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from . import vocabulary
 from .check import Checker, join, listing, suggest
 from .distributions import Number, parse_number
-from .dynamics import Names
+from .dynamics import Names, read_stage_ref
 from .vocabulary import DIST_KINDS
 from .yamlio import line_of
 
@@ -139,19 +139,9 @@ def _trigger(ck: Checker, am: dict, path: str, names: Names
     if not isinstance(text, str) or ":" not in text:
         return ck.get(am, "trigger", path, "id"), None
     key, _, stage = text.partition(":")
-    field = join(path, "trigger")
     if key == names.main_key:
         return ck.get({"trigger": stage}, "trigger", path, "id"), None
-    if key not in names.ladders:
-        ck.error(line_of(am, "trigger"), field, f"unknown ladder key '{key}'"
-                 f"{suggest(key, names.ladders)} (keys: {listing(names.ladders)})")
-        return None, None
-    stages = names.stages(key)
-    if stage not in stages:
-        ck.error(line_of(am, "trigger"), field, f"unknown stage '{stage}' of ladder '{key}'"
-                 f"{suggest(stage, stages)} (stages: {listing(stages)})")
-        return None, None
-    return None, (key, stage)
+    return None, read_stage_ref(ck, am, "trigger", path, names)
 
 
 def check_requires(ck: Checker, top: dict, actors) -> None:

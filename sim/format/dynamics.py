@@ -367,3 +367,21 @@ def read_perceives(ck: Checker, m: dict, path: str, names: Names) -> tuple[Perce
             main = f"{names.main_key}.stage"
             out.append(Perceived("stage" if name == main else name, bias, noise, lag))
     return tuple(out)
+
+
+def read_stage_ref(ck: Checker, m: dict, key: str, path: str, names: Names
+                   ) -> tuple[str, str] | None:
+    """`m[key]` written `<ladder key>:<stage>` (a trigger or an event's stage on a coupled
+    ladder): the pair, or None after reporting an unknown key or stage."""
+    ladder, _, stage = str(m[key]).partition(":")
+    field = join(path, key)
+    if ladder not in names.ladders:
+        ck.error(line_of(m, key), field, f"unknown ladder key '{ladder}'"
+                 f"{suggest(ladder, names.ladders)} (keys: {listing(names.ladders)})")
+        return None
+    stages = names.stages(ladder)
+    if stage not in stages:
+        ck.error(line_of(m, key), field, f"unknown stage '{stage}' of ladder '{ladder}'"
+                 f"{suggest(stage, stages)} (stages: {listing(stages)})")
+        return None
+    return ladder, stage

@@ -11,7 +11,7 @@ from .actors import Actor, no_remove
 from .check import Checker, join, listing, suggest
 from .clock import STEP_DAYS, Clock, read_date
 from .distributions import Number, parse_number, parse_weight
-from .dynamics import Names
+from .dynamics import Names, read_stage_ref
 from .expr import Condition, Symbols
 from .ladder import Ladder, compile_guard
 from .overrides import param_problem
@@ -67,7 +67,7 @@ def read_events(ck: Checker, top: dict, ladder: Ladder, actors: list[Actor], clo
         stage_on = None
         raw_stage = m.get("stage")
         if isinstance(raw_stage, str) and ":" in raw_stage:
-            stage, stage_on = None, _stage_on(ck, m, path, names, raw_stage)
+            stage, stage_on = None, read_stage_ref(ck, m, "stage", path, names)
         else:
             stage = ck.get(m, "stage", path, "id")
         if stage is not None and stage not in ladder.stage_ids:
@@ -134,21 +134,6 @@ def _flags(ck: Checker, m: dict, path: str, names: Names) -> tuple[tuple[str, bo
             out.append((name, value))
     return tuple(out)
 
-
-def _stage_on(ck: Checker, m: dict, path: str, names: Names, text: str
-              ) -> tuple[str, str] | None:
-    key, _, stage = text.partition(":")
-    field = join(path, "stage")
-    if key not in names.ladders:
-        ck.error(line_of(m, "stage"), field, f"unknown ladder key '{key}'"
-                 f"{suggest(key, names.ladders)} (keys: {listing(names.ladders)})")
-        return None
-    stages = names.stages(key)
-    if stage not in stages:
-        ck.error(line_of(m, "stage"), field, f"unknown stage '{stage}' of ladder '{key}'"
-                 f"{suggest(stage, stages)} (stages: {listing(stages)})")
-        return None
-    return key, stage
 
 def _event_step(ck: Checker, m: dict, path: str, clock: Clock | None) -> int | None:
     value, line, field = m["at"], line_of(m, "at"), join(path, "at")
