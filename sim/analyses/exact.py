@@ -138,10 +138,7 @@ def analyse(scenario: Scenario) -> ExactResult:
     started = time.perf_counter()
     p = plan(scenario)
     if p.problems:
-        n = len(p.problems)
-        raise NotAnalysable([*p.problems, Problem(scenario.path, None, "", (
-            f"not exactly analysable ({n} reason{'s' * (n > 1)} above; see docs/exact.md); "
-            "`ladder run` simulates any scenario"))])
+        raise refusal(scenario, p.problems)
     builder = StepBuilder(scenario, p.tension_read)
     parts = [(w, _Component(scenario, builder, p, a).run()) for w, a in _mixture(p)]
     horizon = scenario.clock.horizon
@@ -153,6 +150,14 @@ def analyse(scenario: Scenario) -> ExactResult:
                        pd.DataFrame(np.clip(incidence, 0, 1), steps, columns),
                        _unbounded(scenario, parts), builder.layout.n, len(parts),
                        time.perf_counter() - started)
+
+
+def refusal(scenario: Scenario, reasons) -> NotAnalysable:
+    """The error listing every reason a scenario is not analysable, and a closing line."""
+    n = len(reasons)
+    return NotAnalysable([*reasons, Problem(scenario.path, None, "", (
+        f"not exactly analysable ({n} reason{'s' * (n > 1)} above; see docs/exact.md); "
+        "`ladder run` simulates any scenario"))])
 
 
 def _unbounded(scenario: Scenario, parts: list[tuple[float, _Part]]) -> Eventual:

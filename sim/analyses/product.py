@@ -130,9 +130,9 @@ def analyse_product(scenario: Scenario) -> ProductResult:
     started = time.perf_counter()
     p = plan(scenario)
     if p.problems:
-        from .exact import analyse  # its refusal lists every reason, with the closing line
+        from .exact import refusal
 
-        analyse(scenario)
+        raise refusal(scenario, p.problems)
     ladders = [_Ladder.of(scenario.key, scenario.ladder, scenario.start, True)] + [
         _Ladder.of(c.key, c.ladder, c.start, c.ends_run) for c in scenario.coupled]
     joint = list(itertools.product(*(ld.states for ld in ladders)))
@@ -152,6 +152,8 @@ def analyse_product(scenario: Scenario) -> ProductResult:
         for level in range(ld.start + 1, len(ld.up)):
             peak_mass[k, level] = mass.copy()
         reach[k][: ld.start + 1] = 1.0
+    below = {(k, level): np.array([state[k][0] < level for state in joint])
+             for k, level in peak_mass}  # joint states not yet at the level
     cache: dict[int, np.ndarray] = {}
     for t in range(1, horizon + 1):
         key = min(t, _settled(p))
@@ -161,9 +163,8 @@ def analyse_product(scenario: Scenario) -> ProductResult:
         mass = mass @ P
         for (k, level), m in peak_mass.items():
             m = m @ P
-            below = np.array([state[k][0] < level for state in joint])
-            reach[k][level] += m[~below].sum()
-            peak_mass[k, level] = m * below
+            reach[k][level] += m[~below[k, level]].sum()
+            peak_mass[k, level] = m * below[k, level]
     out: dict[str, dict] = {}
     for k, ld in enumerate(ladders):
         final = np.zeros(len(ld.up))
@@ -195,12 +196,15 @@ def _matrix(scenario: Scenario, builder: StepBuilder, ladders: list[_Ladder], jo
     keys = [ld.key for ld in ladders]
     targets = [(k, ld.ladder.index(stage)) for k, ld in enumerate(ladders)
                for stage in _triggered(scenario, ld.key)]
+    atoms: dict[tuple[int, ...], tuple] = {}  # the choices depend on the stages, not dwell
     for i, state in enumerate(joint):
         if ended[i]:
             P[i, i] = 1.0
             continue
-        stages = {key: st[0] for key, st in zip(keys, state, strict=True)}
-        values, bits, probs = _atoms(scenario, builder, stages, targets, t)
+        at = tuple(st[0] for st in state)
+        if at not in atoms:
+            atoms[at] = _atoms(scenario, builder, dict(zip(keys, at, strict=True)), targets, t)
+        values, bits, probs = atoms[at]
         for v, m, prob in zip(values, bits, probs, strict=True):
             if prob <= 0:
                 continue
