@@ -42,14 +42,7 @@ class _Ladder:
     absorbing: np.ndarray
     edges: np.ndarray
     states: list[tuple[int, int]]  # (stage, steps at or below down so far)
-
-    @property
-    def sizes(self) -> list[int]:
-        """States per stage (its dwell counts)."""
-        return self._sizes
-
-    def __post_init__(self) -> None:
-        self._sizes = [sum(1 for st in self.states if st[0] == s) for s in range(len(self.up))]
+    sizes: list[int]  # states per stage (its dwell counts)
 
     @classmethod
     def of(cls, key: str, ladder: Ladder, start: str, ends_run: bool) -> _Ladder:
@@ -58,13 +51,13 @@ class _Ladder:
         for i, s in enumerate(stages):
             for target in ladder.targets(s.id):
                 edges[i, ladder.index(target)] = True
-        states = [(i, d) for i, s in enumerate(stages)
-                  for d in range(s.dwell if s.down is not None and not s.absorbing else 1)]
+        sizes = [s.dwell if s.down is not None and not s.absorbing else 1 for s in stages]
+        states = [(i, d) for i, size in enumerate(sizes) for d in range(size)]
         return cls(key, ladder, ladder.index(start), ends_run,
                    np.array([np.inf if s.up is None else s.up for s in stages]),
                    np.array([-np.inf if s.down is None else s.down for s in stages]),
                    np.array([s.dwell for s in stages]),
-                   np.array([s.absorbing for s in stages]), edges, states)
+                   np.array([s.absorbing for s in stages]), edges, states, sizes)
 
     def guard(self, source: int, target: int, tension: float, t: int) -> bool:
         edge = self.ladder.edge(self.ladder.stage_ids[source], self.ladder.stage_ids[target])
