@@ -6,8 +6,8 @@
 
 For each repeat, each measurement runs in a fresh interpreter, the baseline's and this
 checkout's interleaved (so the machine's load falls on both alike), and only the
-`sim.run(scenario, runs=N, seed=1)` call is timed. Printed: runs/s and agent decisions/s as the
-median, min and max of the repeats, the ratio of this checkout's median to the baseline's
+`sim.run(scenario, runs=N, seed=1)` call is timed. Printed: runs/s, replica-steps/s and
+agent decisions/s as the median, min and max of the repeats, the ratio of this checkout's median to the baseline's
 with the range of the paired ratios, whether both give the same summary (less timing and
 versions), and the load average before and after. Then the same for a scenario with coupled
 ladders and the other dynamics (scenarios/examples/coupled-ladders.yaml), which only this
@@ -40,7 +40,7 @@ def _child(spec: dict) -> None:
     seconds = time.perf_counter() - started
     summary = {k: v for k, v in result.summary.items() if k not in ("timing", "provenance")}
     print(json.dumps({"seconds": seconds, "runs": result.totals.n,
-                      "decisions": result.totals.decisions,
+                      "steps": result.totals.steps, "decisions": result.totals.decisions,
                       "summary": json.dumps(summary, sort_keys=True), "package": sim.__file__}))
 
 
@@ -56,6 +56,7 @@ def measure(checkout: Path, scenario: str, n: int) -> dict:
     if not Path(m["package"]).resolve().is_relative_to(checkout.resolve()):
         raise SystemExit(f"{checkout}: imported {m['package']} instead of its own package")
     m["runs_s"] = m["runs"] / m["seconds"]
+    m["steps_s"] = m["steps"] / m["seconds"]
     m["decisions_s"] = m["decisions"] / m["seconds"]
     return m
 
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{SEED_SCENARIO}:")
     for name, ms in seen.items():
         print(f"  {name:<14} runs/s      {_spread([m['runs_s'] for m in ms])}")
+        print(f"  {'':<14} steps/s     {_spread([m['steps_s'] for m in ms])}")
         print(f"  {'':<14} decisions/s {_spread([m['decisions_s'] for m in ms])}")
     if args.baseline:
         old, new = seen["baseline"], seen["this checkout"]
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     dyn = [measure(ROOT, DYNAMIC_SCENARIO, runs) for _ in range(repeat)]
     print(f"\n{DYNAMIC_SCENARIO} (this checkout only):")
     print(f"  runs/s      {_spread([m['runs_s'] for m in dyn])}")
+    print(f"  steps/s     {_spread([m['steps_s'] for m in dyn])}")
     print(f"  decisions/s {_spread([m['decisions_s'] for m in dyn])}")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 0
