@@ -9,9 +9,9 @@ checkout's interleaved (so the machine's load falls on both alike), and only the
 `sim.run(scenario, runs=N, seed=1)` call is timed. Printed: runs/s, replica-steps/s and
 agent decisions/s as the median, min and max of the repeats, the ratio of this checkout's
 median to the baseline's with the range of the paired ratios, whether both give the same
-summary (less timing and versions), and the load average before and after. Then the same for a scenario with coupled
-ladders and the other dynamics (scenarios/examples/coupled-ladders.yaml), which only this
-checkout can run. It asserts nothing and exits 0 unless a measurement crashes.
+summary (less timing and versions), and the load average before and after. Then the same
+for a scenario with coupled ladders and the other dynamics
+(scenarios/examples/coupled-ladders.yaml), which only this checkout can run. It asserts nothing and exits 0 unless a measurement crashes.
 """
 
 from __future__ import annotations
