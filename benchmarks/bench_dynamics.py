@@ -11,7 +11,8 @@ agent decisions/s as the median, min and max of the repeats, the ratio of this c
 median to the baseline's with the range of the paired ratios, whether both give the same
 summary (less timing and versions), and the load average before and after. Then the same
 for a scenario with coupled ladders and the other dynamics
-(scenarios/examples/coupled-ladders.yaml), which only this checkout can run. It asserts nothing and exits 0 unless a measurement crashes.
+(scenarios/examples/coupled-ladders.yaml), which only this checkout can run. It asserts
+nothing and exits 0 unless a measurement crashes.
 """
 
 from __future__ import annotations
