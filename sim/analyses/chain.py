@@ -321,5 +321,13 @@ def compositions(n: int, k: int) -> np.ndarray:
     return np.hstack(parts)
 
 
+def refusal(scenario: Scenario, reasons) -> NotAnalysable:
+    """The error listing every reason a scenario is not analysable, and a closing line."""
+    n = len(reasons)
+    return NotAnalysable([*reasons, Problem(scenario.path, None, "", (
+        f"not exactly analysable ({n} reason{'s' * (n > 1)} above; see docs/exact.md); "
+        "`ladder run` simulates any scenario"))])
+
+
 def _too_big(scenario: Scenario, path: str, message: str) -> NotAnalysable:
     return NotAnalysable([Problem(scenario.path, None, path, message)])

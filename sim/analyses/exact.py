@@ -31,7 +31,7 @@ from ..errors import Problem
 from ..format.distributions import Dist, Number
 from ..format.scenario import Scenario
 from .absorption import Absorption, Eventual, Figure, absorb, state
-from .chain import ActorParams, NotAnalysable, Params, StepBuilder
+from .chain import ActorParams, NotAnalysable, Params, StepBuilder, refusal
 from .markov import STEP_OPS, Plan, draw_points, plan
 
 __all__ = ["ExactResult", "NotAnalysable", "analyse", "exact_table"]
@@ -150,14 +150,6 @@ def analyse(scenario: Scenario) -> ExactResult:
                        pd.DataFrame(np.clip(incidence, 0, 1), steps, columns),
                        _unbounded(scenario, parts), builder.layout.n, len(parts),
                        time.perf_counter() - started)
-
-
-def refusal(scenario: Scenario, reasons) -> NotAnalysable:
-    """The error listing every reason a scenario is not analysable, and a closing line."""
-    n = len(reasons)
-    return NotAnalysable([*reasons, Problem(scenario.path, None, "", (
-        f"not exactly analysable ({n} reason{'s' * (n > 1)} above; see docs/exact.md); "
-        "`ladder run` simulates any scenario"))])
 
 
 def _unbounded(scenario: Scenario, parts: list[tuple[float, _Part]]) -> Eventual:

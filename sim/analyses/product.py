@@ -22,7 +22,7 @@ import numpy as np
 
 from ..format.ladder import Ladder
 from ..format.scenario import Scenario
-from .chain import MAX_ATOMS, NotAnalysable, StepBuilder, _too_big
+from .chain import MAX_ATOMS, NotAnalysable, StepBuilder, _too_big, refusal
 from .markov import plan
 
 MAX_PRODUCT_STATES = 5_000  # joint states of every ladder together
@@ -123,8 +123,6 @@ def analyse_product(scenario: Scenario) -> ProductResult:
     started = time.perf_counter()
     p = plan(scenario)
     if p.problems:
-        from .exact import refusal
-
         raise refusal(scenario, p.problems)
     ladders = [_Ladder.of(scenario.key, scenario.ladder, scenario.start, True)] + [
         _Ladder.of(c.key, c.ladder, c.start, c.ends_run) for c in scenario.coupled]
