@@ -22,7 +22,7 @@ from sim.cli import main
 from tests.helpers import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
-CASES = ["analogue-2021", "belarus-poland-2024", "checkpoint-opened", "early-article4",
+CASES = ["analogue-2021", "belarus-poland-2024-tension", "checkpoint-opened", "early-article4",
          "minsk-reciprocates", "russia-pushes", "russia-restrains", "examples/gamblers-ruin",
          "examples/markov-crisis", "examples/scheduled-talks",
          "history/belarus-eu-border-2021-2024"]  # every bundled scenario before issue 13
@@ -49,12 +49,13 @@ def test_run_json_matches_golden(name, capsys, monkeypatch):
 
 
 def test_trace_matches_golden(capsys, monkeypatch):
-    """The story of one run of the seed scenario, line for line: the step's order and what
+    """The story of one run of the first seed scenario (now the tension-only teaching file), line for line: the step's order and what
     the trace shows of a file that uses none of the newer constructs."""
     monkeypatch.chdir(ROOT)
-    assert main(["run", "scenarios/belarus-poland-2024.yaml", "--trace", "--seed", "3"]) == 0
+    assert main(["run", "scenarios/belarus-poland-2024-tension.yaml", "--trace", "--seed",
+                 "3"]) == 0
     got = capsys.readouterr().out
-    path = GOLDEN / "trace-belarus-poland-2024-seed3.txt"
+    path = GOLDEN / "trace-belarus-poland-2024-tension-seed3.txt"
     if os.environ.get("LADDER_WRITE_GOLDEN"):
         path.write_text(got, encoding="utf-8")
     assert got == path.read_text(encoding="utf-8")
