@@ -1,0 +1,48 @@
+"""docs/intent_table.py, which generates the intent table of docs/scenarios.md, at a small size."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+
+from tests.helpers import ROOT
+
+spec = importlib.util.spec_from_file_location("intent_table", ROOT / "docs" / "intent_table.py")
+intent_table = importlib.util.module_from_spec(spec)
+sys.modules["intent_table"] = intent_table  # its dataclass looks its module up
+spec.loader.exec_module(intent_table)
+
+ROW = re.compile(r"^\| (Casus-belli|Iron curtain|Kremlin|Sanctions)")
+CELL = r"[+-]?\d+\.\d+%? \[[+-]?\d+\.\d+, [+-]?\d+\.\d+\]"
+
+
+def rows(text: str) -> list[str]:
+    return [line for line in text.splitlines() if ROW.match(line)]
+
+
+def test_the_script_measures_every_reading_with_intervals(capsys):
+    assert intent_table.main(["--runs", "200", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "200 runs per reading and probe, seed 3" in out
+    got = rows(out)
+    assert len(got) == 8  # four readings, in the outcome table and the indicator table
+    for line in got[:4]:
+        assert len(re.findall(CELL, line)) == 3, line
+    for line in got[4:]:
+        assert len(re.findall(CELL, line)) == 4, line
+
+
+def test_the_doc_holds_the_generated_table():
+    doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    block = doc.split(intent_table.START)[1].split(intent_table.END)[0]
+    assert "10,000 runs per reading and probe, seed 7" in block
+    assert len(rows(block)) == 8
+
+
+def test_the_readings_differ_where_their_headers_say():
+    """The sanctions bargainer answers the open crossing; the iron curtain pushes back."""
+    bargainer = intent_table.measure("sanctions-bargainer", 300, 7)
+    curtain = intent_table.measure("iron-curtain", 300, 7)
+    assert bargainer["checkpoint"].lo > 0.1
+    assert curtain["checkpoint"].hi < 0
