@@ -20,8 +20,8 @@ from sim.cli import main
 from sim.engine.results import RESULT_FILES, has_parquet
 
 ROOT = Path(__file__).resolve().parents[1]
-LADDER = ROOT / "ladders" / "belarus-2024.yaml"
-SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+LADDER = ROOT / "ladders" / "belarus-2024-tension.yaml"
+SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 STAGES = ["peacetime", "hybrid_pressure", "border_incident", "mp_crisis", "use_of_force",
           "nuclear_use"]
 ACTORS = ["minsk", "migrant_groups", "warsaw", "polish_border_forces", "nato", "russia"]
@@ -252,8 +252,8 @@ def check_proportion(entry: dict) -> None:
 def test_run_json_contract(capsys):
     s = run_json(capsys, "--runs", 5000, "--seed", 7)
     assert set(s) == TOP_KEYS
-    assert s["scenario"] == "belarus-poland-2024"
-    assert s["ladder"] == "belarus-2024"
+    assert s["scenario"] == "belarus-poland-2024-tension"
+    assert s["ladder"] == "belarus-2024-tension"
     assert (s["runs"], s["seed"], s["horizon"], s["step"]) == (5000, 7, 20, "day")
     assert s["stages"] == STAGES
     for part in ("reach", "final", "time_to"):

@@ -121,7 +121,7 @@ def test_a_one_ladder_folder_has_no_coupled_outputs_and_may_replace_a_coupled_on
 
     out = tmp_path / "results"
     shutil.copytree(folder, out)
-    code, _, err = cli(capsys, "run", "belarus-poland-2024", "--runs", 50, "--out", out)
+    code, _, err = cli(capsys, "run", "belarus-poland-2024-tension", "--runs", 50, "--out", out)
     assert code == 0, err
     assert not list(out.glob("occupancy-*.csv")) and not list(out.glob("incidence-*.csv"))
     loaded = sim.load_results(out)
@@ -175,7 +175,7 @@ def test_a_bad_coupled_outcome_exits_2_naming_the_problem(capsys, outcome, messa
 
 
 def test_a_ladder_key_on_a_one_ladder_scenario_says_there_is_one(capsys):
-    code, _, err = cli(capsys, "sweep", "belarus-poland-2024", "--vary", "tension.decay=0.8:0.9",
+    code, _, err = cli(capsys, "sweep", "belarus-poland-2024-tension", "--vary", "tension.decay=0.8:0.9",
                        "--outcome", "reach:nato:article_4")
     assert code == 2
     assert "unknown ladder 'nato'" in err and "one ladder (key main)" in err

@@ -25,7 +25,7 @@ from sim.workshop.dashboard import POLICY, Dashboard
 from sim.workshop.demo import DemoConfig
 from tests.helpers import ROOT
 
-SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 FORECAST_RUNS = 500
 
 

@@ -17,7 +17,7 @@ import sim
 from sim.errors import InputError, ValidationError
 from tests.helpers import ROOT
 
-SCENARIO = str(ROOT / "scenarios" / "belarus-poland-2024.yaml")
+SCENARIO = str(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml")
 DECAY, COUNT = "tension.decay", "actors.migrant_groups.count"
 OUTCOMES = ["reach:use_of_force", "final:peacetime", "absorbed"]
 
@@ -30,7 +30,7 @@ def ema():
 def test_a_small_experiment_is_sim_run_at_each_point(ema):
     m = sim.ema.model(SCENARIO, uncertainties={DECAY: (0.85, 0.95), COUNT: (20, 60)},
                       outcomes=OUTCOMES, runs=200)
-    assert m.name == "belaruspoland2024"
+    assert m.name == "belaruspoland2024tension"
     kinds = {u.name: type(u).__name__ for u in m.uncertainties}
     assert kinds == {"tension_decay": "RealParameter",
                      "actors_migrant_groups_count": "IntegerParameter"}

@@ -221,7 +221,7 @@ def test_absorption_probability_matches_the_exact_geometric_answer(tmp_path):
 
 
 def test_same_seed_same_numbers_whatever_the_jobs():
-    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024.yaml", {"clock.horizon": 20})
+    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml", {"clock.horizon": 20})
     one = sim.run(sc, runs=25000, seed=3, jobs=1, keep_runs=False).summary
     two = sim.run(sc, runs=25000, seed=3, jobs=2, keep_runs=False).summary
     one.pop("timing"), two.pop("timing")
@@ -231,7 +231,7 @@ def test_same_seed_same_numbers_whatever_the_jobs():
 
 
 def test_single_runs_agree_in_distribution_with_an_ensemble():
-    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024.yaml", {"clock.horizon": 30})
+    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml", {"clock.horizon": 30})
     ensemble = sim.run(sc, runs=20000, seed=1, keep_runs=False).summary["reach"]
     singles = 300
     reached = 0
@@ -244,7 +244,7 @@ def test_single_runs_agree_in_distribution_with_an_ensemble():
 
 
 def test_mesa_batch_run_can_run_the_model():
-    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024.yaml")
+    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml")
     rows = mesa.batch_run(EscalationModel, parameters={"scenario": sc, "n": [1, 50]},
                           iterations=2, max_steps=90, number_processes=1,
                           display_progress=False)
@@ -264,7 +264,7 @@ def test_datacollector_records_occupancy_every_step(tmp_path):
 
 # -- Mesa's own ways in: the root seed, run_model, overrides as keyword arguments, batch_run --
 
-SEED_SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+SEED_SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 
 
 def same_runs(model: EscalationModel, rows) -> None:

@@ -330,9 +330,9 @@ def test_a_guard_on_last_actions_is_refused(tmp_path):
 
 
 def test_the_bundled_scenario_is_not_analysable_and_says_why():
-    found = problems(sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024.yaml"))
+    found = problems(sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"))
     lines = [str(p) for p in found]
-    assert re.match(r".*belarus-poland-2024\.yaml:\d+: tension\.decay: 0\.9 carries tension",
+    assert re.match(r".*belarus-poland-2024-tension\.yaml:\d+: tension\.decay: 0\.9 carries tension",
                     lines[0])
     fields = {p.field for p in found}
     assert {"tension.decay", "actors.minsk.policy.modifiers[0].when", "events[4].when",
@@ -372,12 +372,12 @@ def test_cli_exact_json_has_the_keys_of_run(capsys):
 
 
 def test_cli_exact_exits_2_with_every_reason(capsys):
-    code = main(["exact", str(ROOT / "scenarios" / "belarus-poland-2024.yaml")])
+    code = main(["exact", str(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) >= 5
-    assert all(re.match(r".*belarus-poland-2024\.yaml(:\d+)?: ", line) for line in lines)
+    assert all(re.match(r".*belarus-poland-2024-tension\.yaml(:\d+)?: ", line) for line in lines)
     assert "events[4].when: conditional event" in err
     assert lines[-1].endswith("`ladder run` simulates any scenario")
 

@@ -196,8 +196,10 @@ def test_allow_outside_lets_a_baseline_through(project: Path, tmp_path: Path, ca
 
 
 def test_the_bundled_library_is_always_allowed(tmp_path: Path, capsys) -> None:
-    text = BUNDLED_SCENARIO.read_text().replace(
-        "\nladder: belarus-2024", f"\nladder: {ROOT / 'ladders' / 'belarus-2024.yaml'}")
+    text = BUNDLED_SCENARIO.read_text()
+    for ladder in ("belarus-2024", "poland-nato-response", "russia-2024-nuclear"):
+        text = text.replace(f"ladder: {ladder}\n",
+                            f"ladder: {ROOT / 'ladders' / ladder}.yaml\n")
     assert "ladders/belarus-2024.yaml" in text
     (tmp_path / "a.yaml").write_text(text)
     (tmp_path / "v.yaml").write_text(VARIANT.format(base=BUNDLED_SCENARIO))

@@ -100,7 +100,7 @@ def test_the_sensitivity_variant_in_the_doc_loads(tmp_path):
     assert block, "docs/validation.md no longer shows the levels-everywhere variant"
     shutil.copytree(ROOT / "ladders", tmp_path / "ladders")
     (tmp_path / "scenarios" / "history").mkdir(parents=True)
-    shutil.copy(ROOT / "scenarios" / "belarus-poland-2024.yaml", tmp_path / "scenarios")
+    shutil.copy(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml", tmp_path / "scenarios")
     shutil.copy(history.REPLAY, tmp_path / "scenarios" / "history")
     path = tmp_path / "scenarios" / "history" / "levels-everywhere.yaml"
     path.write_text(block.group(1), encoding="utf-8")

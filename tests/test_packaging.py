@@ -294,7 +294,8 @@ def test_the_bash_script_names_every_command_and_bash_accepts_it(tmp_path, capsy
              '_ladder; echo "${COMPREPLY[*]}"; COMP_WORDS=(ladder ""); COMP_CWORD=1; '
              '_ladder; echo "${COMPREPLY[*]}"')
     out = subprocess.run(["bash", "-c", probe], cwd=tmp_path, capture_output=True, text=True)
-    assert out.stdout.splitlines() == ["belarus-poland-2024", "text mermaid dot",
+    assert out.stdout.splitlines() == ["belarus-poland-2024-tension belarus-poland-2024",
+                                       "text mermaid dot",
                                        " ".join(_commands())]
 
 

@@ -21,7 +21,7 @@ from sim.engine.results import write_results
 from sim.format.parameters import rows
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 PYTHON_MD = (ROOT / "docs" / "python.md").read_text(encoding="utf-8")
 
 
@@ -48,7 +48,7 @@ def test_summary_frame_is_tidy(result):
     assert frame.columns.tolist() == ["ladder", "stage", "measure", "p", "lo", "hi", "n"]
     assert len(frame) == 2 * len(stages)
     assert frame.stage.dtype == pd.CategoricalDtype(stages, ordered=True)
-    assert set(frame.ladder) == {"belarus-2024"} and (frame.n == 1500).all()
+    assert set(frame.ladder) == {"belarus-2024-tension"} and (frame.n == 1500).all()
     for row in frame.itertuples():
         entry = result.summary[row.measure][row.stage]
         assert (row.p, row.lo, row.hi) == (entry["p"], entry["lo"], entry["hi"])
@@ -138,11 +138,11 @@ def test_load_results_without_runs(tmp_path):
 
 def test_reprs_are_short(result):
     text = repr(result)
-    assert text == ("<RunResult belarus-poland-2024: 1,500 runs, seed 3, ladder belarus-2024 "
+    assert text == ("<RunResult belarus-poland-2024-tension: 1,500 runs, seed 3, ladder belarus-2024-tension "
                     "(6 stages), horizon 30 days>")
-    assert repr(result.scenario).startswith("<Scenario belarus-poland-2024: ladder belarus-2024")
+    assert repr(result.scenario).startswith("<Scenario belarus-poland-2024-tension: ladder belarus-2024-tension")
     assert "1 override>" in repr(result.scenario)
-    assert repr(result.scenario.ladder) == ("<Ladder belarus-2024: 6 stages, peacetime .. "
+    assert repr(result.scenario.ladder) == ("<Ladder belarus-2024-tension: 6 stages, peacetime .. "
                                             "nuclear_use, 2 absorbing>")
     assert len(repr(result.scenario)) < 200
 

@@ -34,7 +34,7 @@ from tests.helpers import ROOT, make_scenario
 from tests.test_cli import cli
 from tests.test_interrupt import cpu_seconds
 
-SEED = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+SEED = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 STAGES = [{"id": "calm", "name": "Calm", "up": 1},
           {"id": "tense", "name": "Tense", "up": 2, "down": 0},
           {"id": "war", "name": "War", "absorbing": True}]

@@ -340,7 +340,7 @@ def test_render_rejects_other_objects() -> None:
 # -- ladder order and actors in the diagrams ----------------------------------------------------
 
 RUSSIA = ROOT / "ladders" / "russia-2024-nuclear.yaml"
-BELARUS_POLAND = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+BELARUS_POLAND = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 
 
 def test_mermaid_lists_the_chain_up_first_then_down_then_jumps() -> None:

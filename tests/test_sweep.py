@@ -89,7 +89,7 @@ def test_bad_vary_items_exit_2_naming_the_item(path, capsys, item, message):
 def test_default_outcome_is_the_highest_open_stage_above_the_start(path):
     scenario = sim.load_scenario(path)
     assert str(default_outcome(scenario)) == "reach:tense"
-    bundled = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024.yaml")
+    bundled = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml")
     assert str(default_outcome(bundled)) == "reach:mp_crisis"
     assert str(parse_outcome("final:calm", scenario)) == "final:calm"
     with pytest.raises(InputError, match="did you mean 'war'"):

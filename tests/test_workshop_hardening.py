@@ -28,7 +28,7 @@ from sim.workshop.play import parse_command, play
 from sim.workshop.session import CommandError, whole_number
 from tests.helpers import ROOT, FakeServer
 
-SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
+SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 MARKOV = ROOT / "scenarios" / "examples" / "markov-crisis.yaml"
 
 
