@@ -176,8 +176,17 @@ def kahn_scenario(tmp_path, effect: float = 4, crowd=(5, 2, 2), name: str = "kah
                                           "de_escalate": {"effect": -effect}},
                 "policy": {"weights": {"escalate": 1, "hold": 2, "de_escalate": 1}}}
     weights = dict(zip(("agitate", "idle", "calm"), crowd, strict=True))
-    ladder = (ROOT / "ladders" / "kahn-1965.yaml").read_text(encoding="utf-8")
-    (tmp_path / "kahn-1965.yaml").write_text(ladder, encoding="utf-8")
+    # The bundled ladder's three firebreaks (rungs 20, 25 and 38 have no `up`) would stop these
+    # trigger-free actors below rung 21; this case needs the 44-rung chain that is almost never
+    # absorbed, so its copy gives those rungs back the up of the header rule (entry of the next
+    # rung: 27, 34, 51), the ladder as it was when these figures were checked.
+    ladder = yaml.safe_load((ROOT / "ladders" / "kahn-1965.yaml").read_text(encoding="utf-8"))
+    for stage in ladder["stages"]:
+        stage.setdefault("up", {20: 27.0, 25: 34.0, 38: 51.0}.get(stage["level"]))
+        if stage["up"] is None:
+            del stage["up"]
+    (tmp_path / "kahn-1965.yaml").write_text(yaml.safe_dump(ladder, sort_keys=False),
+                                             encoding="utf-8")
     scenario = {"id": name, "title": "Kahn timing", "ladder": "./kahn-1965.yaml",
                 "start": "ostensible_crisis", "clock": {"step": "day", "horizon": 365},
                 "tension": {"decay": 0},

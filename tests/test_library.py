@@ -147,15 +147,23 @@ def test_kahn_thresholds_are_groups(kahn):
     assert got == KAHN_GROUPS
 
 
+# The thresholds the ladder makes firebreaks: the rung below each has no `up` (header comment).
+KAHN_FIREBREAKS = {"No Nuclear Use", "Central Sanctuary", "City Targeting"}
+
+
 def test_kahn_threshold_numbers_follow_the_rule_in_the_header(kahn):
-    """up(r) = entry(r + 1), down(r) = entry(r) - 1.5, entry(r) = r + 2 * thresholds below r."""
+    """up(r) = entry(r + 1), down(r) = entry(r) - 1.5, entry(r) = r + 2 * thresholds below r;
+    the rung just below a firebreak has no up."""
     bounds = [last for _, threshold, _, last in KAHN_GROUPS if threshold]
+    below_firebreaks = {last for _, threshold, _, last in KAHN_GROUPS
+                        if threshold in KAHN_FIREBREAKS}
+    assert below_firebreaks == {20, 25, 38}
 
     def entry(r: int) -> float:
         return r + 2 * sum(b < r for b in bounds)
 
     for r, stage in enumerate(kahn.stages[:-1], start=1):
-        assert stage.up == entry(r + 1), stage.id
+        assert stage.up == (None if r in below_firebreaks else entry(r + 1)), stage.id
         assert stage.down == (None if r == 1 else entry(r) - 1.5), stage.id
         assert stage.dwell == 1, stage.id
 
@@ -227,6 +235,11 @@ def test_kahn_mermaid_view_draws_every_rung(kahn):
     assert [name for name, _ in states] == [n.replace('"', "'") for n in KAHN_RUNGS]
     moves = re.findall(r"^    (\w+) --> (\w+) : ", text, re.M)
     assert len(moves) == 43 + 42  # 43 rungs move up, 42 of them (all but rung 1) move down
+    # the three firebreaks are drawn as moves by decision, not by tension
+    assert re.findall(r"^    (\w+) --> (\w+) : trigger$", text, re.M) == [
+        ("world_wide_embargo", "local_nuclear_exemplary"),
+        ("evacuation_70", "demonstration_attack"),
+        ("unmodified_counterforce", "slow_countercity_war")]
     assert "    spasm_war --> [*]" in text
 
 
