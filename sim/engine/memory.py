@@ -114,18 +114,20 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
     """Bytes of one model of `runs` runs (`EscalationModel`): its per-run state and records,
     each actor's weights (float64 per action x stage: the term that grows with stages x
     actions), effects, counts, modifier scales and population members, the events' drawn
-    values, and the temporaries of one step."""
+    values, the temporaries of one step, and a byte per drawn number (its fifth,
+    `sim.engine.assumptions`: bounded by every weight, effect and scale, as if drawn)."""
     stages = len(scenario.ladder.stage_ids)
     per_run = 70 + 8 * stages  # stage, tension, decay, below, peak ...; first, time_in
     widest = 0
     for actor in scenario.actors:
         a = len(actor.action_ids)
         per_run += 8 * a * stages + 16 * a + 24 + 8 * a * len(actor.policy.modifiers)
+        per_run += a * (stages + 2 + len(actor.policy.modifiers))  # fifths, if all drawn
         if actor.is_population:
             per_run += 8 + 8 * a
         widest = max(widest, a)
     for event in scenario.events:
-        per_run += 1 + 8 * (len(event.set) + (event.tension is not None))
+        per_run += 1 + 9 * (len(event.set) + (event.tension is not None))
     per_run += 8 * widest + STEP_TEMPORARIES + _dynamics_bytes(scenario)
     return per_run * runs
 
