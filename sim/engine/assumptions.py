@@ -175,7 +175,7 @@ def summarise(bins: dict[str, Bins], stage_ids: tuple[str, ...], start: str,
     if stage is None:
         return out
     s = stage_ids.index(stage)
-    rows = []
+    rows: list[tuple[float, dict]] = []
     for path, b in bins.items():
         dist, edges = b.dist, fifths(b.dist)
         if edges is None:
@@ -186,11 +186,10 @@ def summarise(bins: dict[str, Bins], stage_ids: tuple[str, ...], start: str,
         data = dist.to_data()
         if dist.integer:  # whole numbers, as the file gives them
             data[dist.kind] = [int(x) for x in dist.args]
-        rows.append({"path": path, "distribution": data,
-                     "integer": dist.integer, "low": low, "high": high,
-                     "difference": round(diff, 10)})
-    rows.sort(key=lambda r: -abs(r["difference"]))  # stable: the order drawn among ties
-    out["parameters"] = rows
+        rows.append((abs(diff), {"path": path, "distribution": data, "integer": dist.integer,
+                                 "low": low, "high": high, "difference": round(diff, 10)}))
+    rows.sort(key=lambda r: -r[0])  # stable: the order drawn among ties
+    out["parameters"] = [row for _, row in rows]
     return out
 
 
