@@ -30,7 +30,7 @@ ACTORS = ["minsk", "migrant_groups", "warsaw", "polish_border_forces", "nato", "
 H = "20"
 
 TOP_KEYS = {"scenario", "ladder", "runs", "seed", "horizon", "step", "stages", "reach", "final",
-            "time_to", "absorbed", "provenance", "timing"}
+            "time_to", "absorbed", "provenance", "assumptions", "timing"}
 PROVENANCE_KEYS = {"version", "seed", "runs", "scenario_sha256", "ladder_sha256", "mesa",
                    "numpy"}
 

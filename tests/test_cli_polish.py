@@ -127,8 +127,8 @@ def test_trace_with_json_is_refused(capsys):
      "ladder report: error: argument --runs: must be at least 1, got 0"),
     (["compare", SCENARIO, SCENARIO, "--jobs", "0"],
      "ladder compare: error: argument --jobs: must be at least 1, got 0"),
-    (["play", SCENARIO, "--forecast-runs", "0"],
-     "ladder play: error: argument --forecast-runs: must be at least 1, got 0"),
+    (["play", SCENARIO, "--outlook-runs", "0"],
+     "ladder play: error: argument --outlook-runs: must be at least 1, got 0"),
 ])
 def test_counts_are_refused_by_their_flag_before_anything_runs(capsys, monkeypatch, argv,
                                                                message):
@@ -158,7 +158,7 @@ def test_play_and_demo_agree_on_ctrl_c(capsys, monkeypatch, tmp_path):
 
     monkeypatch.setattr("sys.stdin", _Interrupting())
     transcript = tmp_path / "t.md"
-    played, _, err = cli(capsys, "play", SCENARIO, "--as", "warsaw", "--forecast-runs", "50",
+    played, _, err = cli(capsys, "play", SCENARIO, "--as", "warsaw", "--outlook-runs", "50",
                          "--transcript", transcript)
     assert "session ended: interrupted (Ctrl-C)" in transcript.read_text()
 

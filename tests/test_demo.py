@@ -26,7 +26,7 @@ from sim.workshop.demo import DemoConfig
 from tests.helpers import ROOT
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
-FORECAST_RUNS = 500
+OUTLOOK_RUNS = 500
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def scenario():
 
 
 def board_of(scenario, batch_runs: int = 300) -> Dashboard:
-    return Dashboard(scenario, ["warsaw"], forecast_runs=FORECAST_RUNS, batch_runs=batch_runs)
+    return Dashboard(scenario, ["warsaw"], outlook_runs=OUTLOOK_RUNS, batch_runs=batch_runs)
 
 
 # -- the dashboard, without a browser ----------------------------------------------------------
@@ -91,24 +91,24 @@ def test_the_ladder_highlights_the_current_stage_only(scenario):
     assert "nuclear_use · absorbing: the run ends here · NOW" in top
 
 
-def test_forecast_and_batch_charts(scenario):
+def test_outlook_and_batch_charts(scenario):
     board = board_of(scenario)
-    forecast = board.forecast_html()
-    assert "500 runs forked from here; warsaw follows the scenario policy" in forecast
-    assert forecast.count(">reached<") == 2  # peacetime and the start stage
-    assert len(re.findall(r"\d+\.\d% <tspan", forecast)) == 4
+    outlook = board.outlook_html()
+    assert "500 runs forked from here; warsaw follows the scenario policy" in outlook
+    assert outlook.count(">reached<") == 2  # peacetime and the start stage
+    assert len(re.findall(r"\d+\.\d% <tspan", outlook)) == 4
     batch = board.batch_html()
     shares = [float(p) for p in re.findall(r"(\d+\.\d)% <tspan", batch)]
     assert len(shares) == 6 and abs(sum(shares) - 100) < 0.5  # P(final) sums to 1
     assert "Where 300 runs from the start (step 0, seed 7) end after 90 days" in batch
 
 
-def test_after_the_end_there_are_no_moves_and_no_forecast(scenario):
+def test_after_the_end_there_are_no_moves_and_no_outlook(scenario):
     board = board_of(scenario)
     while board.step() is not None:
         pass
     assert board.ended and board.options("warsaw") == []
-    assert "the run has ended" in board.status() and "no forecast" in board.forecast_html()
+    assert "the run has ended" in board.status() and "no outlook" in board.outlook_html()
 
 
 def test_text_from_files_is_escaped():
@@ -296,7 +296,7 @@ def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
             expect(page.locator(".move-warsaw-policy")).to_have_class(re.compile("v-btn--active"))
             expect(ladder.locator(".stage-now")).to_have_count(1)
             expect(ladder).to_contain_text(f"NOW · tension {expected.session.tension:.2f}")
-            expect(page.locator(".forecast")).to_contain_text("runs forked from here")
+            expect(page.locator(".outlook")).to_contain_text("runs forked from here")
             page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
         finally:
             browser.close()

@@ -296,13 +296,13 @@ def test_the_demo_dashboard_plays_a_dynamic_scenario():
     from sim.workshop.dashboard import Dashboard
 
     scenario = sim.load_scenario(ROOT / "scenarios" / "examples" / "coupled-ladders.yaml")
-    board = Dashboard(scenario, ["warsaw"], forecast_runs=200, batch_runs=100)
+    board = Dashboard(scenario, ["warsaw"], outlook_runs=200, batch_runs=100)
     board.pick("warsaw", "open_checkpoint")
     board.step()
     log = board.log_html()
     assert "flags: warsaw.checkpoint_open on" in log
     assert "nato ladder at reinforcement" in log and "variables: minsk.threat" in log
-    outlook = board.forecast_html()
+    outlook = board.outlook_html()
     assert "<p>Ladder nato:</p>" in outlook and "<p>Ladder russia:</p>" in outlook
 
 
@@ -347,9 +347,9 @@ def test_the_play_outlook_covers_every_ladder():
     from sim.workshop.session import Session
 
     scenario = sim.load_scenario(ROOT / "scenarios" / "examples" / "coupled-ladders.yaml")
-    session = Session(scenario, ["warsaw"], seed=2, forecast_runs=200)
+    session = Session(scenario, ["warsaw"], seed=2, outlook_runs=200)
     session.advance(3)
-    outlook = session.forecast()
+    outlook = session.outlook()
     assert set(outlook.ladders) == {"nato", "russia"}
     nato = {row["stage"]: row for row in outlook.ladders["nato"].rows()}
     assert nato["reinforcement"]["already"] and 0 <= nato["article_4"]["p"] <= 1

@@ -19,7 +19,7 @@ from tests.helpers import ROOT, make_scenario
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
 MARKOV = ROOT / "scenarios" / "examples" / "markov-crisis.yaml"
-FORECAST_RUNS = "1000"
+OUTLOOK_RUNS = "1000"
 
 # About 20 turns as the room plays warsaw: moves by id and by number (1-3 are hold, harden,
 # diplomatic_protest at every stage), turns on policy, an undo, a branch point left and
@@ -51,7 +51,7 @@ def run_script(tmp_path, name="out", script=SCRIPT, extra=()):
     path.write_text(script)
     out = tmp_path / f"{name}.md"
     code = main(["play", str(SCENARIO), "--as", "warsaw", "--seed", "3", "--script", str(path),
-                 "--transcript", str(out), "--forecast-runs", FORECAST_RUNS, *extra])
+                 "--transcript", str(out), "--outlook-runs", OUTLOOK_RUNS, *extra])
     return code, out
 
 
@@ -175,7 +175,7 @@ def test_scripted_session_writes_the_debrief(tmp_path, capsys):
     assert code == 0
     text = out.read_text()
     screen = capsys.readouterr().out
-    assert "FORECAST from step 0 (2024-05-27)" in screen and "<- NOW" in screen
+    assert "OUTLOOK from step 0 (2024-05-27)" in screen and "<- NOW" in screen
     assert "turns played: 25 (undone: 1, returns to a branch point: 1); forks: 3" in text
     assert "session ended: quit, at step 20 (2024-06-16)" in text
     steps = re.findall(r"^### Step (\d+) ", text, re.M)
@@ -186,11 +186,11 @@ def test_scripted_session_writes_the_debrief(tmp_path, capsys):
     assert "> Undo: step 7 (2024-06-03) taken back" in text
     assert "> Branch point 'before_zone' saved at step 3 (2024-05-30)" in text
     assert "> Returned to branch point 'before_zone' at step 3 (2024-05-30)" in text
-    # forecasts: a row per stage with its Wilson interval, and n
-    forecasts = re.findall(r"^Forecast from step (\d+) .*n = 1,000 runs", text, re.M)
-    assert len(forecasts) >= 10
+    # outlooks: a row per stage with its Wilson interval, and n
+    outlooks = re.findall(r"^Outlook from step (\d+) .*n = 1,000 runs", text, re.M)
+    assert len(outlooks) >= 10
     assert re.search(r"^\| border_incident \| \d+\.\d% \| \[\d+\.\d, \d+\.\d\] \|$", text, re.M)
-    # forks beside the un-branched forecast, with a paired interval and p-value
+    # forks beside the un-branched outlook, with a paired interval and p-value
     assert "#### Fork at step 7 (2024-06-03): tension +2 now" in text
     assert "#### Fork at step 7 (2024-06-03): event now: Buffer zone announced" in text
     assert "#### Fork at step 7 (2024-06-03): warsaw plays hold this turn" in text
@@ -211,17 +211,17 @@ def test_same_seed_and_script_give_the_same_transcript(tmp_path):
     assert other.read_text() != one.read_text()
 
 
-def test_forecasts_follow_the_turn_so_undo_gives_the_same_numbers():
-    session = Session(sim.load_scenario(SCENARIO), ["warsaw"], seed=3, forecast_runs=300)
-    before = session.forecast()
+def test_outlooks_follow_the_turn_so_undo_gives_the_same_numbers():
+    session = Session(sim.load_scenario(SCENARIO), ["warsaw"], seed=3, outlook_runs=300)
+    before = session.outlook()
     session.choose("warsaw", "harden")
     session.play()
-    after = session.forecast()
+    after = session.outlook()
     session.undo()
-    assert session.forecast() is before
+    assert session.outlook() is before
     session.choose("warsaw", "harden")
     session.play()
-    assert np.array_equal(session.forecast().peak, after.peak)
+    assert np.array_equal(session.outlook().peak, after.peak)
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def test_a_move_that_is_not_legal_stops_the_script_at_its_line(tmp_path, capsys)
 
 def test_keyboard_errors_are_shown_and_the_session_goes_on(tmp_path):
     out = io.StringIO()
-    code = play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, forecast_runs=100,
+    code = play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, outlook_runs=100,
                 stdin=io.StringIO("xyz\nr nowhere\n2\nq\n"), out=out)
     text = out.getvalue()
     assert code == 0
@@ -274,7 +274,7 @@ def test_ctrl_c_writes_the_transcript(tmp_path):
             raise KeyboardInterrupt
 
     path = tmp_path / "t.md"
-    code = play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, forecast_runs=100,
+    code = play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, outlook_runs=100,
                 transcript=str(path), stdin=Interrupting(), out=io.StringIO())
     assert code == 0  # the room stopped the session: not a failure (as `ladder demo`)
     assert "session ended: interrupted (Ctrl-C)" in path.read_text()
@@ -302,6 +302,6 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch):
 
 def test_workshop_guide_covers_the_commands():
     guide = (ROOT / "docs" / "workshop.md").read_text(encoding="utf-8")
-    for word in ("--as", "--seed", "--forecast-runs", "--script", "--transcript", "`n`",
+    for word in ("--as", "--seed", "--outlook-runs", "--script", "--transcript", "`n`",
                  "`u`", "`b NAME`", "`r NAME`", "`f", "`q`", "`?`", "ladder demo"):
         assert word in guide, word

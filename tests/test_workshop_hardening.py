@@ -45,7 +45,7 @@ def play_script(capsys, tmp_path, script: str | bytes, *extra, name="s.txt"):
         path.write_bytes(script)
     else:
         path.write_text(script, encoding="utf-8")
-    return cli(capsys, "play", SCENARIO, "--as", "warsaw", "--seed", "3", "--forecast-runs",
+    return cli(capsys, "play", SCENARIO, "--as", "warsaw", "--seed", "3", "--outlook-runs",
                "200", "--script", path, *extra)
 
 
@@ -71,7 +71,7 @@ def test_odd_digits_in_a_script_are_exit_2(line, message, tmp_path, capsys):
 
 def test_odd_digits_at_the_keyboard_are_shown_and_the_session_goes_on():
     out = io.StringIO()
-    code = play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, forecast_runs=100,
+    code = play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, outlook_runs=100,
                 stdin=io.StringIO("n ²\nf event ³\n2\nq\n"), out=out)
     text = out.getvalue()
     assert code == 0
@@ -121,7 +121,7 @@ def test_a_debrief_that_cannot_be_written_is_saved_elsewhere(tmp_path):
     target = tmp_path / "debrief.md"
     # fine when the session starts; then a folder takes the name, so the rename at the end fails
     with pytest.raises(sim.InputError) as caught:
-        play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, forecast_runs=100,
+        play(sim.load_scenario(SCENARIO), ["warsaw"], seed=1, outlook_runs=100,
              transcript=str(target), stdin=Then("2\nq\n", target.mkdir), out=io.StringIO())
     message = str(caught.value)
     match = re.fullmatch(rf"--transcript {re.escape(str(target))}: cannot write the debrief "
@@ -179,7 +179,7 @@ def test_the_script_as_transcript_is_refused_before_playing(spelling, tmp_path, 
     (tmp_path / "sub").mkdir()
     if spelling == "link":
         os.link(script, target)
-    code, out, err = cli(capsys, "play", SCENARIO, "--as", "warsaw", "--forecast-runs", "100",
+    code, out, err = cli(capsys, "play", SCENARIO, "--as", "warsaw", "--outlook-runs", "100",
                          "--script", script, "--transcript", target)
     assert code == 2 and out == ""
     assert err.strip() == (f"ladder: error: --transcript {target}: it is the --script file, "
@@ -228,7 +228,7 @@ def test_a_run_that_ends_on_9999_12_31_plays_to_the_end(tmp_path, capsys):
     path = late_scenario(tmp_path, "9999-11-01")
     script = tmp_path / "s.txt"
     script.write_text("n 60\nq\n")
-    code, out, err = cli(capsys, "play", path, "--script", script, "--forecast-runs", "50")
+    code, out, err = cli(capsys, "play", path, "--script", script, "--outlook-runs", "50")
     assert code == 0, err
     assert "step 60 of 60 | 9999-12-31" in out
 

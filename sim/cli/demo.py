@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "`ladder play`): the ladder with the current stage highlighted, a step "
                     "counter, Step / Play / Reset, a control per --as actor (its legal moves, "
                     "applied on the next step), what happened and why the stage moved, the "
-                    "live forecast from here and the outcomes of a quick batch from the start. "
+                    "live outlook from here and the outcomes of a quick batch from the start. "
                     "Prints the URL; Ctrl-C stops the server. Loads nothing from the network. "
                     "Needs the demo extra. See docs/workshop.md.",
         epilog="examples:\n"
@@ -35,4 +35,4 @@ def execute(args: argparse.Namespace) -> int:
     from ..workshop.demo import serve
 
     return serve(args.scenario, players=args.players, seed=args.seed,
-                 forecast_runs=args.forecast_runs, host=args.host, port=args.port)
+                 outlook_runs=args.outlook_runs, host=args.host, port=args.port)

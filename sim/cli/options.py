@@ -21,14 +21,14 @@ def add_allow_outside(p: argparse.ArgumentParser) -> None:
 
 
 def add_session_options(p: argparse.ArgumentParser) -> None:
-    """Scenario, played actors, seed and forecast size, shared by `play` and `demo`."""
+    """Scenario, played actors, seed and outlook size, shared by `play` and `demo`."""
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
                    help="an actor the room plays (not a population); repeatable")
     p.add_argument("--seed", type=whole(0),
                    help="session seed (default: the scenario's seed)")
-    p.add_argument("--forecast-runs", type=whole(1), default=2000, metavar="N",
-                   help="runs in each forecast (default 2000)")
+    p.add_argument("--outlook-runs", type=whole(1), default=2000, metavar="N",
+                   help="runs in each outlook (default 2000)")
     add_allow_outside(p)
 
 

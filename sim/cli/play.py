@@ -13,8 +13,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "play", help="a workshop in the terminal: one run turn by turn, a team plays an actor",
         description="Step one run of a scenario turn by turn for a room: the ladder with the "
                     "current stage, tension, the date, each actor's action and why the stage "
-                    "moved, and a live forecast from the current position (P(reach) by the "
-                    "horizon with Wilson 95% intervals, from --forecast-runs runs forked from "
+                    "moved, and a live outlook from the current position (P(reach) by the "
+                    "horizon with Wilson 95% intervals, from --outlook-runs runs forked from "
                     "here). The room plays the --as actors (their legal moves are listed); the "
                     "others follow their scenario policy. At the prompt: a number or action "
                     "id, n [K], u, b NAME, r NAME, f ..., q, ?. See docs/workshop.md.",
@@ -39,5 +39,5 @@ def execute(args: argparse.Namespace) -> int:
     from ..workshop.play import play
 
     return play(load_scenario(args.scenario), players=args.players, seed=args.seed,
-                forecast_runs=args.forecast_runs, script=args.script,
+                outlook_runs=args.outlook_runs, script=args.script,
                 transcript=args.transcript)

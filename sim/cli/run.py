@@ -49,6 +49,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
     p.add_argument("--trace", action="store_true",
                    help="tell the story of one run (with --runs 1, the default then)")
+    p.add_argument("--watch", metavar="STAGE",
+                   help="the main-ladder stage whose P(reach) the assumptions block measures "
+                        "(default: the highest stage above the start reached in at least 1%% "
+                        "of runs; see docs/results.md)")
     add_plot(p, "P(reach), incidence, occupancy and tension")
     add_precision(p)
     add_max_memory(p)
@@ -89,7 +93,7 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
     result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
                  keep_runs=bool(args.out), trace=args.trace, progress=progress,
-                 precision=args.precision, max_memory=args.max_memory)
+                 precision=args.precision, max_memory=args.max_memory, watch=args.watch)
     if args.out:
         written = write_results(result, args.out)
         if not args.json:

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from ..format.actors import Actor
-from ..format.distributions import sample
+from .assumptions import draw
 
 if TYPE_CHECKING:
     from .model import EscalationModel
@@ -37,7 +37,7 @@ class ActorAgent(mesa.Agent):
     def __init__(self, model: EscalationModel, actor: Actor):
         super().__init__(model)
         self.actor = actor
-        rng, n = model.rng, model.n
+        n = model.n
         stage_ids = model.ladder.stage_ids
         actions = actor.actions
         self.n_actions = len(actions)
@@ -45,17 +45,17 @@ class ActorAgent(mesa.Agent):
                                  for a in actions])  # (actions, stages)
         self.own = np.array([[a.id in actor.policy.stages.get(s, {}) for s in stage_ids]
                              for a in actions])
-        default = np.stack([sample(actor.policy.weights.get(a.id, 0.0), rng, n)
+        default = np.stack([draw(model, actor.policy.weights.get(a.id, 0.0))
                             for a in actions])
         self.weights = np.repeat(default[:, None, :], len(stage_ids), axis=1)
         for s, values in actor.policy.stages.items():
             for a, value in values.items():
-                self.weights[actor.action_ids.index(a), stage_ids.index(s)] = sample(
-                    value, rng, n)
+                self.weights[actor.action_ids.index(a), stage_ids.index(s)] = draw(
+                    model, value)
         self.weights *= self.allowed[:, :, None]
-        self.effects = np.stack([sample(a.effect, rng, n) for a in actions])
+        self.effects = np.stack([draw(model, a.effect) for a in actions])
         self.modifiers = [
-            (m.when, np.stack([sample(m.scale.get(a.id, 1.0), rng, n) for a in actions]))
+            (m.when, np.stack([draw(model, m.scale.get(a.id, 1.0)) for a in actions]))
             for m in actor.policy.modifiers
         ]
         self.triggers = np.array([stage_ids.index(a.trigger) if a.trigger else NONE
@@ -81,10 +81,10 @@ class ActorAgent(mesa.Agent):
         (after every draw of the older constructs, so a file without them draws as before).
         `keys`: each coupled ladder's key with its stage ids."""
         model, actions = self.model, self.actor.actions
-        rng, n = model.rng, model.n
+        n = model.n
         names = list(dict.fromkeys(v for a in actions for v, _ in a.effects))
         for name in names:
-            self.var_effects[name] = np.stack([sample(dict(a.effects).get(name, 0.0), rng, n)
+            self.var_effects[name] = np.stack([draw(model, dict(a.effects).get(name, 0.0))
                                                for a in actions])
         if any(a.signal for a in actions):
             ids = self.actor.action_ids
@@ -207,7 +207,7 @@ class PopulationAgent(ActorAgent):
     def __init__(self, model: EscalationModel, actor: Actor):
         super().__init__(model, actor)
         assert actor.count is not None  # a population's count is required (format.actors)
-        self.size = sample(actor.count, model.rng, model.n, dtype=np.int64)
+        self.size = draw(model, actor.count, dtype=np.int64)
         self.members = np.zeros((self.n_actions, model.n), dtype=np.int64)
 
     def choose(self) -> None:

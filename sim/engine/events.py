@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..format.distributions import sample
+from .assumptions import draw
 from .notes import RULE_EVENT, StepNote
 
 if TYPE_CHECKING:
@@ -25,14 +25,13 @@ class _PreparedEvent:
     def __init__(self, model: EscalationModel, event):
         self.model, self.event = model, event
         self.fired = np.zeros(model.n, dtype=bool)
-        rng, n = model.rng, model.n
-        self.sets = [(_setter(model, path), sample(value, rng, n))
+        self.sets = [(_setter(model, path), draw(model, value))
                      for path, value in event.set.items()]
         self.tension = None
         if event.tension is not None:
-            self.tension = (event.tension[0], sample(event.tension[1], rng, n))
+            self.tension = (event.tension[0], draw(model, event.tension[1]))
         self.stage = model.ladder.index(event.stage) if event.stage else None
-        self.variables = [(name, op, sample(value, rng, n)) for name, op, value in event.variables]
+        self.variables = [(name, op, draw(model, value)) for name, op, value in event.variables]
 
     def apply(self, note: StepNote | None) -> None:
         model, event = self.model, self.event

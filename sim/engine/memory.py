@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..format.distributions import Dist
 
 if TYPE_CHECKING:
     from ..format.scenario import Scenario
@@ -114,7 +115,8 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
     """Bytes of one model of `runs` runs (`EscalationModel`): its per-run state and records,
     each actor's weights (float64 per action x stage: the term that grows with stages x
     actions), effects, counts, modifier scales and population members, the events' drawn
-    values, and the temporaries of one step."""
+    values, the temporaries of one step, and a byte per drawn number (each run's fifth of
+    it, `sim.engine.assumptions`)."""
     stages = len(scenario.ladder.stage_ids)
     per_run = 70 + 8 * stages  # stage, tension, decay, below, peak ...; first, time_in
     widest = 0
@@ -126,8 +128,28 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
         widest = max(widest, a)
     for event in scenario.events:
         per_run += 1 + 8 * (len(event.set) + (event.tension is not None))
-    per_run += 8 * widest + STEP_TEMPORARIES + _dynamics_bytes(scenario)
+    per_run += 8 * widest + STEP_TEMPORARIES + _dynamics_bytes(scenario) + drawn(scenario)
     return per_run * runs
+
+
+def drawn(scenario: Scenario) -> int:
+    """How many numbers of the scenario are distributions, drawn once per run."""
+    values: list[object] = [scenario.initial_tension, scenario.decay]
+    for actor in scenario.actors:
+        policy = actor.policy
+        values += [actor.count, *policy.weights.values(),
+                   *(w for stage in policy.stages.values() for w in stage.values()),
+                   *(s for m in policy.modifiers for s in m.scale.values())]
+        for action in actor.actions:
+            values += [action.effect, *(v for _, v in action.effects)]
+        values += [x for p in actor.perceives for x in (p.bias, p.noise)]
+    for event in scenario.events:
+        values += [*event.set.values(), *(v for _, _, v in event.variables)]
+        if event.tension is not None:
+            values.append(event.tension[1])
+    values += [x for v in scenario.variables for x in (v.initial, v.decay)]
+    values += [h.p for h in scenario.hazards]
+    return sum(isinstance(v, Dist) for v in values)
 
 
 def _dynamics_bytes(scenario: Scenario) -> int:

@@ -17,9 +17,9 @@ import mesa
 import numpy as np
 
 from ..errors import InputError
-from ..format.distributions import sample
 from ..format.scenario import Scenario
 from .agents import ActorAgent, PopulationAgent
+from .assumptions import draw
 from .dynamics import describe_dynamics, memory_needs
 from .events import _PreparedEvent
 from .inputs import chunk_seed, collector, with_overrides
@@ -59,13 +59,14 @@ class EscalationModel(mesa.Model):
         self.horizon = scenario.clock.horizon
         self.run_index = np.arange(n)
         self.t = 0
+        self.drawn: dict = {}  # path -> (distribution, each run's fifth of its draws)
         self.view = StateView(self)
         self.main = Track(self, scenario.key, ladder, scenario.start, scenario.reads)
         self.tracks = [self.main]
         self.track_keys = {scenario.key: self.main}
         # State (one entry per run).
-        self.tension = sample(scenario.initial_tension, self.rng, n)
-        self.decay = sample(scenario.decay, self.rng, n)
+        self.tension = draw(self, scenario.initial_tension)
+        self.decay = draw(self, scenario.decay)
         self.active = np.ones(n, dtype=bool)
         self.actors: list[ActorAgent] = []  # in file order, as in self.agents
         for actor in scenario.actors:

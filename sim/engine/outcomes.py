@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .assumptions import Bins, chunk_bins
 from .intervals import proportion
 from .model import EscalationModel
 from .notes import StepNote
@@ -82,6 +83,8 @@ class ChunkResult:
             when the model kept them (chunk 0), else None.
         coupled: each coupled ladder's aggregates, by key (none for one ladder).
         endings: with coupled ladders, runs ended in each run-ending stage (`key:stage`).
+        assumptions: each drawn number's peaks in its lowest and highest fifth, by path
+            (`sim.engine.assumptions`).
     """
 
     index: int
@@ -100,6 +103,7 @@ class ChunkResult:
     tension_bands: np.ndarray | None = None
     coupled: dict[str, LadderRecord] = field(default_factory=dict)
     endings: dict[str, int] = field(default_factory=dict)
+    assumptions: dict[str, Bins] = field(default_factory=dict)
 
 
 def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
@@ -146,6 +150,7 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
         notes=model.notes, tension_bands=bands,
         coupled={t.key: _ladder_record(model, t) for t in model.tracks[1:]},
         endings=_endings(model) if len(model.tracks) > 1 else {},
+        assumptions=chunk_bins(model),
     )
 
 
@@ -169,6 +174,7 @@ class Totals:
     tension_bands: np.ndarray | None = None
     coupled: dict[str, LadderRecord] = field(default_factory=dict)
     endings: dict[str, int] = field(default_factory=dict)
+    assumptions: dict[str, Bins] = field(default_factory=dict)
 
     def add(self, c: ChunkResult) -> None:
         """Merge one chunk."""
@@ -194,6 +200,9 @@ class Totals:
             self.coupled[key] = record if mine is None else mine.add(record)
         for key, count in c.endings.items():
             self.endings[key] = self.endings.get(key, 0) + count
+        for path, bins in c.assumptions.items():
+            mine_bins = self.assumptions.get(path)
+            self.assumptions[path] = bins if mine_bins is None else mine_bins.add(bins)
 
 
 def step_quantile(hist: np.ndarray, q: float) -> int:

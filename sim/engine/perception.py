@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..format.distributions import sample
 from ..format.expr_syntax import Memory
+from .assumptions import draw
 
 if TYPE_CHECKING:
     from .model import EscalationModel
@@ -101,13 +101,12 @@ class Perception:
 
     def __init__(self, model: EscalationModel, views: dict[str, ActorView]):
         self.model, self.views = model, views
-        rng, n = model.rng, model.n
         self.items = []  # (view, name, bias, noise or None, lag)
         lags: dict[str, int] = {}
         for actor in model.scenario.actors:
             for p in actor.perceives:
-                bias = sample(p.bias, rng, n)
-                noise = None if p.noise == 0.0 else sample(p.noise, rng, n)
+                bias = draw(model, p.bias)
+                noise = None if p.noise == 0.0 else draw(model, p.noise)
                 self.items.append((views[actor.id], p.name, bias, noise, p.lag))
                 lags[p.name] = max(lags.get(p.name, 0), p.lag)
         self.past = {name: np.repeat(self.truth(name)[None, :].astype(float), lag + 1, axis=0)

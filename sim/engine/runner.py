@@ -24,7 +24,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import InputError
 from ..format.scenario import MAX_RUNS, Scenario
-from . import coupled, memory
+from . import assumptions, coupled, memory
 from .frames import Tables, runs_dtypes, stage_column
 from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
@@ -160,7 +160,8 @@ def half_width(totals: Totals) -> float:
 
 def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jobs: int = 1,
         keep_runs: bool = True, trace: bool = False, progress: bool = False,
-        precision: float | None = None, max_memory: float | None = None) -> RunResult:
+        precision: float | None = None, max_memory: float | None = None,
+        watch: str | None = None) -> RunResult:
     """Simulate `runs` runs of a scenario and summarise them.
 
     Args:
@@ -176,24 +177,29 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         max_memory: the most memory in bytes the run may need by its estimate
             (`sim.engine.memory`; default: 4 GiB or half the physical memory, whichever is
             less; `math.inf`: no bound).
+        watch: the main-ladder stage whose P(reach) `summary["assumptions"]` measures
+            (default: `sim.engine.assumptions.WATCH_RULE`).
 
     Returns:
         A RunResult. If interrupted (Ctrl-C), the finished chunks are summarised and
         `partial` is True.
 
     Raises:
-        InputError: bad arguments, or a run whose memory estimate is above `max_memory`
-            (before anything runs).
+        InputError: bad arguments, an unknown `watch` stage, or a run whose memory estimate
+            is above `max_memory` (before anything runs).
     """
     seed = scenario.seed if seed is None else seed
     cap = (DEFAULT_MAX_RUNS if precision is not None else scenario.runs) if runs is None else runs
+    if watch is not None:
+        assumptions.watched(scenario.ladder.stage_ids, scenario.start, np.zeros(0), 0, watch)
     return run_many([scenario], [seed], Plan(cap, precision), jobs, keep_runs, trace,
-                    progress, max_memory)[0]
+                    progress, max_memory, watch=watch)[0]
 
 
 def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jobs: int = 1,
              keep_runs: bool = True, trace: bool = False, progress: bool = False,
-             max_memory: float | None = None, table: bool = True) -> list[RunResult]:
+             max_memory: float | None = None, table: bool = True,
+             watch: str | None = None) -> list[RunResult]:
     """Simulate several scenarios in lockstep: chunk k of every scenario before chunk k + 1.
 
     Scenario i draws chunk k from `SeedSequence(seeds[i]).spawn(...)[k]`, exactly as a run
@@ -201,7 +207,8 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     of chunks, in chunk order, so the number of runs does not depend on `jobs` either.
     Before anything runs, the memory estimate is checked against `max_memory` (see `run`);
     `table` says whether the per-run table (`RunResult.runs`) will be built from kept runs
-    (False: only the outcome arrays, as `ladder compare` and `ladder report` use them).
+    (False: only the outcome arrays, as `ladder compare` and `ladder report` use them);
+    `watch` is the stage the assumptions are measured on (see `run`).
     """
     _check(plan, seeds, jobs)
     sizes = chunk_sizes(plan.runs)
@@ -245,7 +252,7 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
-    return [_result(sc, t, seed, root, jobs, seconds, partial, plan)
+    return [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch)
             for sc, t, seed, root in zip(scenarios, totals, seeds, roots, strict=True)]
 
 
@@ -289,7 +296,8 @@ def provenance(scenario: Scenario, seed: int, runs: int, root: np.random.SeedSeq
 
 
 def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedSequence,
-            jobs: int, seconds: float, partial: bool, plan: Plan) -> RunResult:
+            jobs: int, seconds: float, partial: bool, plan: Plan,
+            watch: str | None = None) -> RunResult:
     stage_ids = scenario.ladder.stage_ids
     summary = {"scenario": scenario.id, "ladder": scenario.ladder.id, "runs": totals.n,
                "seed": seed, "horizon": scenario.clock.horizon, "step": scenario.clock.step,
@@ -306,6 +314,9 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
         worst = half_width(totals)
         summary["precision"] = {"target": plan.precision, "reached": worst <= plan.precision,
                                 "widest_half_width": round(worst, 10), "max_runs": plan.runs}
+    assert totals.peak is not None  # set by the first chunk
+    summary["assumptions"] = assumptions.summarise(
+        totals.assumptions, stage_ids, scenario.start, totals.peak, totals.n, watch)
     summary["timing"] = {"seconds": round(seconds, 3), "jobs": jobs}
     # set by the first chunk: a run has at least one
     assert totals.occupancy is not None and totals.first is not None

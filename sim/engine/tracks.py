@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..format.distributions import sample
 from ..format.ladder import Ladder
+from .assumptions import draw
 from .notes import (
     RULE_ACCIDENT,
     RULE_DOWN,
@@ -95,7 +95,7 @@ class Track:
         at = np.zeros(len(self.up), dtype=bool)
         at[[self.ladder.index(s) for s in hazard.at]] = True
         self.hazards.append((at, self.ladder.index(hazard.to),
-                             sample(hazard.p, self.model.rng, self.model.n), hazard.when))
+                             draw(self.model, hazard.p), hazard.when))
 
     @property
     def arrays(self) -> list[tuple[np.ndarray, int]]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..format.distributions import sample
+from .assumptions import draw
 
 if TYPE_CHECKING:
     from .model import EscalationModel
@@ -28,10 +28,10 @@ class Variables:
 
     def __init__(self, model: EscalationModel):
         self.model = model
-        scenario, rng, n = model.scenario, model.rng, model.n
+        scenario, n = model.scenario, model.n
         self.defs = {v.name: v for v in scenario.variables}
-        self.values = {v.name: sample(v.initial, rng, n) for v in scenario.variables}
-        self.decay = {v.name: sample(v.decay, rng, n) for v in scenario.variables
+        self.values = {v.name: draw(model, v.initial) for v in scenario.variables}
+        self.decay = {v.name: draw(model, v.decay) for v in scenario.variables
                       if v.learn is None}
         for v in scenario.variables:
             self.clip(v.name)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,13 +19,19 @@ DIST_KEYS = vocabulary.keys("distribution")  # the kinds, clip and p
 
 @dataclass(frozen=True, slots=True)
 class Dist:
-    """A distribution from a file: `kind` with its `args`, optional `clip` and choice `p`."""
+    """A distribution from a file: `kind` with its `args`, optional `clip` and choice `p`.
+
+    `path` is where the file gives it, as `--set` names it (`tension.decay`,
+    `events.2.tension.add`): what `ladder run` calls the drawn number in its assumptions
+    block. It takes no part in comparing two distributions.
+    """
 
     kind: str
     args: tuple[float, ...]
     clip: tuple[float, float] | None = None
     p: tuple[float, ...] | None = None
     integer: bool = False
+    path: str = field(default="", compare=False)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw n values (one per run)."""
@@ -242,7 +249,7 @@ def _parse_dist(ck, value, path, line, rng: _Range, integer) -> Dist | None:
         p = tuple(float(x) for x in raw)
     if clip is False:
         return None
-    dist = Dist(kind, args, clip or None, p, integer)
+    dist = Dist(kind, args, clip or None, p, integer, re.sub(r"\[(\d+)\]", r".\1", path))
     if integer and kind == "choice" and any(a != int(a) for a in args):
         ck.error(kline, field, "expected whole numbers for an integer field")
         return None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import textwrap
+
+from ..engine.assumptions import SHOWN
 from ..engine.notes import StepNote
 from ..engine.runner import RunResult
+from ..format.distributions import Dist
 from ..format.scenario import Scenario
 
 DISCLAIMER = ("Distributions under the scenario's stated assumptions (see its file), "
@@ -39,6 +43,8 @@ def summary_table(result: RunResult) -> str:
         lines += _stage_rows(s)
         lines.append(f"absorbed: {interval(s['absorbed']).strip()}; intervals are Wilson 95%, "
                      f"n = {s['runs']:,} runs")
+    if "assumptions" in s:
+        lines += assumptions_lines(s["assumptions"])
     lines.append(DISCLAIMER)
     lines.append(f"provenance: ladder {prov['version']}, seed {prov['seed']}, "
                  f"{prov['runs']:,} runs, scenario sha256 {prov['scenario_sha256'][:12]}, "
@@ -48,6 +54,68 @@ def summary_table(result: RunResult) -> str:
     if prov.get("overrides"):
         lines.append(f"overrides (--set): {'; '.join(prov['overrides'])}")
     return "\n".join(lines)
+
+
+NO_DRAWS = ("No number in the file is drawn per run: every figure is conditional on every "
+            "number in the file being exactly right.")
+
+
+def assumption_rows(a: dict, top: int = SHOWN) -> list[dict]:
+    """The `top` drawn numbers of a summary's `assumptions` (ranked by the engine), each with
+    its distribution as text (`uniform(0.1, 0.3)`) and its fifths' edges as text."""
+    rows = []
+    for p in a["parameters"][:top]:
+        data = p["distribution"]
+        kind = next(k for k in data if k not in ("clip", "p"))
+        dist = Dist(kind, tuple(data[kind]), integer=p.get("integer", False))
+        rows.append({**p, "text": dist_text(dist, data.get("clip")),
+                     "low_edge": f"<= {p['low']['at_most']:g}",
+                     "high_edge": f">= {p['high']['at_least']:g}"})
+    return rows
+
+
+def dist_text(dist: Dist, clip: list | None = None) -> str:
+    """`uniform[0.1, 0.3]`, `choice{4, 8}`, with `clip [lo, hi]` when clipped."""
+    args = ", ".join(f"{x:g}" for x in dist.args)
+    text = f"{dist.kind} {{{args}}}" if dist.kind == "choice" else f"{dist.kind} [{args}]"
+    return text + (f" clip [{clip[0]:g}, {clip[1]:g}]" if clip else "")
+
+
+def assumptions_lines(a: dict) -> list[str]:
+    """The block after the `ladder run` table: the drawn numbers the figures depend on most
+    (`summary["assumptions"]`, docs/results.md)."""
+    if a["drawn"] == 0:
+        return _wrap(NO_DRAWS)
+    if a["watch"] is None:
+        return _wrap(f"{a['drawn']} number(s) drawn per run, but the run starts at the top "
+                    "stage: there is no stage above it to measure them on.")
+    rows = assumption_rows(a)
+    lines = _wrap(f"Assumptions these figures depend on most: P(reach {a['watch']}) in the "
+                 "lowest vs the highest fifth of each drawn number (Wilson 95%, n runs in "
+                 "the fifth):")
+    for r in rows:
+        lines.append(f"  {r['path']}  {r['text']}")
+        low = f"{r['low_edge']:>8} {interval(r['low']):<20} n {r['low']['n']:,}"
+        lines.append(f"    {low:<37}  {r['high_edge']:>8} {interval(r['high']):<20} "
+                     f"n {r['high']['n']:,}")
+    rest = len(a["parameters"]) - len(rows)
+    shown = f" The {rest} other drawn number(s) moved it less." if rest > 0 else ""
+    unsplit = (f" Not split (every draw tied): {', '.join(a['unsplit'])}." if a["unsplit"]
+               else "")
+    ties = (" A fifth of a discrete draw is inexact (it holds every run tied at its edge)."
+            if any(r["integer"] or "choice" in r["distribution"] for r in rows) else "")
+    rule = "chosen with --watch" if a["rule"] == "--watch" else a["rule"]
+    lines += _wrap(f"  {a['watch']}: {rule}. An association within this ensemble, not the "
+                  "effect of one number: the other drawn numbers vary at the same time."
+                  f"{ties}{shown}{unsplit} "
+                  "Numbers the file fixes are not shown: every figure is conditional on "
+                  "them.", indent="  ")
+    return lines
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    """Text wrapped to 80 columns (continuation lines indented by `indent`)."""
+    return textwrap.wrap(text.strip(), 80, initial_indent=indent, subsequent_indent=indent)
 
 
 def _stage_rows(s: dict) -> list[str]:

@@ -23,7 +23,7 @@ from ..errors import InputError
 from .markup import esc, table
 from .plots import FOOTNOTE as DISCLAIMER
 from .plots import band_note, compare_figure, figure_bytes, run_figure
-from .render import _step, _tests, interval
+from .render import NO_DRAWS, _step, _tests, assumption_rows, interval
 from .report_parts import (
     Entry,
     actors_section,
@@ -129,9 +129,37 @@ def _outcomes(e: Entry, reference: Entry | None, first: bool) -> str:
                 f"{esc(interval(s['absorbed']).strip())}. n = {s['runs']:,} runs; intervals "
                 "are Wilson 95%. P(reach) is the share of runs whose highest stage is at or "
                 "above the stage; P(final) the share that end in it.</p>"
-              + _coupled_tables(s))
+              + _coupled_tables(s) + _depends(s))
     return (f'{head}<div class="pair"><div class="tables">{tables}</div>'
             f"{assumptions(e, reference, first)}</div>")
+
+
+def _depends(s: dict) -> str:
+    """The drawn numbers the figures depend on most (`summary["assumptions"]`, as after the
+    `ladder run` table); "" for a results folder written before it existed."""
+    a = s.get("assumptions")
+    if a is None:
+        return ""
+    head = "<h4>What these figures depend on most</h4>"
+    if a["drawn"] == 0:
+        return f"{head}<p>{esc(NO_DRAWS)}</p>"
+    if a["watch"] is None:
+        return f"{head}<p>The run starts at the top stage: nothing to measure on.</p>"
+    rows = [(r["path"], r["text"], r["low_edge"], interval(r["low"]).strip(),
+             f"{r['low']['n']:,}", r["high_edge"], interval(r["high"]).strip(),
+             f"{r['high']['n']:,}") for r in assumption_rows(a)]
+    rule = "chosen with --watch" if a["rule"] == "--watch" else a["rule"]
+    return (f"{head}<p>P(reach <code>{esc(a['watch'])}</code>) ({esc(rule)}) among the runs "
+            "in the lowest and the highest fifth of each drawn number's draws, for the "
+            f"{len(rows)} of {a['drawn']} drawn numbers where it differs most.</p>"
+            + table(["drawn number", "distribution", "lowest fifth", "P(reach) [95% CI]", "n",
+                     "highest fifth", "P(reach) [95% CI]", "n"], rows,
+                    numeric=[2, 3, 4, 5, 6, 7])
+            + '<p class="note">An association within this ensemble, not the effect of one '
+              "number: the other drawn numbers vary at the same time, and a fifth of a "
+              "discrete draw holds every run tied at its edge. Numbers the file fixes are not "
+              "shown; every figure is conditional on them. Names are the paths of "
+              "<code>ladder params</code> and <code>--set</code>.</p>")
 
 
 def _img(png: bytes, alt: str) -> str:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from ..analyses.forecast import ODDS
+from ..analyses.outlook import ODDS
 from ..engine.runner import RunResult
 from ..engine.runner import run as run_batch
 from ..errors import InputError
 from ..format.scenario import Scenario, load_scenario
 from ..present.ladder_svg import ladder_svg
 from ..present.markup import esc
-from .session import DEFAULT_FORECAST_RUNS, Session, Turn
+from .session import DEFAULT_OUTLOOK_RUNS, Session, Turn
 
 if TYPE_CHECKING:
     from .demo import DemoConfig
@@ -39,16 +39,16 @@ class Dashboard:
         scenario: the loaded scenario.
         players: the actors the room plays.
         seed: the session seed (default: the scenario's).
-        forecast_runs: runs in each forecast.
+        outlook_runs: runs in each outlook.
         batch_runs: runs in the batch from the start.
     """
 
     def __init__(self, scenario: Scenario, players: tuple[str, ...] | list[str] = (),
-                 seed: int | None = None, forecast_runs: int = DEFAULT_FORECAST_RUNS,
+                 seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
                  batch_runs: int = BATCH_RUNS):
         self.scenario = scenario
         self.lock = threading.RLock()
-        self.session = Session(scenario, list(players), seed, forecast_runs)
+        self.session = Session(scenario, list(players), seed, outlook_runs)
         self.batch_runs = batch_runs
         self.picks = {p: POLICY for p in self.session.players}
         self.changes = 0  # steps and resets so far: a new position, so fresh move controls
@@ -57,7 +57,7 @@ class Dashboard:
     @classmethod
     def from_config(cls, config: DemoConfig) -> Dashboard:
         return cls(load_scenario(config.scenario), config.players, config.seed,
-                   config.forecast_runs)
+                   config.outlook_runs)
 
     # -- actions ---------------------------------------------------------------------------
     def step(self) -> Turn | None:
@@ -79,7 +79,7 @@ class Dashboard:
         """Back to step 0 (dice included), the picks back to the policy."""
         with self.lock:
             s = self.session
-            self.session = Session(self.scenario, s.players, s.seed, s.forecast_runs)
+            self.session = Session(self.scenario, s.players, s.seed, s.outlook_runs)
             self.picks = dict.fromkeys(self.picks, POLICY)
             self.changes += 1
 
@@ -154,24 +154,24 @@ class Dashboard:
                         "happened yet.</p>")
             return "".join(turn_html(s, t) for t in turns)
 
-    def forecast_html(self) -> str:
+    def outlook_html(self) -> str:
         """P(reach each stage by the horizon) from here, with Wilson 95% intervals."""
         with self.lock:
             s = self.session
             if s.ended:
-                return ('<p class="forecast-ended">The run has ended: nothing more can happen '
-                        "in it, so there is no forecast.</p>")
-            f = s.forecast()
+                return ('<p class="outlook-ended">The run has ended: nothing more can happen '
+                        "in it, so there is no outlook.</p>")
+            f = s.outlook()
             follow = (f"; {', '.join(s.players)} follow{'s' if len(s.players) == 1 else ''} "
                       "the scenario policy in them" if s.players else "")
             rows = [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in f.rows()]
             coupled = "".join(  # with coupled ladders: the same for each of them
                 f"<p>Ladder {esc(key)}:</p>" + bars_svg(
                     [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in part.rows()],
-                    f"forecast-{key}") for key, part in f.ladders.items())
+                    f"outlook-{key}") for key, part in f.ladders.items())
             return (f"<p>P(reach each stage by {esc(s.when(f.horizon, ', ', ''))}), from "
                     f"{esc(s.when(f.step))}: {f.n:,} runs forked from here{esc(follow)}.</p>"
-                    + bars_svg(rows, "forecast") + coupled)
+                    + bars_svg(rows, "outlook") + coupled)
 
     def batch(self) -> RunResult:
         """The batch of runs from the start (computed once)."""

@@ -1,8 +1,8 @@
 """The markdown debrief of a workshop session (`ladder play --transcript FILE.md`).
 
 It tells the session in the order things happened: each turn (who did what, the stage move
-and the rule behind it, the forecast from there), each fork beside its un-branched
-forecast, undos and branch points; then the line the run finally took. Nothing in it depends
+and the rule behind it, the outlook from there), each fork beside its un-branched
+outlook, undos and branch points; then the line the run finally took. Nothing in it depends
 on the clock or the machine, so the same scenario, seed and script give the same file.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..analyses.compare import format_p
-from ..analyses.forecast import ODDS, Forecast, ForkResult
+from ..analyses.outlook import ODDS, ForkResult, Outlook
 from ..engine.results import atomic_write
 from ..engine.targets import check_file_target
 from ..errors import InputError
@@ -86,22 +86,22 @@ def transcript(session: Session, ended: str) -> str:
              f"{sc.clock.horizon} {sc.clock.step}s"
              + (f" from {sc.clock.start_date.isoformat()}" if sc.clock.start_date else ""),
              f"- played: {played_text(session)}",
-             f"- seed {session.seed}; each forecast forks the played run into "
-             f"{session.forecast_runs:,} runs stepped to the horizon, in which the played "
+             f"- seed {session.seed}; each outlook forks the played run into "
+             f"{session.outlook_runs:,} runs stepped to the horizon, in which the played "
              "actors follow their policy",
              f"- turns played: {len(turns)} (undone: {undone}, returns to a branch point: "
              f"{returns}); forks: {len(forks)}",
              f"- session ended: {ended}, at {session.when(session.t)} in `{session.stage}`, "
              f"tension {session.tension:.2f}, highest stage reached "
              f"`{sc.ladder.stage_ids[int(model.peak[0])]}`",
-             "", f"*{ODDS} Each forecast is the share of runs forked from the played "
+             "", f"*{ODDS} Each outlook is the share of runs forked from the played "
              "position that reach a stage; the played run itself is one story among them.*",
              "", "## The session, in order", ""]
     start = session.line[0]
     lines += [f"Start: {session.when(0)}, stage `{sc.start}`, tension "
               f"{session.start_tension:.2f}.", ""]
-    if start.forecast is not None:
-        lines += forecast_md(session, start.forecast) + [""]
+    if start.outlook is not None:
+        lines += outlook_md(session, start.outlook) + [""]
     for entry in session.log:
         if isinstance(entry, Turn):
             lines += turn_md(session, entry)
@@ -133,14 +133,14 @@ def turn_md(session: Session, turn: Turn) -> list[str]:
     lines += [f"- note: {text}" for text in note.blocked + turn.refused]
     lines.append(f"- tension {turn.tension_before:.2f} -> {note.tension:.2f}")
     lines += [f"- stage: {turn.why}", ""]
-    if turn.forecast is not None:
-        lines += forecast_md(session, turn.forecast) + [""]
+    if turn.outlook is not None:
+        lines += outlook_md(session, turn.outlook) + [""]
     return lines
 
 
-def forecast_md(session: Session, f: Forecast) -> list[str]:
+def outlook_md(session: Session, f: Outlook) -> list[str]:
     by = session.when(f.horizon, ", ", "")
-    lines = [f"Forecast from {session.when(f.step)}: P(reach each stage by {by}), "
+    lines = [f"Outlook from {session.when(f.step)}: P(reach each stage by {by}), "
              f"n = {f.n:,} runs, Wilson 95% intervals", "",
              "| stage | P(reach) | 95% CI |", "| --- | ---: | --- |"]
     for row in reversed(f.rows()):
@@ -154,7 +154,7 @@ def forecast_md(session: Session, f: Forecast) -> list[str]:
 
 def fork_md(session: Session, r: ForkResult) -> list[str]:
     lines = [f"#### Fork at {session.when(r.step)}: {r.change.describe()}", "",
-             f"Beside the un-branched forecast (every actor, played ones too, following its "
+             f"Beside the un-branched outlook (every actor, played ones too, following its "
              f"policy from here); n = {r.base.n:,} runs each, {r.method}.", "",
              "| stage | as is | branch | branch - as is, points [95% CI] | p |",
              "| --- | ---: | ---: | --- | --- |"]

@@ -2,9 +2,9 @@
 
 The dashboard is a Solara page (sim/workshop/demo_app.py) over the same game as `ladder play`: a
 `Session` (sim/workshop/session.py) stepping one run of `EscalationModel`, with the played actors'
-choices forced onto the engine's draw and a live forecast forked from the current position.
+choices forced onto the engine's draw and a live outlook forked from the current position.
 Mesa's SolaraViz is not used: it expects a model stepped by itself, while the session owns
-the model, the played actors' choices and the forecasts.
+the model, the played actors' choices and the outlooks.
 
 Everything but the widgets can be tested without a browser or Solara: `Dashboard`
 (sim/workshop/dashboard.py: the state behind one browser tab, and each part of the page as
@@ -33,12 +33,12 @@ from urllib.parse import parse_qs
 
 from ..errors import InputError
 from ..format.scenario import load_scenario
-from .session import DEFAULT_FORECAST_RUNS, Session
+from .session import DEFAULT_OUTLOOK_RUNS, Session
 
 EXTRA_MISSING = "ladder demo needs the demo extra: pip install -e '.[demo]'"
 APP = "sim.workshop.demo_app:Page"
 ENV = {"scenario": "LADDER_DEMO_SCENARIO", "players": "LADDER_DEMO_PLAYERS",
-       "seed": "LADDER_DEMO_SEED", "forecast_runs": "LADDER_DEMO_FORECAST_RUNS",
+       "seed": "LADDER_DEMO_SEED", "outlook_runs": "LADDER_DEMO_OUTLOOK_RUNS",
        "token": "LADDER_DEMO_TOKEN"}
 START_TIMEOUT = 90.0  # seconds to wait for the server to listen
 
@@ -62,20 +62,20 @@ class DemoConfig:
         scenario: the scenario file (absolute path).
         players: the actors the room plays.
         seed: the session seed, or None for the scenario's.
-        forecast_runs: runs in each forecast.
+        outlook_runs: runs in each outlook.
         token: the token a page's URL must carry (`?token=...`), or None (a loopback host).
     """
 
     scenario: str
     players: tuple[str, ...] = ()
     seed: int | None = None
-    forecast_runs: int = DEFAULT_FORECAST_RUNS
+    outlook_runs: int = DEFAULT_OUTLOOK_RUNS
     token: str | None = None
 
     def to_env(self) -> dict[str, str]:
         return {ENV["scenario"]: self.scenario, ENV["players"]: ",".join(self.players),
                 ENV["seed"]: "" if self.seed is None else str(self.seed),
-                ENV["forecast_runs"]: str(self.forecast_runs), ENV["token"]: self.token or ""}
+                ENV["outlook_runs"]: str(self.outlook_runs), ENV["token"]: self.token or ""}
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> DemoConfig:
@@ -92,7 +92,7 @@ class DemoConfig:
                              "`ladder demo SCENARIO`")
         players = tuple(p for p in env.get(ENV["players"], "").split(",") if p)
         seed = env.get(ENV["seed"]) or None
-        runs = env.get(ENV["forecast_runs"]) or DEFAULT_FORECAST_RUNS
+        runs = env.get(ENV["outlook_runs"]) or DEFAULT_OUTLOOK_RUNS
         return cls(path, players, None if seed is None else int(seed), int(runs),
                    env.get(ENV["token"]) or None)
 
@@ -213,7 +213,7 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def serve(scenario_path: str | Path, players: list[str] | tuple[str, ...] = (),
-          seed: int | None = None, forecast_runs: int = DEFAULT_FORECAST_RUNS,
+          seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
           host: str = "127.0.0.1", port: int = 8765, out: TextIO | None = None) -> int:
     """Check the inputs, start the dashboard server and wait for it; Ctrl-C (or SIGTERM)
     stops it.
@@ -228,11 +228,11 @@ def serve(scenario_path: str | Path, players: list[str] | tuple[str, ...] = (),
     out = sys.stdout if out is None else out
     require_solara()
     scenario = load_scenario(scenario_path)
-    session = Session(scenario, list(players), seed, forecast_runs)  # checks players, seed, runs
+    session = Session(scenario, list(players), seed, outlook_runs)  # checks players, seed, runs
     check_port(host, port)
     token = None if is_loopback(host) else new_token()
     config = DemoConfig(str(Path(scenario_path).resolve()), tuple(session.players), seed,
-                        forecast_runs, token)
+                        outlook_runs, token)
     played = ", ".join(session.players) or "nobody (every actor follows its policy)"
     warning, where = startup_message(scenario.id, played, host, port, token)
     if warning:

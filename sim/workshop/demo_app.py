@@ -142,8 +142,8 @@ def Game():
                 solara.HTML("h2", "What happened, and why the stage moved")
                 solara.HTML("div", board.log_html(), classes=["log"])
             with solara.Column():
-                solara.HTML("h2", "Forecast from here")
-                solara.HTML("div", board.forecast_html(), classes=["forecast"])
+                solara.HTML("h2", "Outlook from here")
+                solara.HTML("div", board.outlook_html(), classes=["outlook"])
                 solara.HTML("h2", "Outcomes of a quick batch from the start")
                 solara.HTML("div", board.batch_html(), classes=["batch"])
                 solara.HTML("div", esc(board.odds_note()), classes=["odds"])

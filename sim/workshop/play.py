@@ -1,7 +1,7 @@
 """`ladder play`: a workshop in the terminal, one run stepped turn by turn.
 
 The screen shows the ladder with the current stage marked, tension, the date, what each
-actor did and why the stage moved, the live forecast from here, and the played actors'
+actor did and why the stage moved, the live outlook from here, and the played actors'
 legal moves. Commands come from the keyboard or from a script (`--script`, one command a
 line, `#` comments); the debrief is written at the end (sim/workshop/debrief.py). The game itself
 is sim/workshop/session.py; this module only reads commands and draws text.
@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TextIO
 
 from ..analyses.compare import format_p
-from ..analyses.forecast import ODDS, Forecast, ForkResult
+from ..analyses.outlook import ODDS, ForkResult, Outlook
 from ..errors import InputError, ValidationError
 from ..format.access import read_input
 from ..format.check import suggest
 from ..format.scenario import Scenario
 from .debrief import check_transcript, played_text, save_transcript
-from .session import DEFAULT_FORECAST_RUNS, CommandError, Session, Turn, whole_number
+from .session import DEFAULT_OUTLOOK_RUNS, CommandError, Session, Turn, whole_number
 
 WORDS = {"n": "next", "next": "next", "u": "undo", "undo": "undo", "b": "save", "save": "save",
          "r": "back", "return": "back", "f": "fork", "fork": "fork", "q": "quit",
@@ -37,7 +37,7 @@ commands (one per line; a script file takes the same, with # comments):
                       choices so far when several actors are played
   b NAME, save NAME   remember this position as branch point NAME
   r NAME, return NAME go back to branch point NAME
-  f ...,  fork ...    what if? run the forecast from a branched position, beside this one:
+  f ...,  fork ...    what if? run the outlook from a branched position, beside this one:
                         f ACTION | f ACTOR=ACTION   a different move this turn
                         f event N | f event NAME    a scenario event applied now
                         f tension +2                tension changed now
@@ -158,10 +158,10 @@ class Screen:
     def outlook(self) -> str:
         s = self.s
         if not s.ended:
-            return self.forecast(s.forecast())
+            return self.outlook_lines(s.outlook())
         peak = s.ladder.stage_ids[int(s.model.peak[0])]
         return (self.p.bold("THE RUN HAS ENDED") + f" at {s.when(s.t)} in {s.stage}; highest "
-                f"stage reached: {peak}. Nothing more can happen in it: no forecast.")
+                f"stage reached: {peak}. Nothing more can happen in it: no outlook.")
 
     def happened(self) -> str:
         s, turn = self.s, self.s.last_turn
@@ -196,12 +196,12 @@ class Screen:
                 lines.append(f"    {text}")
         return "\n".join(lines)
 
-    def forecast(self, f: Forecast) -> str:
+    def outlook_lines(self, f: Outlook) -> str:
         s = self.s
         players = ", ".join(s.players)
         follow = (f"; {players} follow{'s' if len(s.players) == 1 else ''} "
                   "the scenario policy in them" if players else "")
-        lines = [self.p.bold(f"FORECAST from {s.when(f.step)}: P(reach each stage by "
+        lines = [self.p.bold(f"OUTLOOK from {s.when(f.step)}: P(reach each stage by "
                              f"{s.when(f.horizon, ', ', '')})"),
                  f"  {f.n:,} runs forked from here{follow} ({1000 * f.seconds:.0f} ms)"]
         bar_width = max(10, self.width - 48)
@@ -307,7 +307,7 @@ class Script:
 
 
 def play(scenario: Scenario, players: list[str] | None = None, seed: int | None = None,
-         forecast_runs: int = DEFAULT_FORECAST_RUNS, script: str | None = None,
+         outlook_runs: int = DEFAULT_OUTLOOK_RUNS, script: str | None = None,
          transcript: str | None = None, out: TextIO | None = None,
          stdin: TextIO | None = None) -> int:
     """Run a workshop session; returns the exit code, 0: the session ended by `q`, at the end
@@ -320,7 +320,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
     """
     out = out or sys.stdout
     path = check_transcript(transcript, script) if transcript else None
-    session = Session(scenario, players or [], seed, forecast_runs)
+    session = Session(scenario, players or [], seed, outlook_runs)
     actions = {a for p in session.players for a in scenario.actor(p).action_ids}
     source = (Script(read_script(script, actions), out) if script
               else Keyboard(stdin or sys.stdin, out))

@@ -1,15 +1,15 @@
-"""A workshop session: one run of a scenario played turn by turn, with a live forecast.
+"""A workshop session: one run of a scenario played turn by turn, with a live outlook.
 
 A team plays one or more actors; the others follow their scenario policy. The session steps
 the same `EscalationModel` as `ladder run`, with a single run: a played actor's choice is
 forced onto the engine's draw (`EscalationModel.force`), every position is a snapshot of the
-model (undo, branch points), and the forecast forks the current run into an ensemble
-(`EscalationModel.fork`) that is stepped to the horizon (sim/analyses/forecast.py). The terminal
+model (undo, branch points), and the outlook forks the current run into an ensemble
+(`EscalationModel.fork`) that is stepped to the horizon (sim/analyses/outlook.py). The terminal
 front end is sim/workshop/play.py; the markdown debrief is sim/workshop/debrief.py.
 
-Randomness: the played run draws from `SeedSequence(seed, spawn_key=(0,))`; the forecast
+Randomness: the played run draws from `SeedSequence(seed, spawn_key=(0,))`; the outlook
 from step t from `SeedSequence(seed, spawn_key=(1, t))`. A fork from step t uses that same
-seed, so run i of the branch and run i of the un-branched forecast share their random
+seed, so run i of the branch and run i of the un-branched outlook share their random
 numbers (common random numbers) and are compared as pairs. Undo and return rewind the
 played run's dice too.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..analyses.forecast import Change, Forecast, ForkResult, ensemble, paired_rows
+from ..analyses.outlook import Change, ForkResult, Outlook, ensemble, paired_rows
 from ..engine.model import EscalationModel
 from ..engine.notes import StepNote
 from ..errors import InputError
@@ -30,8 +30,8 @@ from ..format.check import suggest
 from ..format.scenario import Scenario
 from ..present.render import dynamics_lines, why_moved
 
-DEFAULT_FORECAST_RUNS = 2000
-MAX_FORECAST_RUNS = 1_000_000
+DEFAULT_OUTLOOK_RUNS = 2000
+MAX_OUTLOOK_RUNS = 1_000_000
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -56,7 +56,7 @@ class Turn:
         tension_before, stage_before, stage_after: the state around the step.
         why: the stage move and the rule behind it, or why the stage did not move.
         refused: played choices the engine did not apply (an event moved the stage first).
-        forecast: the forecast from the position after this step, once computed.
+        outlook: the outlook from the position after this step, once computed.
     """
 
     step: int
@@ -67,17 +67,17 @@ class Turn:
     stage_after: str
     why: str
     refused: list[str] = field(default_factory=list)
-    forecast: Forecast | None = None
+    outlook: Outlook | None = None
 
 
 @dataclass
 class Position:
     """The played run after some steps: its model snapshot, the turn that led there, and the
-    forecast from there (computed when first asked for)."""
+    outlook from there (computed when first asked for)."""
 
     snapshot: dict
     turn: Turn | None
-    forecast: Forecast | None = None
+    outlook: Outlook | None = None
 
 
 @dataclass(frozen=True)
@@ -97,20 +97,20 @@ class Session:
         scenario: the loaded scenario.
         players: ids of the actors the room plays (not populations).
         seed: the session seed (default: the scenario's).
-        forecast_runs: runs per forecast ensemble.
+        outlook_runs: runs per outlook ensemble.
     """
 
     def __init__(self, scenario: Scenario, players: list[str] | tuple[str, ...] = (),
-                 seed: int | None = None, forecast_runs: int = DEFAULT_FORECAST_RUNS):
+                 seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS):
         self.scenario = scenario
         self.players = check_players(scenario, players)
         self.seed = scenario.seed if seed is None else seed
         if self.seed < 0:
             raise InputError(f"seed must be >= 0, got {self.seed}")
-        if not 1 <= forecast_runs <= MAX_FORECAST_RUNS:
-            raise InputError(f"forecast runs must be from 1 to {MAX_FORECAST_RUNS:,}, "
-                             f"got {forecast_runs}")
-        self.forecast_runs = forecast_runs
+        if not 1 <= outlook_runs <= MAX_OUTLOOK_RUNS:
+            raise InputError(f"outlook runs must be from 1 to {MAX_OUTLOOK_RUNS:,}, "
+                             f"got {outlook_runs}")
+        self.outlook_runs = outlook_runs
         self.ladder = scenario.ladder
         self.model = EscalationModel(scenario, n=1, trace=True,
                                      rng=np.random.SeedSequence(self.seed, spawn_key=(0,)))
@@ -226,18 +226,18 @@ class Session:
             played.append(self.play())
         return played
 
-    def forecast(self) -> Forecast:
-        """The forecast from the current position (computed once per position)."""
+    def outlook(self) -> Outlook:
+        """The outlook from the current position (computed once per position)."""
         here = self.line[-1]
-        if here.forecast is None:
-            here.forecast = self._ensemble(None)
+        if here.outlook is None:
+            here.outlook = self._ensemble(None)
             if here.turn is not None:
-                here.turn.forecast = here.forecast
-        return here.forecast
+                here.turn.outlook = here.outlook
+        return here.outlook
 
-    def _ensemble(self, change: Change | None) -> Forecast:
+    def _ensemble(self, change: Change | None) -> Outlook:
         seed = np.random.SeedSequence(self.seed, spawn_key=(1, self.model.t))
-        return ensemble(self.model, self.forecast_runs, seed, change)
+        return ensemble(self.model, self.outlook_runs, seed, change)
 
     # -- undo, branch points, forks --------------------------------------------------------
     def undo(self) -> Turn:
@@ -273,12 +273,12 @@ class Session:
         self.model.restore(line[-1].snapshot)
 
     def fork(self, change: Change) -> ForkResult:
-        """The forecast with `change` applied at this position, beside the un-branched one."""
+        """The outlook with `change` applied at this position, beside the un-branched one."""
         self.check_running()
         if change.kind == "action":
             assert change.actor is not None and change.action is not None  # an action's Change
             self.option(change.actor, change.action)  # legal here?
-        base = self.forecast()
+        base = self.outlook()
         branch = self._ensemble(change)
         result = ForkResult(self.t, change, base, branch, paired_rows(base, branch))
         self.log.append(result)

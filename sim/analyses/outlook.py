@@ -1,8 +1,8 @@
-"""Forecasts from one position of a played run, and branches compared with them.
+"""Outlooks from one position of a played run, and branches compared with them.
 
-A forecast forks the played run (`EscalationModel.fork`) into an ensemble that every actor
+An outlook forks the played run (`EscalationModel.fork`) into an ensemble that every actor
 steps by its policy to the horizon; a branch applies one change first (a move this turn, a
-scenario event now, a tension change now). A branch and its un-branched forecast draw from
+scenario event now, a tension change now). A branch and its un-branched outlook draw from
 the same seed, so run i of each shares its random numbers and they are compared as pairs.
 """
 
@@ -24,11 +24,11 @@ PAIRED = ("paired runs (common random numbers): Newcombe's paired interval, exac
 
 
 @dataclass(frozen=True)
-class Forecast:
+class Outlook:
     """What can follow from one position: `n` runs forked from the played run, to the horizon.
 
     Attributes:
-        step: the step of the position the forecast starts from.
+        step: the step of the position the outlook starts from.
         horizon: the last step.
         n: runs in the ensemble.
         peak: (n,) highest stage index each run reached by the horizon, counting what the
@@ -46,7 +46,7 @@ class Forecast:
     reached: int
     stage_ids: tuple[str, ...]
     seconds: float = 0.0
-    ladders: dict[str, Forecast] = field(default_factory=dict)
+    ladders: dict[str, Outlook] = field(default_factory=dict)
 
     def rows(self) -> list[dict]:
         """Per stage: count and share of runs that reach it by the horizon, Wilson 95%."""
@@ -79,19 +79,19 @@ class Change:
 
 @dataclass(frozen=True)
 class ForkResult:
-    """A branch's forecast beside the un-branched one, per stage: P(reach) in each, the
+    """A branch's outlook beside the un-branched one, per stage: P(reach) in each, the
     difference branch - base with its 95% interval and p-value (`method`)."""
 
     step: int
     change: Change
-    base: Forecast
-    branch: Forecast
+    base: Outlook
+    branch: Outlook
     rows: list[dict]
     method: str = PAIRED
 
 
 def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,
-             change: Change | None = None) -> Forecast:
+             change: Change | None = None) -> Outlook:
     """Fork run 0 of `model` into `n` runs, apply `change` (if any), step them to the horizon."""
     started = time.perf_counter()
     ens = model.fork(0, n=n, rng=seed)
@@ -100,9 +100,9 @@ def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,
             _apply(ens, change)
         reached = {t.key: int(t.peak.max()) for t in ens.tracks}
         ens.run_to_end()
-        ladders = {t.key: Forecast(model.t, model.horizon, ens.n, t.peak.copy(), reached[t.key],
+        ladders = {t.key: Outlook(model.t, model.horizon, ens.n, t.peak.copy(), reached[t.key],
                                    t.ladder.stage_ids) for t in ens.tracks[1:]}
-        return Forecast(model.t, model.horizon, ens.n, ens.peak.copy(),
+        return Outlook(model.t, model.horizon, ens.n, ens.peak.copy(),
                         reached[ens.main.key], model.ladder.stage_ids,
                         time.perf_counter() - started, ladders)
     finally:
@@ -121,7 +121,7 @@ def _apply(model: EscalationModel, change: Change) -> None:
         model.tension = np.where(model.active, model.tension + change.delta, model.tension)
 
 
-def paired_rows(base: Forecast, branch: Forecast) -> list[dict]:
+def paired_rows(base: Outlook, branch: Outlook) -> list[dict]:
     """Per stage: P(reach) in each, branch - base with Newcombe's paired 95% interval and
     the exact McNemar p-value (the two ensembles share their random numbers run by run)."""
     rows = []
