@@ -25,7 +25,8 @@ GOLDEN = ROOT / "tests" / "golden"
 CASES = ["analogue-2021", "belarus-poland-2024-tension", "checkpoint-opened", "early-article4",
          "minsk-reciprocates", "russia-pushes", "russia-restrains", "examples/gamblers-ruin",
          "examples/markov-crisis", "examples/scheduled-talks",
-         "history/belarus-eu-border-2021-2024"]  # every bundled scenario before issue 13
+         "history/belarus-eu-border-2021-2024",  # every bundled scenario before issue 13
+         "belarus-poland-2024"]  # the seed scenario on three doctrines (issue 14)
 
 
 def masked(text: str) -> str:

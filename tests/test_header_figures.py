@@ -5,7 +5,8 @@ A file quotes them under a marker line, then indented comment lines of `stage p%
     # measured: ladder run --seed 7 --runs 10000 gives P(reach) (Wilson 95%):
     #   border_incident 69.9% [69.0, 70.8], mp_crisis 15.1% [14.4, 15.8]
 
-The test runs exactly that command and compares each figure at the one decimal quoted.
+The test runs exactly that command and compares each figure at the one decimal quoted. A
+figure named `key:stage` is a stage of the coupled ladder `key`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.helpers import ROOT
 
 MARKER = re.compile(r"^# measured: ladder run --seed (\d+) --runs (\d+) gives P\(reach\) "
                     r"\(Wilson 95%\):$")
-FIGURE = re.compile(r"(\w+) ([\d.]+)% \[([\d.]+), ([\d.]+)\]")
+FIGURE = re.compile(r"([\w:]+) ([\d.]+)% \[([\d.]+), ([\d.]+)\]")  # `key:stage`: a coupled ladder
 
 
 def quoted(path):
@@ -51,8 +52,9 @@ def test_quoted_figures_are_what_a_run_gives(path, capsys):
         assert figures, f"{path.name}: a marker with no figures under it"
         assert main(["run", str(path), "--seed", str(seed), "--runs", str(runs),
                      "--json"]) == 0
-        reach = json.loads(capsys.readouterr().out)["reach"]
+        out = json.loads(capsys.readouterr().out)
         for stage, (p, lo, hi) in figures.items():
-            got = reach[stage]
+            key, _, name = stage.rpartition(":")
+            got = (out["ladders"][key]["reach"] if key else out["reach"])[name]
             assert (f"{100 * got['p']:.1f}", f"{100 * got['lo']:.1f}",
                     f"{100 * got['hi']:.1f}") == (p, lo, hi), (path.name, stage)

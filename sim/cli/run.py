@@ -51,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="tell the story of one run (with --runs 1, the default then)")
     p.add_argument("--watch", metavar="STAGE",
                    help="the main-ladder stage whose P(reach) the assumptions block measures "
-                        "(default: the highest stage above the start reached in at least 1%% "
+                        "(default: the highest stage above the start reached in at least 5%% "
                         "of runs; see docs/results.md)")
     add_plot(p, "P(reach), incidence, occupancy and tension")
     add_precision(p)

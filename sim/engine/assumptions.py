@@ -30,7 +30,8 @@ from ..format.distributions import Dist, Number, sample
 from .intervals import proportion
 
 FIFTH = 0.2
-WATCH_SHARE = 0.01  # the watched stage is reached in at least this share of runs
+WATCH_SHARE = 0.05  # the watched stage is reached in at least this share of runs (rarer stages
+# give fifths of a few dozen runs each, where the ranking is mostly noise)
 SHOWN = 3  # the drawn numbers the text shows
 WATCH_RULE = (f"the highest stage above the start reached in at least {100 * WATCH_SHARE:g}% "
               "of runs (else the stage just above the start)")

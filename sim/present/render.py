@@ -131,6 +131,15 @@ def _stage_rows(s: dict) -> list[str]:
     return lines
 
 
+
+def uses_tension(scenario) -> bool:
+    """Whether a scenario uses the built-in tension: a ladder reads it, it starts above 0, or
+    an action or event changes it (a file on state variables alone does not)."""
+    return (scenario.reads == "tension" or any(c.reads == "tension" for c in scenario.coupled)
+            or scenario.initial_tension != 0
+            or any(a.effect != 0 for actor in scenario.actors for a in actor.actions)
+            or any(e.tension is not None for e in scenario.events))
+
 def story(scenario: Scenario, notes: list[StepNote]) -> str:
     """The step-by-step story of one traced run."""
     ladder = scenario.ladder
@@ -140,6 +149,7 @@ def story(scenario: Scenario, notes: list[StepNote]) -> str:
     if others:
         lines[0] += "; " + "; ".join(f"ladder {c.key} ({c.ladder.id}) at {c.start}"
                                      for c in scenario.coupled)
+    shows_tension = uses_tension(scenario)
     for note in notes:
         ended = ""
         date = scenario.clock.date_of(note.step)
@@ -151,7 +161,8 @@ def story(scenario: Scenario, notes: list[StepNote]) -> str:
             lines.append(f"  {actor}: {action}")
         for actor, shown in note.signals.items():
             lines.append(f"  {actor} showed others: {shown}")
-        lines.append(f"  tension {note.tension:.2f}")
+        if shows_tension:
+            lines.append(f"  tension {note.tension:.2f}")
         lines += dynamics_lines(note)
         for text in note.blocked:
             lines.append(f"  {text}")

@@ -110,7 +110,7 @@ def transcript(session: Session, ended: str) -> str:
         else:
             lines += [f"> {entry}", ""]
     lines += ["## The run as it stands", "",
-              "| step | date | played | stage | tension | stage move |",
+              f"| step | date | played | stage | {session.reads} | stage move |",
               "| ---: | --- | --- | --- | ---: | --- |"]
     for pos in session.line[1:]:
         t = pos.turn
@@ -119,7 +119,7 @@ def transcript(session: Session, ended: str) -> str:
         played = ", ".join(f"{a}: {t.note.actions[a]} ({t.how[a]})" for a in t.how) or "-"
         move = t.why if t.why.startswith("MOVE") else "-"
         lines.append(f"| {t.step} | {date.isoformat() if date else '-'} | {played} | "
-                     f"{t.stage_after} | {t.note.tension:.2f} | {move} |")
+                     f"{t.stage_after} | {t.level_after:.2f} | {move} |")
     return "\n".join(lines) + "\n"
 
 
@@ -131,7 +131,7 @@ def turn_md(session: Session, turn: Turn) -> list[str]:
         how = f" (played, {turn.how[actor]})" if actor in turn.how else ""
         lines.append(f"- {actor}{how}: {action}")
     lines += [f"- note: {text}" for text in note.blocked + turn.refused]
-    lines.append(f"- tension {turn.tension_before:.2f} -> {note.tension:.2f}")
+    lines.append(f"- {session.reads} {turn.tension_before:.2f} -> {turn.level_after:.2f}")
     lines += [f"- stage: {turn.why}", ""]
     if turn.outlook is not None:
         lines += outlook_md(session, turn.outlook) + [""]

@@ -11,9 +11,11 @@ component (drawn on the server as an image), not the altair one, whose Vega fron
 come from a CDN.
 
 The scenario is `LADDER_MESA_SCENARIO` (a file or a bundled id; default
-belarus-poland-2024); the sliders are `n`, the seed (`rng`: the root seed of `ladder run
---seed`, so with n the size of the first chunk the page steps chunk 0 of that run) and the
-override `tension.decay`, passed to the model as a keyword argument as `--set` would be.
+belarus-poland-2024-tension, whose one tension number makes a good slider); the sliders are
+`n`, the seed (`rng`: the root seed of `ladder run --seed`, so with n the size of the first
+chunk the page steps chunk 0 of that run) and, when the scenario's ladder reads tension with
+a fixed decay, the override `tension.decay`, passed to the model as a keyword argument as
+`--set` would be.
 Reset builds a new model from the sliders. `ladder demo` (sim/workshop/demo_app.py) is the
 workshop's own dashboard; this page shows that the model is an ordinary Mesa model.
 """
@@ -34,7 +36,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*ComponentsView", category=UserWarning)
     from mesa.visualization import SolaraViz, make_plot_component
 
-SCENARIO = os.environ.get("LADDER_MESA_SCENARIO", "belarus-poland-2024")
+SCENARIO = os.environ.get("LADDER_MESA_SCENARIO", "belarus-poland-2024-tension")
 RUNS = 200  # the default ensemble: small enough to step at once
 SEED = 7
 
@@ -48,8 +50,11 @@ def model_params(scenario: str = SCENARIO) -> dict:
         "rng": {"type": "SliderInt", "value": SEED, "min": 0, "max": 1000, "step": 1,
                 "label": "seed"},
     }
-    decay = load_scenario(scenario).decay
-    if isinstance(decay, int | float):  # a distribution has no single value to slide
+    loaded = load_scenario(scenario)
+    decay = loaded.decay
+    # a distribution has no single value to slide, and a ladder that reads a variable
+    # makes tension's decay irrelevant
+    if loaded.reads == "tension" and isinstance(decay, int | float):
         params["tension.decay"] = {"type": "SliderFloat", "value": float(decay), "min": 0.5,
                                    "max": 0.99, "step": 0.01, "label": "tension.decay"}
     return params

@@ -53,7 +53,8 @@ class Turn:
         step: the step played.
         note: the engine's StepNote (events, every actor's action, tension, move).
         how: played actor -> "chosen" or "policy" (followed its scenario policy).
-        tension_before, stage_before, stage_after: the state around the step.
+        tension_before, stage_before, stage_after: the state around the step (tension_before
+            and level_after: what the main ladder reads, tension or the scenario's `reads`).
         why: the stage move and the rule behind it, or why the stage did not move.
         refused: played choices the engine did not apply (an event moved the stage first).
         outlook: the outlook from the position after this step, once computed.
@@ -68,6 +69,7 @@ class Turn:
     why: str
     refused: list[str] = field(default_factory=list)
     outlook: Outlook | None = None
+    level_after: float = 0.0
 
 
 @dataclass
@@ -131,7 +133,13 @@ class Session:
 
     @property
     def tension(self) -> float:
-        return float(self.model.tension[0])
+        """What the main ladder reads, in the played run: tension, or the scenario's `reads`."""
+        return float(self.model.level()[0])
+
+    @property
+    def reads(self) -> str:
+        """The name of what the main ladder reads (`tension` or a variable)."""
+        return self.scenario.reads
 
     @property
     def ended(self) -> bool:
@@ -196,7 +204,7 @@ class Session:
                    for a, c in self.pending.items() if int(model.agent_of(a).choice[0]) != c]
         how = {a: "chosen" if a in self.pending else "policy" for a in self.players}
         turn = Turn(model.t, note, how, before[1], before[0], self.stage,
-                    explain(self.scenario, model, note), refused)
+                    explain(self.scenario, model, note), refused, level_after=self.tension)
         self.pending = {}
         self.line.append(Position(model.snapshot(), turn))
         self.log.append(turn)
