@@ -27,10 +27,13 @@ def test_the_script_measures_every_reading_with_intervals(capsys):
     out = capsys.readouterr().out
     assert "200 runs per reading and probe, seed 3" in out
     got = rows(out)
-    assert len(got) == 8  # four readings, in the outcome table and the indicator table
-    for line in got[:4]:
+    # four readings in the outcome table, three against the seed's, four indicator rows
+    assert len(got) == 11
+    for line in got[:7]:
         assert len(re.findall(CELL, line)) == 3, line
-    for line in got[4:]:
+    for line in got[4:7]:
+        assert line.count(", p ") == 3, line
+    for line in got[7:]:
         assert len(re.findall(CELL, line)) == 4, line
     checkpoint = [line for line in out.splitlines()
                   if line.startswith(("| checkpoint-opened", "| minsk-reciprocates"))]
@@ -43,7 +46,7 @@ def test_the_doc_holds_the_generated_table():
     doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     block = doc.split(intent_table.START)[1].split(intent_table.END)[0]
     assert "10,000 runs per reading and probe, seed 7" in block
-    assert len(rows(block)) == 8
+    assert len(rows(block)) == 11
     block = doc.split(intent_table.CP_START)[1].split(intent_table.CP_END)[0]
     assert "10,000 runs each, seed 7" in block
     assert block.count("| checkpoint-opened |") == 2 and block.count("| minsk-reciprocates |") == 2
