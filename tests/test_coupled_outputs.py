@@ -175,7 +175,8 @@ def test_a_bad_coupled_outcome_exits_2_naming_the_problem(capsys, outcome, messa
 
 
 def test_a_ladder_key_on_a_one_ladder_scenario_says_there_is_one(capsys):
-    code, _, err = cli(capsys, "sweep", "belarus-poland-2024-tension", "--vary", "tension.decay=0.8:0.9",
+    code, _, err = cli(capsys, "sweep", "belarus-poland-2024-tension",
+                       "--vary", "tension.decay=0.8:0.9",
                        "--outcome", "reach:nato:article_4")
     assert code == 2
     assert "unknown ladder 'nato'" in err and "one ladder (key main)" in err

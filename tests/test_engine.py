@@ -221,7 +221,8 @@ def test_absorption_probability_matches_the_exact_geometric_answer(tmp_path):
 
 
 def test_same_seed_same_numbers_whatever_the_jobs():
-    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml", {"clock.horizon": 20})
+    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml",
+                           {"clock.horizon": 20})
     one = sim.run(sc, runs=25000, seed=3, jobs=1, keep_runs=False).summary
     two = sim.run(sc, runs=25000, seed=3, jobs=2, keep_runs=False).summary
     one.pop("timing"), two.pop("timing")
@@ -231,7 +232,8 @@ def test_same_seed_same_numbers_whatever_the_jobs():
 
 
 def test_single_runs_agree_in_distribution_with_an_ensemble():
-    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml", {"clock.horizon": 30})
+    sc = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml",
+                           {"clock.horizon": 30})
     ensemble = sim.run(sc, runs=20000, seed=1, keep_runs=False).summary["reach"]
     singles = 300
     reached = 0

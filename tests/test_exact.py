@@ -332,7 +332,8 @@ def test_a_guard_on_last_actions_is_refused(tmp_path):
 def test_the_bundled_scenario_is_not_analysable_and_says_why():
     found = problems(sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"))
     lines = [str(p) for p in found]
-    assert re.match(r".*belarus-poland-2024-tension\.yaml:\d+: tension\.decay: 0\.9 carries tension",
+    assert re.match(r".*belarus-poland-2024-tension\.yaml:\d+: tension\.decay: 0\.9 "
+                    r"carries tension",
                     lines[0])
     fields = {p.field for p in found}
     assert {"tension.decay", "actors.minsk.policy.modifiers[0].when", "events[4].when",

@@ -33,8 +33,8 @@ def test_ctrl_c_gives_a_partial_summary(tmp_path, jobs):
     out = tmp_path / "res"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", "run",
-         str(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"), "--runs", "3000000", "--json",
-         "--jobs", str(jobs), "--out", str(out)],
+         str(ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"), "--runs", "3000000",
+         "--json", "--jobs", str(jobs), "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     # Interrupt once imports are long done and some chunks have finished (CPU time, not wall

@@ -138,9 +138,11 @@ def test_load_results_without_runs(tmp_path):
 
 def test_reprs_are_short(result):
     text = repr(result)
-    assert text == ("<RunResult belarus-poland-2024-tension: 1,500 runs, seed 3, ladder belarus-2024-tension "
+    assert text == ("<RunResult belarus-poland-2024-tension: 1,500 runs, seed 3, "
+                    "ladder belarus-2024-tension "
                     "(6 stages), horizon 30 days>")
-    assert repr(result.scenario).startswith("<Scenario belarus-poland-2024-tension: ladder belarus-2024-tension")
+    assert repr(result.scenario).startswith(
+        "<Scenario belarus-poland-2024-tension: ladder belarus-2024-tension")
     assert "1 override>" in repr(result.scenario)
     assert repr(result.scenario.ladder) == ("<Ladder belarus-2024-tension: 6 stages, peacetime .. "
                                             "nuclear_use, 2 absorbing>")

@@ -152,8 +152,8 @@ def test_comparison_outcomes_come_first_and_each_actor_has_one_table(bundled_pai
                                      "polish_border_forces", "nato", "russia"])
     assert text.count('class="actor-diff"') == 1
     diff = re.search(r'<table class="actor-diff">(.*?)</table>', text).group(1)
-    assert "open_checkpoint: default weight" in diff and "0.05" in diff
-    assert "Not in checkpoint-opened: Checkpoint not opened" in Page(text).text
+    assert "when nato.stage &gt;= buffer_zone: scale open_checkpoint x1" in diff
+    assert "Warsaw opens the Bobrowniki-Berestovitsa checkpoint (counterfactual)" in Page(text).text
 
 
 def test_comparison_report(tmp_path, capsys):

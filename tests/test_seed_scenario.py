@@ -49,24 +49,36 @@ def test_runs_go_on_after_use_of_force():
 def test_nuclear_use_only_by_moscows_authorisation(capsys):
     keys = [f"--set={k}={v}" for k, v in KEYS.items()]
     moscow_at_a_condition = ["--set=variables.russia.threat.initial=14"]
-    assert main(["run", SEED, "--trace", "--seed", "1", *keys, *moscow_at_a_condition]) == 0
-    moves = [line for line in capsys.readouterr().out.splitlines() if "-> nuclear_use" in line]
-    assert moves == ["  MOVE mp_crisis -> nuclear_use by joint decision "
-                     "(minsk.request_release with russia.authorise_release)"]
+    moves = []
+    for seed in range(1, 9):
+        assert main(["run", SEED, "--trace", "--seed", str(seed), *keys,
+                     *moscow_at_a_condition]) == 0
+        moves += [line for line in capsys.readouterr().out.splitlines()
+                  if "-> nuclear_use" in line]
+    assert moves
+    assert all(line.endswith("-> nuclear_use by joint decision "
+                             "(minsk.request_release with russia.authorise_release)")
+               for line in moves), moves
 
-    def p_nuclear(overrides: dict) -> float:
+    def runs(overrides: dict):
         scenario = sim.load_scenario(SEED, {**KEYS, **overrides})
-        result = sim.run(scenario, runs=1000, seed=7)
-        return result.summary["reach"]["nuclear_use"]["p"]
+        return sim.run(scenario, runs=1000, seed=7).runs
+
+    def p_nuclear(table) -> float:
+        return float(table["first_nuclear_use"].notna().mean())
 
     threat = {"variables.russia.threat.initial": 14}
-    assert p_nuclear(threat) > 0.2
+    assert p_nuclear(runs(threat)) > 0.2
     # Without Moscow's key no run reaches nuclear use, however often Minsk requests ...
     no_key = {f"actors.russia.policy.stages.{s}.authorise_release": 0
               for s in ("mp_crisis", "use_of_force", "widening_war")}
-    assert p_nuclear({**threat, **no_key}) == 0
-    # ... and Moscow turns it only at a condition for use on its own ladder.
-    assert p_nuclear({}) == 0
+    assert p_nuclear(runs({**threat, **no_key})) == 0
+    # ... and Moscow turns it only at a condition for use on its own ladder: from the usual
+    # start, a run reaches nuclear use only after Moscow's ladder reached critical_threat.
+    usual = runs({})
+    nuclear = usual[usual["first_nuclear_use"].notna()]
+    assert p_nuclear(usual) < p_nuclear(runs(threat))
+    assert (nuclear["russia.first_critical_threat"] < nuclear["first_nuclear_use"]).all()
 
 
 def test_the_checkpoint_is_a_standing_state():

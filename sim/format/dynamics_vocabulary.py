@@ -74,7 +74,7 @@ COUPLED = Node(
                                     "run; false: the ladder stays there and the run goes on."},
         "description": text("Optional free text."),
     },
-    required=("ladder", "start"),
+    required=("ladder", "start"), partial=True,
 )
 
 HAZARD = Node(

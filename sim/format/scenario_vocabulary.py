@@ -277,6 +277,7 @@ COMPLETE_FILE = {
                     "required": list(MODIFIER.required), **NOT_REMOVE}}},
             }},
         }},
+        "ladders": {"additionalProperties": {"required": ["ladder", "start"]}},
         "events": {"items": {
             **NOT_REMOVE,
             "oneOf": [{"required": ["at"]}, {"required": ["when"]}],
