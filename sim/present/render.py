@@ -9,6 +9,7 @@ from ..engine.notes import StepNote
 from ..engine.runner import RunResult
 from ..format.distributions import Dist
 from ..format.scenario import Scenario
+from .show_dynamics import uses_tension
 
 DISCLAIMER = ("Distributions under the scenario's stated assumptions (see its file), "
               "not forecasts.")
@@ -131,14 +132,6 @@ def _stage_rows(s: dict) -> list[str]:
     return lines
 
 
-
-def uses_tension(scenario) -> bool:
-    """Whether a scenario uses the built-in tension: a ladder reads it, it starts above 0, or
-    an action or event changes it (a file on state variables alone does not)."""
-    return (scenario.reads == "tension" or any(c.reads == "tension" for c in scenario.coupled)
-            or scenario.initial_tension != 0
-            or any(a.effect != 0 for actor in scenario.actors for a in actor.actions)
-            or any(e.tension is not None for e in scenario.events))
 
 def story(scenario: Scenario, notes: list[StepNote]) -> str:
     """The step-by-step story of one traced run."""

@@ -31,7 +31,14 @@ from ..format.scenario import Scenario, load_scenario
 from ..format.yamlio import load_yaml
 from .diagrams import render_dot, render_mermaid
 from .moves import num, plural, start_stage
-from .show_dynamics import action_parts, effect_text, event_parts, perceives_lines, scenario_lines
+from .show_dynamics import (
+    action_parts,
+    effect_text,
+    event_parts,
+    perceives_lines,
+    scenario_lines,
+    uses_tension,
+)
 
 FORMATS = ("text", "mermaid", "dot")
 
@@ -184,9 +191,10 @@ def render_scenario_text(scenario: Scenario) -> str:
     lines += ["", "Ladder"]
     lines += ["  " + row if row else "" for row in
               render_text(scenario.ladder, scenario.start).rstrip("\n").split("\n")]
-    lines += ["", _clock_line(scenario), f"Runs: {scenario.runs}, seed {scenario.seed}",
-              f"Tension: initial {describe(scenario.initial_tension)}, "
-              f"decay {describe(scenario.decay)}"]
+    lines += ["", _clock_line(scenario), f"Runs: {scenario.runs}, seed {scenario.seed}"]
+    if uses_tension(scenario):
+        lines.append(f"Tension: initial {describe(scenario.initial_tension)}, "
+                     f"decay {describe(scenario.decay)}")
     lines += scenario_lines(scenario, render_text)
     lines += ["", "Actors"]
     for actor in scenario.actors:

@@ -85,3 +85,12 @@ def scenario_lines(scenario: Scenario, ladder_text: Callable[[Ladder, str], str]
             lines.append(f"  ladder {h.ladder}: at {', '.join(h.at)} -> {h.to} with p "
                          f"{describe(h.p)} a step{when}")
     return lines
+
+
+def uses_tension(scenario: Scenario) -> bool:
+    """Whether a scenario uses the built-in tension: a ladder reads it, it starts above 0, or
+    an action or event changes it (a file on state variables alone does not)."""
+    return (scenario.reads == "tension" or any(c.reads == "tension" for c in scenario.coupled)
+            or scenario.initial_tension != 0
+            or any(a.effect != 0 for actor in scenario.actors for a in actor.actions)
+            or any(e.tension is not None for e in scenario.events))
