@@ -80,6 +80,7 @@ def plan(scenario: Scenario) -> Plan:
     tension_read = _tension_readers(scenario)
     problems += _decay_problems(scenario, tension_read, where)
     problems += _lowest_down(scenario, where)
+    problems += _drawn_thresholds(scenario, where)
     problems += _condition_problems(scenario, where)
     problems += _dynamics_problems(scenario, where)
     draws = []
@@ -205,6 +206,16 @@ def _lowest_down(scenario: Scenario, where: _Locator) -> list[Problem]:
     return [where.problem(f"stages.{low.id}.down", "the lowest stage has no rung below it to "
                           "move down to (the engine would move the run off the ladder); "
                           "remove its down threshold", ladder=True)]
+
+
+def _drawn_thresholds(scenario: Scenario, where: _Locator) -> list[Problem]:
+    why = "a threshold drawn per run; exact analysis needs fixed numbers"
+    out = [where.problem(f"stages.{s.id}.{key}", why, ladder=True)
+           for s in scenario.ladder.stages for key in ("up", "down")
+           if getattr(s, f"{key}_drawn") is not None]
+    return out + [where.problem(f"ladders.{c.key}.ladder", f"ladder {c.ladder.id} has {why}")
+                  for c in scenario.coupled
+                  if any(s.up_drawn or s.down_drawn for s in c.ladder.stages)]
 
 
 def _condition_problems(scenario: Scenario, where: _Locator) -> list[Problem]:

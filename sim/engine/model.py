@@ -116,6 +116,8 @@ class EscalationModel(mesa.Model):
         self.recall = Recall(self, memory_needs(self))
         for hazard in scenario.hazards:
             self.track(hazard.ladder).add_hazard(hazard)
+        for track in self.tracks:
+            track.draw_thresholds()
         self.dynamic = bool(scenario.coupled or scenario.variables or scenario.flags
                             or views or self.recall.last_at or scenario.hazards)
 

@@ -9,6 +9,7 @@ sees another's move of the same step.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,6 +90,28 @@ class Track:
         self.occupancy = np.zeros((model.horizon + 1, n_stages), dtype=np.int64)
         self.occupancy[0] = np.bincount(self.stage, minlength=n_stages)
         self.hazards: list = []  # (at mask over stages, target, p per run, when), `add_hazard`
+        self.drawn: tuple[np.ndarray, np.ndarray] | None = None  # `draw_thresholds`
+
+    def draw_thresholds(self) -> None:
+        """Per-run `up` and `down` where the ladder file gives a distribution: (runs, stages)
+        tables, drawn after every other draw and only for a ladder that has one."""
+        stages = self.ladder.stages
+        if not any(s.up_drawn or s.down_drawn for s in stages):
+            return
+        up, down = np.tile(self.up, (self.model.n, 1)), np.tile(self.down, (self.model.n, 1))
+        for i, s in enumerate(stages):
+            for table, dist, key in ((up, s.up_drawn, "up"), (down, s.down_drawn, "down")):
+                if dist is not None:
+                    path = f"ladders.{self.key}.stages.{s.id}.{key}"
+                    table[:, i] = draw(self.model, replace(dist, path=path))
+        self.drawn = (up, down)
+
+    def thresholds(self, stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each run's `up` and `down` at its stage `stage`."""
+        if self.drawn is None:
+            return self.up[stage], self.down[stage]
+        runs = self.model.run_index
+        return self.drawn[0][runs, stage], self.drawn[1][runs, stage]
 
     def add_hazard(self, hazard) -> None:
         """Prepare a scenario hazard on this ladder (its p drawn per run)."""
@@ -100,8 +123,9 @@ class Track:
     @property
     def arrays(self) -> list[tuple[np.ndarray, int]]:
         """Per-run arrays with their run axis (for snapshots and forks)."""
+        drawn = [(table, 0) for table in self.drawn] if self.drawn is not None else []
         return [(self.stage, 0), (self.below, 0), (self.rule, 0), (self.peak, 0),
-                (self.first, 0), (self.time_in, 0), (self.entered, 0)]
+                (self.first, 0), (self.time_in, 0), (self.entered, 0), *drawn]
 
     # -- moving ------------------------------------------------------------------------------
     def plan(self, note: StepNote | None) -> np.ndarray:
@@ -122,8 +146,9 @@ class Track:
         free = model.active & ~triggered
         up_to = np.minimum(stage + 1, len(self.up) - 1)
         level = model.value(self.reads)
-        up = free & (level >= self.up[stage]) & self.guard_ok(stage, up_to)
-        self.below = np.where(free & (level <= self.down[stage]), self.below + 1, 0)
+        at_up, at_down = self.thresholds(stage)
+        up = free & (level >= at_up) & self.guard_ok(stage, up_to)
+        self.below = np.where(free & (level <= at_down), self.below + 1, 0)
         down = (free & ~up & (self.below >= self.dwell[stage])
                 & self.guard_ok(stage, np.maximum(stage - 1, 0)))
         new = np.where(triggered, target, np.where(up, stage + 1, np.where(down, stage - 1, stage)))

@@ -10,10 +10,12 @@ from ..errors import Problem
 from . import vocabulary
 from .access import read_input
 from .check import MISSING, Checker, join, suggest
+from .distributions import Dist
 from .expr import BUILTINS, Condition, Symbols, compile_condition
 from .expr_syntax import KEYWORDS, ExprError
 from .library import resolve_input
-from .vocabulary import MAX_HORIZON, MAX_MAGNITUDE
+from .thresholds import below_own_up, check_order, read_threshold
+from .vocabulary import MAX_HORIZON
 from .yamlio import MAX_BYTES, YamlMap, line_of, load_yaml
 
 LADDER_KEYS = vocabulary.keys("ladder")
@@ -25,7 +27,9 @@ RESERVED = tuple(BUILTINS) + tuple(sorted(KEYWORDS))  # names conditions already
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One rung. `up`/`down` are tension thresholds (None: no drift that way)."""
+    """One rung. `up`/`down` are tension thresholds (None: no drift that way); a drawn one
+    (`up_drawn`, `down_drawn`: the distribution each run draws it from) has the midpoint
+    of its range as `up`/`down` (sim/format/thresholds.py)."""
 
     id: str
     name: str
@@ -36,6 +40,8 @@ class Stage:
     up: float | None = None
     down: float | None = None
     dwell: int = 1
+    up_drawn: Dist | None = None
+    down_drawn: Dist | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +187,8 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
         name = ck.get(m, "name", path, "str", required=True)
         level = ck.get(m, "level", path, "int", default=i)
         absorbing = ck.get(m, "absorbing", path, "bool", default=False)
-        up = _threshold(ck, m, "up", path)
-        down = _threshold(ck, m, "down", path)
+        up, up_drawn = read_threshold(ck, m, "up", path)
+        down, down_drawn = read_threshold(ck, m, "down", path)
         dwell = ck.get(m, "dwell", path, "int", default=1)
         if absorbing:
             for key in ("up", "down", "dwell"):
@@ -196,9 +202,6 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
             ck.error(line_of(m, "dwell"), join(path, "dwell"),
                      f"expected an integer >= 1{most}, got {dwell}")
             dwell = 1
-        if up is not None and down is not None and down >= up:
-            ck.error(line_of(m, "down"), join(path, "down"),
-                     f"down {down:g} must be below this stage's up {up:g}")
         if i == 0 and down is not None:
             ck.error(line_of(m, "down"), join(path, "down"),
                      "the lowest stage has no stage below it to move down to")
@@ -208,20 +211,10 @@ def _stages(ck: Checker, top: dict) -> list[Stage] | None:
         stages.append(Stage(sid, name or sid, level,
                             ck.get(m, "description", path, "str", default=""),
                             ck.get(m, "source", path, "str", default=""), bool(absorbing),
-                            None if up is None else float(up),
-                            None if down is None else float(down), dwell))
-    _check_order(ck, stages, maps)
+                            up, down, dwell, up_drawn, down_drawn))
+        below_own_up(ck, stages[-1], m, path)
+    check_order(ck, stages, maps)
     return stages
-
-
-def _threshold(ck: Checker, m: dict, key: str, path: str) -> float | None:
-    """A stage's `up` or `down`: a number within +-MAX_MAGNITUDE (None: absent or bad)."""
-    value = ck.get(m, key, path, "number")
-    if value is not None and not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
-        ck.error(line_of(m, key), join(path, key), f"{key} {value:g} is outside the allowed "
-                 f"range [{-MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]")
-        return None
-    return value
 
 
 def _check_stage_id(ck: Checker, m: dict, path: str, sid: str, seen: set[str]) -> None:
@@ -236,36 +229,6 @@ def _check_stage_id(ck: Checker, m: dict, path: str, sid: str, seen: set[str]) -
         ck.error(line_of(m, "id"), join(path, "id"),
                  f"stage id '{sid}' is a name that conditions already use; choose another "
                  f"(reserved: {', '.join(RESERVED)})")
-
-
-def _check_order(ck: Checker, stages: list[Stage], maps: list[YamlMap]) -> None:
-    """Levels and up thresholds increase; hysteresis; the top stage has no up.
-
-    Each error points at the offending key (`maps[i]` is the mapping of `stages[i]`).
-    """
-    last_up: Stage | None = None
-    for i, stage in enumerate(stages):
-        path, m = f"stages.{stage.id}", maps[i]
-        prev = stages[i - 1] if i > 0 else None
-        if prev is not None and stage.level <= prev.level:
-            ck.error(line_of(m, "level"), join(path, "level"),
-                     f"level {stage.level} must be above '{prev.id}' level {prev.level}")
-        if (prev is not None and stage.down is not None and prev.up is not None
-                and stage.down >= prev.up):
-            ck.error(line_of(m, "down"), join(path, "down"),
-                     f"down {stage.down:g} must be below '{prev.id}' up {prev.up:g} "
-                     "(hysteresis: the tension that moved a run up must not move it straight back)")
-        if stage.up is None:
-            continue
-        # (last_up.up is never None: last_up is only set to a stage with an up)
-        if last_up is not None and last_up.up is not None and stage.up <= last_up.up:
-            ck.error(line_of(m, "up"), join(path, "up"),
-                     f"thresholds out of order: up {stage.up:g} must be above "
-                     f"'{last_up.id}' up {last_up.up:g}")
-        last_up = stage
-        if i == len(stages) - 1:
-            ck.error(line_of(m, "up"), join(path, "up"),
-                     "the top stage has no stage above it to move up to")
 
 
 def _stage_ref(ck: Checker, m: dict, key: str, path: str, ids: list[str]) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from .vocabulary import ID, MAX_HORIZON, MAX_MAGNITUDE, Node, ref, text
 
+THRESHOLD = {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE}
+
 FREE_TEXT = "Optional free text."
 
 LADDER = Node(
@@ -43,14 +45,15 @@ STAGE = Node(
         "description": text(FREE_TEXT, "No military danger identified."),
         "source": text("Optional: the doctrine text or reference the stage rests on.",
                        "BelTA, 6 Feb 2024"),
-        "up": {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE,
+        "up": {"anyOf": [THRESHOLD, ref("distribution")],
                "description": "Optional: tension >= up moves one rung up. Thresholds strictly "
-                              "increase from stage to stage.",
-               "examples": [2.0]},
-        "down": {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE,
+                              "increase from stage to stage. A distribution (with a bounded "
+                              "range) is drawn once per run.",
+               "examples": [2.0, {"uniform": [4.5, 5.5]}]},
+        "down": {"anyOf": [THRESHOLD, ref("distribution")],
                  "description": "Optional: tension <= down for `dwell` consecutive steps moves "
                                 "one rung down. Below this stage's `up` and the `up` of the "
-                                "stage beneath.",
+                                "stage beneath (over the whole range of a distribution).",
                  "examples": [1.0]},
         "dwell": {"type": "integer", "minimum": 1, "maximum": MAX_HORIZON, "default": 1,
                   "description": "Consecutive steps at or below `down` before moving one rung "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..format.ladder import Edge, Ladder, Stage
+from ..format.thresholds import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +39,9 @@ def with_guard(label: str, edge: Edge | None) -> str:
 
 def _neighbour_move(ladder: Ladder, stage: Stage, other: Stage, upward: bool) -> Move:
     if upward and stage.up is not None:
-        label, kind = f"tension >= {num(stage.up)}", "up"
+        label, kind = f"tension >= {shown(stage, 'up')}", "up"
     elif not upward and stage.down is not None:
-        label = f"tension <= {num(stage.down)} for {plural(stage.dwell, 'step')}"
+        label = f"tension <= {shown(stage, 'down')} for {plural(stage.dwell, 'step')}"
         kind = "down"
     else:
         label, kind = "trigger", "trigger"

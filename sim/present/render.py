@@ -9,6 +9,7 @@ from ..engine.notes import StepNote
 from ..engine.runner import RunResult
 from ..format.distributions import Dist
 from ..format.scenario import Scenario
+from ..format.thresholds import shown
 from .show_dynamics import uses_tension
 
 DISCLAIMER = ("Distributions under the scenario's stated assumptions (see its file), "
@@ -152,8 +153,8 @@ def story(scenario: Scenario, notes: list[StepNote]) -> str:
             lines.append(f"  event: {name}")
         for actor, action in note.actions.items():
             lines.append(f"  {actor}: {action}")
-        for actor, shown in note.signals.items():
-            lines.append(f"  {actor} showed others: {shown}")
+        for actor, face in note.signals.items():
+            lines.append(f"  {actor} showed others: {face}")
         if shows_tension:
             lines.append(f"  tension {note.tension:.2f}")
         lines += dynamics_lines(note)
@@ -203,9 +204,9 @@ def why_moved(scenario: Scenario, note: StepNote, old: str, new: str, rule: str,
     level = note.tension if reads == "tension" else note.values.get(reads, float("nan"))
     st = ladder.stages[ladder.index(old)]
     if rule == "threshold up":
-        return f"threshold ({reads} {level:.2f} >= up {st.up:g})"
+        return f"threshold ({reads} {level:.2f} >= up {shown(st, 'up')})"
     if rule == "threshold down":
-        return (f"threshold ({reads} {level:.2f} <= down {st.down:g} "
+        return (f"threshold ({reads} {level:.2f} <= down {shown(st, 'down')} "
                 f"for {st.dwell} step(s))")
     if rule in ("trigger", "joint decision"):
         def fires(act) -> bool:

@@ -28,9 +28,10 @@ from ..format.distributions import Number, describe
 from ..format.events import Event
 from ..format.ladder import Edge, Group, Ladder, Stage, load_ladder
 from ..format.scenario import Scenario, load_scenario
+from ..format.thresholds import shown
 from ..format.yamlio import load_yaml
 from .diagrams import render_dot, render_mermaid
-from .moves import num, plural, start_stage
+from .moves import plural, start_stage
 from .show_dynamics import (
     action_parts,
     effect_text,
@@ -48,9 +49,9 @@ FORMATS = ("text", "mermaid", "dot")
 def _markers(stage: Stage, start: str | None) -> str:
     parts = []
     if stage.up is not None:
-        parts.append(f"up >= {num(stage.up)}")
+        parts.append(f"up >= {shown(stage, 'up')}")
     if stage.down is not None:
-        parts.append(f"down <= {num(stage.down)} (dwell {stage.dwell})")
+        parts.append(f"down <= {shown(stage, 'down')} (dwell {stage.dwell})")
     if stage.absorbing:
         parts.append("[absorbing]")
     if start is not None and stage.id == start:

@@ -22,6 +22,7 @@ from ..errors import InputError, ValidationError
 from ..format.access import read_input
 from ..format.check import suggest
 from ..format.scenario import Scenario
+from ..format.thresholds import shown
 from .debrief import check_transcript, played_text, save_transcript
 from .session import DEFAULT_OUTLOOK_RUNS, CommandError, Session, Turn, whole_number
 
@@ -186,8 +187,8 @@ class Screen:
         for i in reversed(range(len(s.ladder.stages))):
             st = s.ladder.stages[i]
             rules = ("absorbing" if st.absorbing else ", ".join(
-                ([f"up {st.up:g}"] if st.up is not None else [])
-                + ([f"down {st.down:g} for {st.dwell}"] if st.down is not None else [])))
+                ([f"up {shown(st, 'up')}"] if st.up is not None else [])
+                + ([f"down {shown(st, 'down')} for {st.dwell}"] if st.down is not None else [])))
             name = st.name if len(st.name) <= 40 else st.name[:39] + "~"
             text = f"{st.id:<18}{name:<42}{rules}"
             if i == here:

@@ -376,21 +376,21 @@ def explain(scenario: Scenario, model: EscalationModel, note: StepNote) -> str:
     st = ladder.stages[i]
     if st.absorbing:
         return f"the run is over: {st.id} is absorbing"
-    parts = []
-    reads = scenario.reads
+    parts, (up, down) = [], (float(x[0]) for x in model.main.thresholds(model.stage))
+    reads = scenario.reads  # (up, down: run 0's, drawn per run where the ladder says so)
     level = note.tension if reads == "tension" else note.values[reads]
     if st.up is not None:
-        if level >= st.up:
+        if level >= up:
             edge = ladder.edge(st.id, ladder.stage_ids[i + 1])
             guard = f"'{edge.guard.text}'" if edge and edge.guard else "of the edge"
-            parts.append(f"{reads} {level:.2f} >= up {st.up:g}, but the guard {guard} "
+            parts.append(f"{reads} {level:.2f} >= up {up:g}, but the guard {guard} "
                          f"to {ladder.stage_ids[i + 1]} did not hold")
         else:
-            parts.append(f"{reads} {level:.2f} < up {st.up:g}")
+            parts.append(f"{reads} {level:.2f} < up {up:g}")
     if st.down is not None:
         below = int(model.below[0])
         if below:
-            parts.append(f"at or below down {st.down:g} for {below} of {st.dwell} step(s)")
+            parts.append(f"at or below down {down:g} for {below} of {st.dwell} step(s)")
         else:
-            parts.append(f"above down {st.down:g}")
+            parts.append(f"above down {down:g}")
     return f"no move: {'; '.join(parts) or 'no threshold at ' + st.id}"
