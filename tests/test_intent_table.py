@@ -29,10 +29,12 @@ def test_the_script_measures_every_reading_with_intervals(capsys):
     got = rows(out)
     # four readings in the outcome table, three against the seed's, four indicator rows
     assert len(got) == 11
-    for line in got[:7]:
+    for line in got[:4]:
         assert len(re.findall(CELL, line)) == 3, line
-    for line in got[4:7]:
-        assert line.count(", p ") == 3, line
+    for line in got[4:7]:  # (a stage no run of either reached is not compared)
+        found = len(re.findall(CELL, line))
+        assert found + line.count("no run reached it") == 3 and found >= 2, line
+        assert line.count(", p ") == found, line
     for line in got[7:]:
         assert len(re.findall(CELL, line)) == 4, line
     checkpoint = [line for line in out.splitlines()
