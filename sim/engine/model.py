@@ -76,9 +76,8 @@ class EscalationModel(mesa.Model):
             self.actors.append(agent)
         self.events = [_PreparedEvent(self, e) for e in scenario.events]
         self._prepare_dynamics()
-        # Records.
-        # `tension_sum` and `tension_bands` record what the main ladder reads: tension, or the
-        # variable named by the scenario's `reads`.
+        # Records. `tension_sum` and `tension_bands` record what the main ladder reads:
+        # tension, or the variable named by the scenario's `reads`.
         self.tension_sum = np.zeros(self.horizon + 1)
         self.tension_sum[0] = self.level().sum()
         self.tension_bands = np.zeros((self.horizon + 1, len(TENSION_QUANTILES))) if bands else None
@@ -88,9 +87,9 @@ class EscalationModel(mesa.Model):
         self.datacollector = collector(ladder.stage_ids)  # collects after each step
 
     def _prepare_dynamics(self) -> None:
-        """Coupled ladders, variables, flags, perception, signals, memory and hazards: drawn
-        after everything else, and only what the scenario uses, so a file without them draws
-        (and steps) exactly as before they existed."""
+        """Coupled ladders, variables, flags, perception, signals, memory, hazards and drawn
+        thresholds: drawn after everything else, and only what the scenario uses, so a file
+        without them draws (and steps) exactly as before they existed."""
         scenario = self.scenario
         for c in scenario.coupled:
             track = Track(self, c.key, c.ladder, c.start, c.reads, c.ends_run)

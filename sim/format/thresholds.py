@@ -26,9 +26,16 @@ def read_threshold(ck: Checker, m: dict, key: str, path: str
     if key not in m:
         return None, None
     field = join(path, key)
+    if not isinstance(m[key], dict):  # a number (or not): checked as before distributions
+        number = ck.get(m, key, path, "number")
+        if number is not None and not -MAX_MAGNITUDE <= number <= MAX_MAGNITUDE:
+            ck.error(line_of(m, key), field, f"{key} {number:g} is outside the allowed "
+                     f"range [{-MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]")
+            return None, None
+        return (None if number is None else float(number)), None
     value = parse_number(ck, m[key], field, line_of(m, key), -MAX_MAGNITUDE, MAX_MAGNITUDE)
     if not isinstance(value, Dist):
-        return (None if value is None else float(value)), None
+        return None, None
     lo, hi = value.bounds()  # finite: parse_number keeps every draw within +-MAX_MAGNITUDE
     return (lo + hi) / 2, value
 
