@@ -31,9 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "  ladder run scenarios/belarus-poland-2024.yaml --runs 100000 --jobs 2\n"
                "  ladder run scenarios/belarus-poland-2024.yaml --json > summary.json\n"
                "  ladder run scenarios/belarus-poland-2024.yaml --out results/base\n"
-               "  ladder run scenarios/belarus-poland-2024.yaml --set tension.decay=0.95 \\\n"
-               "      --set 'actors.minsk.actions.push_migrants.effect={uniform: [0.5, 1]}'\n"
-               "  ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace",
+               "  ladder run scenarios/belarus-poland-2024.yaml "
+               "--set variables.minsk.danger.decay=0.95 \\\n"
+               "      --set 'actors.minsk.actions.push_migrants.effect.warsaw.alarm="
+               "{uniform: [0.1, 0.4]}'\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --runs 20000 --trace-run 137 "
+               "--out results/base",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--runs", type=whole(1, MAX_RUNS),
@@ -49,6 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
     p.add_argument("--trace", action="store_true",
                    help="tell the story of one run (with --runs 1, the default then)")
+    p.add_argument("--trace-run", type=whole(0), metavar="K",
+                   help="simulate the ensemble and tell the story of its run K (from 0): row K "
+                        "of runs.csv with --out")
     p.add_argument("--watch", metavar="STAGE",
                    help="the main-ladder stage whose P(reach) the assumptions block measures "
                         "(default: the highest stage above the start reached in at least 5%% "
@@ -72,6 +79,9 @@ def execute(args: argparse.Namespace) -> int:
             raise InputError("--trace tells the story of one run as text; it has no JSON form "
                              "(drop --json)")
         runs = 1
+    if args.trace_run is not None and (args.trace or args.json or args.precision is not None):
+        raise InputError("--trace-run K tells the story of run K of a fixed ensemble as text; "
+                         "drop --trace, --json and --precision")
     scenario = load_overridden(args)
     if args.out:
         from ..engine.coupled import result_names
@@ -84,7 +94,8 @@ def execute(args: argparse.Namespace) -> int:
         from ..present.plots import check_path
 
         check_path(args.plot)
-    progress = not args.json and not args.trace and sys.stderr.isatty()
+    tracing = args.trace or args.trace_run is not None
+    progress = not args.json and not tracing and sys.stderr.isatty()
     if args.precision is not None:
         if args.trace:
             raise InputError("--precision adds runs until a target; --trace tells one run")
@@ -93,7 +104,8 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
     result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
                  keep_runs=bool(args.out), trace=args.trace, progress=progress,
-                 precision=args.precision, max_memory=args.max_memory, watch=args.watch)
+                 precision=args.precision, max_memory=args.max_memory, watch=args.watch,
+                 trace_run=args.trace_run)
     if args.out:
         written = write_results(result, args.out)
         if not args.json:
@@ -106,7 +118,10 @@ def execute(args: argparse.Namespace) -> int:
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
         sys.stdout.write(summary_json(result.summary))
-    elif args.trace:
+    elif tracing:
+        if args.trace_run is not None:
+            print(f"run {args.trace_run:,} of {result.summary['runs']:,} (seed "
+                  f"{result.summary['seed']}):")
         print(story(scenario, result.notes or []))
     else:
         print(summary_table(result))

@@ -40,16 +40,17 @@ def memory_needs(model: EscalationModel) -> dict[tuple[str, str], int]:
 
 
 def describe_dynamics(model: EscalationModel, note: StepNote) -> None:
-    """Run 0's variables, flags, perceived values and signals, after the step."""
-    note.values = {name: float(v[0]) for name, v in model.vars.values.items()}
-    note.flags = {name: bool(f[0]) for name, f in model.vars.flags.items()}
+    """The traced run's variables, flags, perceived values and signals, after the step."""
+    r = model.traced
+    note.values = {name: float(v[r]) for name, v in model.vars.values.items()}
+    note.flags = {name: bool(f[r]) for name, f in model.vars.flags.items()}
     for actor_id, view in model.views.items():
         if view.seen:
-            note.perceived[actor_id] = {name: _shown(model, name, v[0])
+            note.perceived[actor_id] = {name: _shown(model, name, v[r])
                                         for name, v in view.seen.items()}
     for agent in model.actors:
-        if agent.signals is not None and agent.shown[0] != agent.choice[0]:
-            note.signals[agent.actor.id] = agent.actor.actions[int(agent.shown[0])].id
+        if agent.signals is not None and agent.shown[r] != agent.choice[r]:
+            note.signals[agent.actor.id] = agent.actor.actions[int(agent.shown[r])].id
 
 
 def _shown(model: EscalationModel, name: str, value) -> float | str:

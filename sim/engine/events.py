@@ -71,7 +71,7 @@ class _PreparedEvent:
             track = model.track(key)
             track.rule[due] = RULE_EVENT
             track.set_stage(np.full(model.n, track.ladder.index(stage)), due, note)
-        if note is not None and due[0]:
+        if note is not None and due[model.traced]:
             note.events.append(event.name)
 
 

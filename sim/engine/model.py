@@ -38,16 +38,17 @@ class EscalationModel(mesa.Model):
         scenario: the validated scenario, or a scenario file (or bundled id) to load.
         n: number of runs stepped together.
         rng: the root seed of `ladder run --seed` (an int): the model draws from chunk
-            `chunk`'s seed, `SeedSequence(rng, spawn_key=(chunk,))`, so with `n` the size of
-            that chunk it is run for run that chunk of `ladder run --seed rng`. A
-            `numpy.random.SeedSequence` or `Generator` is used as it is; None: fresh entropy.
-        trace: keep a `StepNote` per step for run 0 (for `ladder run --trace`).
+            `chunk`'s seed, so with `n` that chunk's size it is run for run that chunk of
+            `ladder run --seed rng`. A SeedSequence or Generator is used as it is; None: fresh.
+        trace: keep a `StepNote` per step for run `traced` (`ladder run --trace`, `--trace-run`).
         bands: keep the TENSION_QUANTILES of tension across runs at every step.
         chunk: which chunk of an int `rng` (0: the first 10,000 runs).
         **kwargs: overrides, dotted paths into the file as `ladder run --set` takes them,
             e.g. `**{"tension.decay": 0.9}` (what `mesa.batch_run` passes); the file is loaded
             with them (a loaded scenario: again, with its own overrides first).
     """
+
+    traced = 0  # the run whose StepNotes are kept when tracing (`run_chunk` may set it)
 
     def __init__(self, scenario: Scenario | str | Path, n: int = 1, rng=None,
                  trace: bool = False, bands: bool = False, *, chunk: int = 0, **kwargs):
@@ -57,8 +58,7 @@ class EscalationModel(mesa.Model):
         self.ladder = ladder = scenario.ladder
         self.n = n
         self.horizon = scenario.clock.horizon
-        self.run_index = np.arange(n)
-        self.t = 0
+        self.run_index, self.t = np.arange(n), 0
         self.drawn: dict = {}  # path -> (distribution, each run's fifth of its draws)
         self.view = StateView(self)
         self.main = Track(self, scenario.key, ladder, scenario.start, scenario.reads)
@@ -210,8 +210,8 @@ class EscalationModel(mesa.Model):
         if self.tension_bands is not None:
             self.tension_bands[self.t] = np.quantile(self.level(), TENSION_QUANTILES)
         if note is not None:
-            note.tension = float(self.tension[0])
-            note.actions = {a.actor.id: a.describe_choice(0) for a in self.actors}
+            note.tension = float(self.tension[self.traced])
+            note.actions = {a.actor.id: a.describe_choice(self.traced) for a in self.actors}
             if self.dynamic:
                 describe_dynamics(self, note)
             assert self.notes is not None  # `step` makes a note only when tracing

@@ -85,9 +85,11 @@ def chunk_sizes(runs: int) -> list[int]:
 
 
 def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequence,
-              keep_runs: bool = False, trace: bool = False) -> ChunkResult:
-    """Simulate one chunk of `n` runs to the horizon."""
+              keep_runs: bool = False, trace: bool = False, traced: int = 0) -> ChunkResult:
+    """Simulate one chunk of `n` runs to the horizon (with `trace`, keeping the story of its
+    run `traced`)."""
     model = EscalationModel(scenario, n=n, rng=seed, trace=trace, bands=index == 0)
+    model.traced = traced
     model.run_to_end()
     result = collect(model, index, keep_runs)
     model.release()
@@ -161,7 +163,7 @@ def half_width(totals: Totals) -> float:
 def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jobs: int = 1,
         keep_runs: bool = True, trace: bool = False, progress: bool = False,
         precision: float | None = None, max_memory: float | None = None,
-        watch: str | None = None) -> RunResult:
+        watch: str | None = None, trace_run: int | None = None) -> RunResult:
     """Simulate `runs` runs of a scenario and summarise them.
 
     Args:
@@ -179,6 +181,8 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
             less; `math.inf`: no bound).
         watch: the main-ladder stage whose P(reach) `summary["assumptions"]` measures
             (default: `sim.engine.assumptions.WATCH_RULE`).
+        trace_run: keep the story of run `trace_run` of the ensemble (from 0; its chunk is
+            simulated whole, so the story is that of row `trace_run` of `result.runs`).
 
     Returns:
         A RunResult. If interrupted (Ctrl-C), the finished chunks are summarised and
@@ -192,14 +196,16 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
     cap = (DEFAULT_MAX_RUNS if precision is not None else scenario.runs) if runs is None else runs
     if watch is not None:
         assumptions.watched(scenario.ladder.stage_ids, scenario.start, np.zeros(0), 0, watch)
+    if trace_run is not None and not 0 <= trace_run < cap:
+        raise InputError(f"--trace-run {trace_run}: the ensemble has runs 0 to {cap - 1}")
     return run_many([scenario], [seed], Plan(cap, precision), jobs, keep_runs, trace,
-                    progress, max_memory, watch=watch)[0]
+                    progress, max_memory, watch=watch, trace_run=trace_run)[0]
 
 
 def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jobs: int = 1,
              keep_runs: bool = True, trace: bool = False, progress: bool = False,
              max_memory: float | None = None, table: bool = True,
-             watch: str | None = None) -> list[RunResult]:
+             watch: str | None = None, trace_run: int | None = None) -> list[RunResult]:
     """Simulate several scenarios in lockstep: chunk k of every scenario before chunk k + 1.
 
     Scenario i draws chunk k from `SeedSequence(seeds[i]).spawn(...)[k]`, exactly as a run
@@ -208,7 +214,8 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     Before anything runs, the memory estimate is checked against `max_memory` (see `run`);
     `table` says whether the per-run table (`RunResult.runs`) will be built from kept runs
     (False: only the outcome arrays, as `ladder compare` and `ladder report` use them);
-    `watch` is the stage the assumptions are measured on (see `run`).
+    `watch` is the stage the assumptions are measured on, `trace_run` the run whose story is
+    kept instead of run 0's (see `run`).
     """
     _check(plan, seeds, jobs)
     sizes = chunk_sizes(plan.runs)
@@ -220,7 +227,11 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     def tasks() -> Iterator[tuple]:
         for k, n in enumerate(sizes):
             for scenario, root in zip(scenarios, roots, strict=True):
-                yield (scenario, k, n, root.spawn(1)[0], keep_runs, trace and k == 0)
+                if trace_run is None:
+                    yield (scenario, k, n, root.spawn(1)[0], keep_runs, trace and k == 0)
+                else:
+                    yield (scenario, k, n, root.spawn(1)[0], keep_runs,
+                           k == trace_run // CHUNK, trace_run % CHUNK)
 
     started = time.perf_counter()
     bar = _bar(scenarios, plan) if progress else None

@@ -158,7 +158,7 @@ class Track:
         self.rule[down] = RULE_DOWN
         if self.hazards:
             new = self._accidents(new, free & ~up & ~down)
-        if note is not None and blocked[0]:
+        if note is not None and blocked[model.traced]:
             note.blocked.append("a trigger was blocked (no edge, or its guard did not hold)"
                                 if self is model.main else
                                 f"a trigger on ladder {self.key} was blocked (no edge, or its "
@@ -196,13 +196,14 @@ class Track:
             old = self.stage[rows]
             self.time_in[rows, old] += model.t - self.entered[rows]
             self.entered[rows] = model.t
-            if note is not None and rows[0] == 0:
-                rule = RULE_NAMES[int(self.rule[0])]
+            r = model.traced
+            if note is not None and moved[r] and new[r] != self.stage[r]:
                 ids = self.ladder.stage_ids
+                move = (ids[self.stage[r]], ids[new[r]], RULE_NAMES[int(self.rule[r])])
                 if self is model.main:
-                    note.move = (ids[old[0]], ids[new[0]], rule)
+                    note.move = move
                 else:
-                    note.moves[self.key] = (ids[old[0]], ids[new[0]], rule)
+                    note.moves[self.key] = move
             self.stage[rows] = new[rows]
             self.below[rows] = 0
             peak_old = self.peak[rows]
