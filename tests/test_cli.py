@@ -332,10 +332,10 @@ def test_run_out_folder(tmp_path, capsys):
     assert code == 0, err
     assert "provenance:" in out
     names = sorted(p.name for p in out_dir.iterdir())
-    expected = ["incidence.csv", "manifest.json", "occupancy.csv", "runs.csv", "summary.json",
-                "tension.csv"]
+    expected = ["incidence.csv", "manifest.json", "moves.csv", "occupancy.csv", "runs.csv",
+                "summary.json", "tension.csv"]
     if has_parquet():
-        expected.insert(4, "runs.parquet")
+        expected.insert(5, "runs.parquet")
     assert names == expected, names
     assert not list(out_dir.glob(".*.tmp")) and not list(out_dir.parent.glob(".base.*"))
     files = ", ".join(n for n in RESULT_FILES if n in names)

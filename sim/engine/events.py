@@ -65,11 +65,13 @@ class _PreparedEvent:
             model.vars.flags[name][due] = on
         if self.stage is not None:
             model.rule[due] = RULE_EVENT
+            model.main.cause[due] = model.events.index(self)
             model.set_stage(np.full(model.n, self.stage), due, note)
         if event.stage_on is not None:
             key, stage = event.stage_on
             track = model.track(key)
             track.rule[due] = RULE_EVENT
+            track.cause[due] = model.events.index(self)
             track.set_stage(np.full(model.n, track.ladder.index(stage)), due, note)
         if note is not None and due[model.traced]:
             note.events.append(event.name)

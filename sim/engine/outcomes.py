@@ -12,6 +12,11 @@ from .intervals import proportion
 from .model import EscalationModel
 from .notes import StepNote
 
+# The columns of a chunk's move log (per_run["moves"]), one row per stage move of a run:
+# run (in the chunk), step, from, to (stage indices), rule (RULE_*), cause (the actor,
+# event or hazard index; -1 for a threshold), ladder (the track's index, 0: main).
+MOVE_COLUMNS = ("run", "step", "from", "to", "rule", "cause", "ladder")
+
 
 @dataclass
 class LadderRecord:
@@ -120,6 +125,11 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
             per_run[f"actions:{agent.actor.id}"] = agent.counts.T.copy()
             if agent.signals is not None:
                 per_run[f"shown:{agent.actor.id}"] = agent.shown_counts.T.copy()
+        logs = [np.column_stack([log, np.full(len(log), k, dtype=np.int32)])
+                for k, track in enumerate(model.tracks) if track.log
+                for log in [np.concatenate(track.log)]]
+        per_run["moves"] = (np.concatenate(logs) if logs
+                            else np.zeros((0, len(MOVE_COLUMNS)), dtype=np.int32))
         for track in model.tracks[1:]:
             per_run[f"ladder:{track.key}"] = {
                 "peak": track.peak.copy(), "final": track.stage.copy(),

@@ -28,6 +28,7 @@ from . import assumptions, coupled, memory
 from .frames import Tables, runs_dtypes, stage_column
 from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
+from .moves import moves_table
 from .notes import StepNote
 from .outcomes import ChunkResult, Totals, collect, summarise, summarise_ladders
 
@@ -77,6 +78,12 @@ class RunResult(Tables):
         """One row per run (see docs/results.md), or None unless run with `keep_runs`."""
         return runs_table(self.scenario, self.totals) if self.totals.per_run else None
 
+    @functools.cached_property
+    def moves(self) -> pd.DataFrame | None:
+        """One row per stage move of each run, with its step and cause (docs/results.md,
+        moves.csv), or None unless run with `keep_runs`."""
+        return moves_table(self.scenario, self.totals) if self.totals.per_run else None
+
 
 def chunk_sizes(runs: int) -> list[int]:
     """Sizes of the chunks that make up `runs` runs."""
@@ -90,6 +97,9 @@ def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequen
     run `traced`)."""
     model = EscalationModel(scenario, n=n, rng=seed, trace=trace, bands=index == 0)
     model.traced = traced
+    if keep_runs:
+        for track in model.tracks:
+            track.log = []
     model.run_to_end()
     result = collect(model, index, keep_runs)
     model.release()

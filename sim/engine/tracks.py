@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .model import EscalationModel
 
 NONE = -1
+ACTION_CODES = 1024  # a trigger's cause is actor index * ACTION_CODES + action index
 
 
 class GuardView(StateView):
@@ -82,6 +83,8 @@ class Track:
         self.stage = np.full(n, self.start)
         self.below = np.zeros(n, dtype=np.int64)
         self.rule = np.zeros(n, dtype=np.int8)
+        self.cause = np.full(n, -1, dtype=np.int32)  # which actor, event or hazard: `log`
+        self.log: list[np.ndarray] | None = None  # every move when kept (`run_chunk`)
         self.peak = self.stage.copy()
         self.first = np.full((n, n_stages), -1, dtype=np.int32)  # first step at stage >= s
         self.first[:, : self.start + 1] = 0
@@ -134,12 +137,14 @@ class Track:
         blocked = np.zeros(model.n, dtype=bool)
         target = np.full(model.n, NONE)
         joint = np.zeros(model.n, dtype=bool)
-        for agent in model.actors:
+        self.cause[:] = NONE
+        for i, agent in enumerate(model.actors):
             wanted, by_joint = agent.trigger_targets(self.key)
             ok = self.edges[stage, wanted] & self.guard_ok(stage, wanted)
             blocked |= (wanted >= 0) & ~ok & model.active
             better = ok & (wanted > target)
             target = np.where(better, wanted, target)
+            self.cause[better] = i * ACTION_CODES + agent.choice[better]
             if by_joint is not None:
                 joint = np.where(better, by_joint, joint)
         triggered = (target >= 0) & model.active
@@ -169,7 +174,7 @@ class Track:
         """Hazards, in file order, in runs no other rule moved: each draws one number per run
         every step (whatever the state, so the stream does not depend on it)."""
         model = self.model
-        for at, to, p, when in self.hazards:
+        for i, (at, to, p, when) in enumerate(self.hazards):
             u = model.rng.random(model.n)
             hit = still & at[self.stage] & (u < p)
             if when is not None and hit.any():
@@ -177,6 +182,7 @@ class Track:
             hit &= self.guard_ok(self.stage, np.full(model.n, to))
             new = np.where(hit, to, new)
             self.rule[hit] = RULE_ACCIDENT
+            self.cause[hit] = i
             still = still & ~hit
         return new
 
@@ -194,6 +200,10 @@ class Track:
         rows = np.flatnonzero(moved & (new != self.stage))
         if rows.size:
             old = self.stage[rows]
+            if self.log is not None:  # run, step, from, to, rule, cause (threshold: -1)
+                self.log.append(np.column_stack([rows, np.full(rows.size, model.t), old,
+                                                 new[rows], self.rule[rows],
+                                                 self.cause[rows]]).astype(np.int32))
             self.time_in[rows, old] += model.t - self.entered[rows]
             self.entered[rows] = model.t
             r = model.traced

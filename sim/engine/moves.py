@@ -1,0 +1,60 @@
+"""Every stage move of every kept run, with its step and cause: `moves.csv` and
+`RunResult.moves` (docs/results.md, moves.csv)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..format.scenario import Scenario
+from .notes import RULE_ACCIDENT, RULE_EVENT, RULE_JOINT, RULE_NAMES, RULE_TRIGGER
+from .outcomes import MOVE_COLUMNS, Totals
+from .tracks import ACTION_CODES
+
+CHUNK = 10_000  # runs per chunk (as sim.engine.runner.CHUNK)
+
+
+def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
+    """One row per stage move, in run order then step order: run, step, ladder (its key),
+    from, to, cause (`threshold up`, `threshold down`, `trigger`, `joint decision`,
+    `event`, `accident`) and by (the actor's action for a trigger or joint decision, the
+    event's name, the hazard's description or `hazards[i]`; empty for a threshold)."""
+    keys = [scenario.key] + [c.key for c in scenario.coupled]
+    ladders = [scenario.ladder] + [c.ladder for c in scenario.coupled]
+    hazards = {key: [h for h in scenario.hazards if h.ladder == key] for key in keys}
+    parts = [np.column_stack([m[:, 0] + k * CHUNK, m[:, 1:]]) if len(m) else m
+             for k, m in ((k, p["moves"]) for k, p in zip(totals.chunks, totals.per_run,
+                                                            strict=True))]
+    moves = (np.concatenate(parts) if parts else np.zeros((0, len(MOVE_COLUMNS)), np.int64))
+    col = {name: moves[:, i] for i, name in enumerate(MOVE_COLUMNS)}
+    order = np.lexsort((col["ladder"], col["step"], col["run"]))
+    col = {name: values[order] for name, values in col.items()}
+    stage_from = np.empty(len(order), dtype=object)
+    stage_to = np.empty(len(order), dtype=object)
+    for k, ladder in enumerate(ladders):
+        ids, on = np.array(ladder.stage_ids, dtype=object), col["ladder"] == k
+        stage_from[on], stage_to[on] = ids[col["from"][on]], ids[col["to"][on]]
+    # who or what: one lookup per distinct (ladder, rule, cause)
+    triples, which = np.unique(np.column_stack([col["ladder"], col["rule"], col["cause"]]),
+                               axis=0, return_inverse=True)
+    by = np.array([_by(scenario, hazards[keys[lad]], rule, cause)
+                   for lad, rule, cause in triples.tolist()] or [""], dtype=object)
+    return pd.DataFrame({
+        "run": col["run"].astype(np.int64), "step": col["step"].astype(np.int64),
+        "ladder": np.array(keys, dtype=object)[col["ladder"]], "from": stage_from,
+        "to": stage_to, "cause": np.array([RULE_NAMES.get(r, "") for r in col["rule"]],
+                                          dtype=object),
+        "by": by[which.reshape(-1)] if len(order) else by[:0]})
+
+
+def _by(scenario: Scenario, hazards: list, rule: int, cause: int) -> str:
+    """Who or what made a move, in words ('' for a threshold)."""
+    if rule in (RULE_TRIGGER, RULE_JOINT) and cause >= 0:
+        actor = scenario.actors[cause // ACTION_CODES]
+        return f"{actor.id}.{actor.action_ids[cause % ACTION_CODES]}"
+    if rule == RULE_EVENT and cause >= 0:
+        return scenario.events[cause].name
+    if rule == RULE_ACCIDENT and cause >= 0:
+        hazard = hazards[cause]
+        return hazard.description or f"hazards[{scenario.hazards.index(hazard)}]"
+    return ""
