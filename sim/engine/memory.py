@@ -78,15 +78,20 @@ def _shape(scenario: Scenario) -> tuple[int, int, int]:
     return len(ids), sum(len(a.action_ids) for a in scenario.actors), max(map(len, ids))
 
 
+MOVES_PER_RUN = 4  # stage moves per run and ladder, for the estimate (measured: 1 to 3)
+
+
 def kept_per_run(scenario: Scenario) -> int:
     """Bytes per run of the per-run arrays a run keeps (`sim.engine.outcomes.collect`): peak,
     final, steps (int64), absorbed (bool), first and time_in (int32 per stage), and each
-    actor's action counts (int64 per action)."""
+    actor's action counts (int64 per action), and the move log (7 int32 per move: counted
+    as MOVES_PER_RUN moves per ladder, the bundled files' most)."""
     stages, actions, _ = _shape(scenario)
     coupled = sum(16 + 8 * len(c.ladder.stage_ids) for c in scenario.coupled)
     shown = sum(8 * len(a.action_ids) for a in scenario.actors
                 if any(act.signal for act in a.actions))  # what others saw, per action
-    return 25 + 8 * stages + 8 * actions + coupled + shown
+    moves = 28 * MOVES_PER_RUN * (1 + len(scenario.coupled))
+    return 25 + 8 * stages + 8 * actions + coupled + shown + moves
 
 
 def table_per_run(scenario: Scenario) -> int:
