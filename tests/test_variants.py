@@ -65,6 +65,28 @@ def _dict_diff(a: dict, b: dict, path: str, out: set[str]) -> None:
             out.add(f"{path}.{key}")
 
 
+def _same(*names: str) -> list[tuple[str, str]]:
+    """Attributes whose `changes:` key is their own name."""
+    return [(name, name) for name in names]
+
+
+def _keyed_diff(xs: dict, ys: dict, path: str, fields: list[tuple[str, str]],
+                out: set[str]) -> list:
+    """Items by key: one on a side only is `path.<key>`; one on both sides differs at
+    `path.<key>.<field>` for each (attribute, field) of `fields` that differs. Returns the
+    keys on both sides."""
+    both = []
+    for key in xs.keys() | ys.keys():
+        if key not in xs or key not in ys:
+            out.add(f"{path}.{key}")
+            continue
+        both.append(key)
+        for attr, name in fields:
+            if getattr(xs[key], attr) != getattr(ys[key], attr):
+                out.add(f"{path}.{key}.{name}")
+    return both
+
+
 def scenario_diff(a: Scenario, b: Scenario) -> set[str]:
     """Field paths where two loaded scenarios differ, in the notation of `changes:`."""
     out: set[str] = set()
@@ -81,22 +103,11 @@ def scenario_diff(a: Scenario, b: Scenario) -> set[str]:
     if a.decay != b.decay:
         out.add("tension.decay")
     actors_a, actors_b = {x.id: x for x in a.actors}, {x.id: x for x in b.actors}
-    for aid in actors_a.keys() | actors_b.keys():
-        if aid not in actors_a or aid not in actors_b:
-            out.add(f"actors.{aid}")
-            continue
+    for aid in _keyed_diff(actors_a, actors_b, "actors", _same("name", "kind", "description",
+                                                               "count"), out):
         x, y, path = actors_a[aid], actors_b[aid], f"actors.{aid}"
-        for name in ("name", "kind", "description", "count"):
-            if getattr(x, name) != getattr(y, name):
-                out.add(f"{path}.{name}")
-        acts_x, acts_y = {c.id: c for c in x.actions}, {c.id: c for c in y.actions}
-        for cid in acts_x.keys() | acts_y.keys():
-            if cid not in acts_x or cid not in acts_y:
-                out.add(f"{path}.actions.{cid}")
-                continue
-            for name in ("effect", "trigger", "allowed", "description"):
-                if getattr(acts_x[cid], name) != getattr(acts_y[cid], name):
-                    out.add(f"{path}.actions.{cid}.{name}")
+        _keyed_diff({c.id: c for c in x.actions}, {c.id: c for c in y.actions},
+                    f"{path}.actions", _same("effect", "trigger", "allowed", "description"), out)
         _dict_diff(x.policy.weights, y.policy.weights, f"{path}.policy.weights", out)
         for stage in x.policy.stages.keys() | y.policy.stages.keys():
             if stage not in x.policy.stages or stage not in y.policy.stages:
@@ -108,28 +119,17 @@ def scenario_diff(a: Scenario, b: Scenario) -> set[str]:
         for when in mx.keys() | my.keys():
             if mx.get(when) != my.get(when):
                 out.add(f"{path}.policy.modifiers[{when}]")
-    va, vb = {v.name: v for v in a.variables}, {v.name: v for v in b.variables}
-    for name in va.keys() | vb.keys():
-        if name not in va or name not in vb:
-            out.add(f"variables.{name}")
-            continue
-        for field, key in (("initial", "initial"), ("decay", "decay"), ("low", "min"),
-                           ("high", "max"), ("learn", "learn"), ("description", "description")):
-            if getattr(va[name], field) != getattr(vb[name], field):
-                out.add(f"variables.{name}.{key}")
+    _keyed_diff({v.name: v for v in a.variables}, {v.name: v for v in b.variables}, "variables",
+                [("initial", "initial"), ("decay", "decay"), ("low", "min"), ("high", "max"),
+                 ("learn", "learn"), ("description", "description")], out)
     fa, fb = {f.name: f for f in a.flags}, {f.name: f for f in b.flags}
     for name in fa.keys() | fb.keys():
         if fa.get(name) != fb.get(name):
             same = name in fa and name in fb and fa[name].description == fb[name].description
             out.add(f"flags.{name}.initial" if same else f"flags.{name}")
     ca, cb = {c.key: c for c in a.coupled}, {c.key: c for c in b.coupled}
-    for key in ca.keys() | cb.keys():
-        if key not in ca or key not in cb:
-            out.add(f"ladders.{key}")
-            continue
-        for field in ("start", "reads", "ends_run", "description"):
-            if getattr(ca[key], field) != getattr(cb[key], field):
-                out.add(f"ladders.{key}.{field}")
+    for key in _keyed_diff(ca, cb, "ladders", _same("start", "reads", "ends_run",
+                                                    "description"), out):
         if ca[key].ladder.id != cb[key].ladder.id:
             out.add(f"ladders.{key}.ladder")
     ea, eb = _events(a), _events(b)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 KiB, MiB, GiB, TiB = 1024, 1024**2, 1024**3, 1024**4
 DEFAULT_CAP = 4 * GiB  # the default bound: this, or half the physical memory if less
-CHUNK_RUNS = 10_000  # runner.CHUNK (not imported: that would load Mesa)
+CHUNK_RUNS = 10_000  # outcomes.CHUNK (not imported: that would load Mesa)
 # Building the per-run table from the kept arrays holds the per-chunk frames and their
 # concatenation at once, and writing runs.parquet holds an Arrow copy beside the table:
 # measured, the write phase peaks at about twice the table (1.95x-2.2x); 2.2 is the margin.

@@ -8,10 +8,8 @@ import pandas as pd
 
 from ..format.scenario import Scenario
 from .notes import RULE_ACCIDENT, RULE_EVENT, RULE_JOINT, RULE_NAMES, RULE_TRIGGER
-from .outcomes import MOVE_COLUMNS, Totals
+from .outcomes import CHUNK, MOVE_COLUMNS, Totals
 from .tracks import ACTION_CODES
-
-CHUNK = 10_000  # runs per chunk (as sim.engine.runner.CHUNK)
 
 
 def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:

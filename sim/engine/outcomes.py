@@ -12,6 +12,8 @@ from .intervals import proportion
 from .model import EscalationModel
 from .notes import StepNote
 
+CHUNK = 10_000  # runs per chunk: chunk k holds runs k * CHUNK onwards
+
 # The columns of a chunk's move log (per_run["moves"]), one row per stage move of a run:
 # run (in the chunk), step, from, to (stage indices), rule (RULE_*), cause (the actor,
 # event or hazard index; -1 for a threshold), ladder (the track's index, 0: main).

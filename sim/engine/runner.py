@@ -30,9 +30,8 @@ from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
 from .moves import moves_table
 from .notes import StepNote
-from .outcomes import ChunkResult, Totals, collect, summarise, summarise_ladders
+from .outcomes import CHUNK, ChunkResult, Totals, collect, summarise, summarise_ladders
 
-CHUNK = 10_000
 DEFAULT_MAX_RUNS = 1_000_000  # the cap in precision mode unless runs are given
 
 

@@ -137,14 +137,17 @@ class Track:
         blocked = np.zeros(model.n, dtype=bool)
         target = np.full(model.n, NONE)
         joint = np.zeros(model.n, dtype=bool)
-        self.cause[:] = NONE
+        logging = self.log is not None  # causes are kept only for the move log
+        if logging:
+            self.cause[:] = NONE
         for i, agent in enumerate(model.actors):
             wanted, by_joint = agent.trigger_targets(self.key)
             ok = self.edges[stage, wanted] & self.guard_ok(stage, wanted)
             blocked |= (wanted >= 0) & ~ok & model.active
             better = ok & (wanted > target)
             target = np.where(better, wanted, target)
-            self.cause[better] = i * ACTION_CODES + agent.choice[better]
+            if logging:
+                self.cause[better] = i * ACTION_CODES + agent.choice[better]
             if by_joint is not None:
                 joint = np.where(better, by_joint, joint)
         triggered = (target >= 0) & model.active
