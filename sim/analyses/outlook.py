@@ -91,10 +91,11 @@ class ForkResult:
 
 
 def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,
-             change: Change | None = None) -> Outlook:
-    """Fork run 0 of `model` into `n` runs, apply `change` (if any), step them to the horizon."""
+             change: Change | None = None, run: int = 0) -> Outlook:
+    """Fork run `run` of `model` into `n` runs, apply `change` (if any), step them to the
+    horizon."""
     started = time.perf_counter()
-    ens = model.fork(0, n=n, rng=seed)
+    ens = model.fork(run, n=n, rng=seed)
     try:
         if change is not None:
             _apply(ens, change)

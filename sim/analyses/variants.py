@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..engine.runner import DEFAULT_MAX_RUNS, Plan, RunResult, run_many
-from ..errors import InputError
+from ..errors import InputError, LadderError
 from ..format.scenario import Scenario, load_scenario
+from ..format.yamlio import parse_yaml
 from .compare import Outcomes, from_folder, from_result, structure_of
 
 
@@ -98,3 +100,31 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
             result = next(results)
             out.append(Variant(str(path), from_result(result, path), result))
     return out
+
+
+def scenario_of_folder(summary: dict) -> tuple[Scenario | None, str]:
+    """The scenario a results folder was made from, if its file is still there unchanged.
+
+    The file named in the provenance is loaded when its SHA-256 and its ladder's match the
+    recorded ones; the recorded `--set` overrides are applied again.
+
+    Returns:
+        The scenario (or None) and, when None, the reason in words.
+    """
+    prov = summary.get("provenance", {})
+    path = prov.get("scenario_file")
+    if not path or not Path(path).is_file():
+        return None, f"the scenario file ({path or 'not recorded'}) is not available"
+    try:
+        overrides = {}
+        for item in prov.get("overrides", []):
+            key, _, text = item.partition("=")
+            overrides[key] = parse_yaml(text, f"--set {key}")
+        scenario = load_scenario(path, overrides)
+    except LadderError as exc:
+        return None, f"the scenario file {path} no longer loads ({str(exc).splitlines()[0]})"
+    if (scenario.sha256, scenario.ladder.sha256) != (prov.get("scenario_sha256"),
+                                                     prov.get("ladder_sha256")):
+        return None, (f"the scenario file {path} or its ladder has changed since the run "
+                      "(SHA-256 differs)")
+    return scenario, ""

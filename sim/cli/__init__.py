@@ -20,6 +20,7 @@ from . import (
     completion,
     demo,
     exact,
+    explain,
     params,
     play,
     report,
@@ -41,6 +42,7 @@ examples:
   ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace
   ladder run scenarios/belarus-poland-2024.yaml --precision 0.005 --jobs 2
   ladder compare scenarios/belarus-poland-2024.yaml scenarios/checkpoint-opened.yaml
+  ladder explain belarus-poland-2024 --outcome mp_crisis
   ladder report scenarios/belarus-poland-2024.yaml --out report.html
   ladder exact scenarios/examples/gamblers-ruin.yaml
   ladder params belarus-poland-2024
@@ -56,7 +58,8 @@ interrupted, 2 bad input.
 
 # in the order `ladder --help` lists them
 COMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in
-            (list_, validate, show, params, run, exact, compare, report, sweep, play, demo)}
+            (list_, validate, show, params, run, exact, compare, explain, report, sweep, play,
+             demo)}
 
 
 def build_parser() -> argparse.ArgumentParser:

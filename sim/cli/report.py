@@ -15,12 +15,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Write one HTML file a reader can open offline: the ladder drawn bottom-up, "
                     "the scenario's actors, events and sources, outcome tables with 95% "
                     "intervals and run counts, figures, the comparison when there are several "
-                    "inputs (as `ladder compare`), and provenance. Inputs are scenario files "
-                    "(simulated now, as `ladder compare` does) or results folders. Needs the "
-                    "plots extra (matplotlib).",
+                    "inputs (as `ladder compare`), why runs escalate (`ladder explain` of the "
+                    "first input, with a flow diagram of its pathways), and provenance. Inputs "
+                    "are scenario files (simulated now, as `ladder compare` does) or results "
+                    "folders. Needs the plots extra (matplotlib).",
         epilog="examples:\n"
                "  ladder report scenarios/belarus-poland-2024.yaml --out report.html\n"
                "  ladder report base.yaml variant.yaml --runs 20000 --jobs 2 --out cmp.html\n"
+               "  ladder report belarus-poland-2024 --outcome nato:article_4 --offramps "
+               "--out seed.html\n"
                "  ladder run base.yaml --out results/base && "
                "ladder report results/base --out base.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -28,7 +31,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                           "first is the baseline of the comparison")
     p.add_argument("--out", required=True, metavar="FILE.html",
                    help="the report to write (checked before anything is simulated)")
+    p.add_argument("--outcome", metavar="LADDER:STAGE",
+                   help="the outcome its 'Why runs escalate' section explains, for the first "
+                        "input (default: as `ladder explain`)")
+    p.add_argument("--offramps", action="store_true",
+                   help="add the off-ramps to that section (forks at every stage below the "
+                        "outcome: slower; as `ladder explain`)")
+    p.add_argument("--no-explain", action="store_true",
+                   help="leave the 'Why runs escalate' section out")
     add_max_memory(p)
+
+
+def _explained(variant, args: argparse.Namespace) -> dict | str:
+    """`ladder explain` of the first input for the report, or why it cannot be made."""
+    from ..analyses.explain import PARTS, explain, of_variant
+    from ..errors import InputError
+
+    parts = tuple(p for p in PARTS if p != "offramps" or args.offramps)
+    try:
+        return explain(of_variant(variant), args.outcome, parts)
+    except InputError as exc:
+        if args.outcome is not None:
+            raise
+        return str(exc)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -42,7 +67,7 @@ def execute(args: argparse.Namespace) -> int:
     require_matplotlib("ladder report")
     loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs,
                            progress=sys.stderr.isatty(), max_memory=args.max_memory)
-    text = report_html(loaded)
+    text = report_html(loaded, None if args.no_explain else _explained(loaded[0], args))
     atomic_write(out, lambda handle: handle.write(text))
     print(f"wrote {out}", file=sys.stderr)
     if any(v.outcomes.summary.get("partial") for v in loaded):

@@ -8,7 +8,8 @@ cumulative probabilities, where ties make a fifth inexact (it holds every run at
 value, so more than a fifth of the runs). Each chunk counts, per drawn number and fifth, the
 runs and their peak stages (`Bins`); chunks add up, so the figures are the same for any
 `--jobs` and any chunking, and memory holds two small histograms per drawn number, never the
-draws themselves (a chunk's model keeps one byte per run per drawn number until it is read).
+draws themselves (a chunk's model keeps each run's draw and its fifth until it is read; kept
+runs carry their draws into the per-run table, `drawn:<path>` columns).
 
 `summarise` picks the watched stage (`watched`) and ranks the drawn numbers by how far
 P(reach) of that stage differs between their lowest and highest fifth. This is an
@@ -40,10 +41,11 @@ LOW, MIDDLE, HIGH = -1, 0, 1
 
 def draw(model, value: Number, dtype=float) -> np.ndarray:
     """Per-run values of a number or distribution for `model`'s runs, from its generator; a
-    distribution's fifth of each run is noted in `model.drawn` (by its path) for `collect`."""
+    distribution's draws and each run's fifth of them are noted in `model.drawn` (by its
+    path) for `collect`."""
     out = sample(value, model.rng, model.n, dtype)
     if isinstance(value, Dist) and value.path:
-        model.drawn.setdefault(value.path, (value, fifth_codes(value, out)))
+        model.drawn.setdefault(value.path, (value, fifth_codes(value, out), out))
     return out
 
 
@@ -130,7 +132,7 @@ def chunk_bins(model) -> dict[str, Bins]:
     (those that cannot be split: empty)."""
     n_stages = len(model.ladder.stages)
     out = {}
-    for path, (dist, codes) in getattr(model, "drawn", {}).items():
+    for path, (dist, codes, _) in getattr(model, "drawn", {}).items():
         out[path] = Bins(dist, np.bincount(model.peak[codes == LOW], minlength=n_stages),
                          np.bincount(model.peak[codes == HIGH], minlength=n_stages))
     return out

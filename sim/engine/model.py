@@ -59,7 +59,7 @@ class EscalationModel(mesa.Model):
         self.n = n
         self.horizon = scenario.clock.horizon
         self.run_index, self.t = np.arange(n), 0
-        self.drawn: dict = {}  # path -> (distribution, each run's fifth of its draws)
+        self.drawn: dict = {}  # path -> (distribution, each run's fifth, each run's draw)
         self.view = StateView(self)
         self.main = Track(self, scenario.key, ladder, scenario.start, scenario.reads)
         self.tracks = [self.main]

@@ -132,6 +132,8 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
                 for log in [np.concatenate(track.log)]]
         per_run["moves"] = (np.concatenate(logs) if logs
                             else np.zeros((0, len(MOVE_COLUMNS)), dtype=np.int32))
+        for path, (_, _, values) in model.drawn.items():
+            per_run[f"drawn:{path}"] = values.astype(np.float64)
         for track in model.tracks[1:]:
             per_run[f"ladder:{track.key}"] = {
                 "peak": track.peak.copy(), "final": track.stage.copy(),

@@ -358,8 +358,8 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
 
 def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     """One row per run: peak, final, absorbed, steps, first step and time at each stage,
-    each coupled ladder's (`<key>.peak`, ...: `sim.engine.coupled`), and each actor's action
-    counts."""
+    each coupled ladder's (`<key>.peak`, ...: `sim.engine.coupled`), each actor's action
+    counts, and each drawn number's per-run value (`drawn:<path>`)."""
     stage_ids = scenario.ladder.stage_ids
     ladders = coupled.scenario_ladders(scenario)
     frames = []
@@ -379,6 +379,7 @@ def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
             if shown is not None:  # what the others saw of an actor that signals
                 for j, a in enumerate(actor.action_ids):
                     cols[f"{actor.id}.shown.{a}"] = shown[:, j]
+        cols.update({k: v for k, v in part.items() if k.startswith("drawn:")})
         frames.append(pd.DataFrame(cols))
     table = pd.concat(frames, ignore_index=True)
     dtypes = runs_dtypes(stage_ids, table.columns)

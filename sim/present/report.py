@@ -24,6 +24,7 @@ from .markup import esc, table
 from .plots import FOOTNOTE as DISCLAIMER
 from .plots import band_note, compare_figure, figure_bytes, run_figure
 from .render import NO_DRAWS, _step, _tests, assumption_rows, interval
+from .report_explain import explain_html
 from .report_parts import (
     Entry,
     actors_section,
@@ -39,10 +40,10 @@ from .report_parts import (
 __all__ = ["SECTIONS", "Entry", "check_out", "entries", "report_html", "scenario_of_folder"]
 
 # The sections in page order, with their titles in the table of contents.
-SECTIONS = ("outcomes", "plots", "comparison", "ladder", "actors", "events", "sources",
-            "provenance")
+SECTIONS = ("outcomes", "plots", "comparison", "explain", "ladder", "actors", "events",
+            "sources", "provenance")
 TITLES = {"outcomes": "Outcomes", "assumptions": "Assumptions", "plots": "Figures",
-          "comparison": "Comparison",
+          "comparison": "Comparison", "explain": "Why runs escalate",
           "ladder": "The escalation ladder", "actors": "Actors", "events": "Events",
           "sources": "Sources", "provenance": "Provenance"}
 CSS = """
@@ -254,14 +255,24 @@ def _intro(items: list[Entry]) -> str:
         "share under these assumptions lies in the bracketed range with 95% confidence.</p>")
 
 
+def _explain(explained: dict | str, label: str) -> str:
+    if isinstance(explained, str):
+        return section("explain", TITLES["explain"],
+                       f'<p class="missing">Not available for {esc(label)}: {esc(explained)}</p>')
+    stages = tuple(explained.get("pathways", {}).get("stages", ()))
+    return section("explain", TITLES["explain"] + f": {label}", explain_html(explained, stages))
+
+
 # -- the document -------------------------------------------------------------------------------
 
 
-def report_html(variants: Sequence[Variant]) -> str:
+def report_html(variants: Sequence[Variant], explained: dict | str | None = None) -> str:
     """The whole report for one input, or a comparison of several, as an HTML string.
 
     Args:
         variants: the inputs (`sim.analyses.variants.load_variants`); the first is the baseline.
+        explained: `ladder explain` of the first input (`sim.analyses.explain.explain`), or
+            why it could not be made; None leaves the section out.
 
     Raises:
         InputError: when several inputs cannot be compared (different ladders).
@@ -274,7 +285,8 @@ def report_html(variants: Sequence[Variant]) -> str:
         else "Comparison: " + " vs ".join(labels)
     reference = next((e for e in items if e.scenario is not None), None)
     shown = [sid for sid in ("outcomes", "assumptions", *SECTIONS[1:])
-             if sid != "comparison" or report is not None]
+             if (sid != "comparison" or report is not None)
+             and (sid != "explain" or explained is not None)]
     toc = ('<nav id="contents" aria-label="Contents"><strong>Contents:</strong> '
            + " · ".join(f'<a href="#{sid}">{esc(TITLES[sid])}</a>' for sid in shown)
            + "</nav>")
@@ -287,6 +299,8 @@ def report_html(variants: Sequence[Variant]) -> str:
             toc, section("outcomes", "Outcomes", outcomes), _plots(items, report)]
     if report is not None:
         body.append(_comparison(report, [v.source for v in variants]))
+    if explained is not None:
+        body.append(_explain(explained, labels[0]))
     body += [ladder_section(items), actors_section(items), events_section(items),
              sources_section(items)]
     body.append(_provenance(items))

@@ -14,12 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..analyses.variants import Variant
-from ..errors import LadderError
+from ..analyses.variants import Variant, scenario_of_folder
 from ..format.actors import Actor
 from ..format.distributions import describe
-from ..format.scenario import Scenario, load_scenario
-from ..format.yamlio import parse_yaml
+from ..format.scenario import Scenario
 from .ladder_svg import ladder_svg
 from .markup import esc, table
 from .show import actor_lines, event_line
@@ -45,34 +43,6 @@ class Entry:
     view: RunView
     scenario: Scenario | None
     missing: str = ""
-
-
-def scenario_of_folder(summary: dict) -> tuple[Scenario | None, str]:
-    """The scenario a results folder was made from, if its file is still there unchanged.
-
-    The file named in the provenance is loaded when its SHA-256 and its ladder's match the
-    recorded ones; the recorded `--set` overrides are applied again.
-
-    Returns:
-        The scenario (or None) and, when None, the reason in words.
-    """
-    prov = summary.get("provenance", {})
-    path = prov.get("scenario_file")
-    if not path or not Path(path).is_file():
-        return None, f"the scenario file ({path or 'not recorded'}) is not available"
-    try:
-        overrides = {}
-        for item in prov.get("overrides", []):
-            key, _, text = item.partition("=")
-            overrides[key] = parse_yaml(text, f"--set {key}")
-        scenario = load_scenario(path, overrides)
-    except LadderError as exc:
-        return None, f"the scenario file {path} no longer loads ({str(exc).splitlines()[0]})"
-    if (scenario.sha256, scenario.ladder.sha256) != (prov.get("scenario_sha256"),
-                                                     prov.get("ladder_sha256")):
-        return None, (f"the scenario file {path} or its ladder has changed since the run "
-                      "(SHA-256 differs)")
-    return scenario, ""
 
 
 def entries(variants: Sequence[Variant], labels: list[str]) -> list[Entry]:
