@@ -100,7 +100,7 @@ def top_pathways(paths: np.ndarray, among: np.ndarray, top: int = TOP,
     rows = []
     for i in order[:top]:
         share = proportion(int(counts[i]), n)
-        rows.append({"path": values[i] or empty, "steps": _steps(values[i]),
+        rows.append({"path": str(values[i]) or empty, "steps": _steps(str(values[i])),
                      "runs": int(counts[i]), "share": share,
                      "of_all": proportion(int(counts[i]), n_all)})
     rest = int(counts[order[top:]].sum())
@@ -164,5 +164,5 @@ def representative(paths: np.ndarray, peaks: pd.DataFrame, members: np.ndarray) 
         matrix = np.array([steps[r] for r in takers], dtype=float)
         distance = np.abs(matrix - np.median(matrix, axis=0)).sum(axis=1)
     best = int(takers[np.lexsort((takers, distance))[0]])
-    return {"run": best, "path": typical, "takers": int(len(takers)),
+    return {"run": best, "path": str(typical), "takers": int(len(takers)),
             "share": proportion(int(len(takers)), int(len(members)))}

@@ -25,7 +25,8 @@ def explain_text(e: dict) -> str:
              f"Outcome: {o['ladder']}:{o['stage']}, reached in {_ci(o['p'])} of runs "
              f"(n = {e['runs']:,})"]
     if e.get("default_outcome"):
-        lines.append(f"  (by default {e['default_outcome']}; choose with --outcome LADDER:STAGE)")
+        lines += _wrap(f"(by default {e['default_outcome']}; choose with --outcome "
+                       "LADDER:STAGE)", "  ")
     lines += _wrap(e["assumptions"])
     for part, render in (("pathways", _pathways), ("drivers", _drivers),
                          ("offramps", _offramps), ("must_be_true", _must),
@@ -60,9 +61,9 @@ def _pathway_rows(block: dict) -> list[str]:
 def _pathways(p: dict, e: dict) -> list[str]:
     stage = e["outcome"]["stage"]
     to = p["to_outcome"]
-    lines = [f"Pathways to {stage} on {p['ladder']} (the moves to each new peak, with their "
-             f"causes), among the {to['runs']:,} runs that reach it "
-             f"({to['distinct']} distinct):"]
+    lines = _wrap(f"Pathways to {stage} on {p['ladder']} (the moves to each new peak, with "
+                  f"their causes), among the {to['runs']:,} runs that reach it "
+                  f"({to['distinct']} distinct):")
     lines += _pathway_rows(to) if to["runs"] else ["  (no run reaches it)"]
     a = p["all"]
     lines.append(f"Pathways of all {a['runs']:,} runs, to their highest stage "
@@ -71,8 +72,9 @@ def _pathways(p: dict, e: dict) -> list[str]:
 
 
 def _drivers(d: dict, e: dict) -> list[str]:
-    lines = [f"Drivers of {e['outcome']['stage']}: runs that reach it ({d['reached']:,}) "
-             f"against runs that do not ({d['not_reached']:,}), by |d|:"]
+    lines = _wrap(f"Drivers of {e['outcome']['stage']}: runs that reach it "
+                  f"({d['reached']:,}) against runs that do not ({d['not_reached']:,}), by "
+                  "|d|:")
     if "note" in d:
         return lines + [f"  {d['note']}"]
     lines.append(f"  {'':<58}{'reach':>9}{'not':>9}  {'d [95% CI]':<20}")
@@ -88,8 +90,9 @@ def _drivers(d: dict, e: dict) -> list[str]:
 
 def _offramps(f: dict, e: dict) -> list[str]:
     stage = e["outcome"]["stage"]
-    lines = [f"Off-ramps: each actor's legal move at each stage, by its change in P({stage}) "
-             f"when taken there ({f['fork_runs']:,} paired runs per move per position):"]
+    lines = _wrap(f"Off-ramps: each actor's legal move at each stage, by its change in "
+                  f"P({stage}) when taken there ({f['fork_runs']:,} paired runs per move per "
+                  "position):")
     for st in f["stages"]:
         where = ", ".join(f"run {p['run']} at step {p['step']}" for p in st["positions"])
         lines.append(f"  at {st['stage']}" + (f" (from {where})" if where else f": {st['note']}"))
@@ -109,14 +112,16 @@ def _must(entries: list[dict], e: dict) -> list[str]:
     lines = ["What must be true: the chains of rules that can reach each run-ending stage "
              "(from the files):"]
     for entry in entries:
-        lines += ["  " + x for x in chain_lines(entry)]
+        for x in chain_lines(entry):
+            indent = "  " + " " * (len(x) - len(x.lstrip()))
+            lines += _wrap(x.strip(), indent) or [""]
     return lines
 
 
 def _narratives(items: list[dict], e: dict) -> list[str]:
-    lines = ["Narratives: a representative run of each outcome class (the runs whose highest "
-             f"stage on {e['outcome']['ladder']} is the class), nearest the class's typical "
-             "path:"]
+    lines = _wrap("Narratives: a representative run of each outcome class (the runs whose "
+                  f"highest stage on {e['outcome']['ladder']} is the class), nearest the "
+                  "class's typical path:")
     for n in items:
         lines.append(f"  {n['class']}: {n['runs']:,} runs ({pct(n['of_all'])}%); run "
                      f"{n['run']}, on the pathway {pct(n['share']['p'])}% of the class took")
