@@ -146,7 +146,7 @@ def test_narratives_tell_a_run_of_each_class_that_ends_where_its_row_does(seed_e
         ladder = inputs.scenario.ladder
         final = ladder.stages[ladder.index(row["final"])].name
         assert final in n["story"][-1], (n["story"][-1], final)
-        assert n["story"][-1].startswith(f"2024-") and f"(step {row['steps']})" in n["story"][-1]
+        assert n["story"][-1].startswith("2024-") and f"(step {row['steps']})" in n["story"][-1]
 
 
 def test_must_be_true_names_moscows_key(seed_explained):

@@ -120,7 +120,7 @@ def outcome_of(summary: dict, scenario: Scenario | None, outcome: str | None
 
 def explain(inputs: Inputs, outcome: str | None = None, parts: tuple[str, ...] = PARTS,
             fork_runs: int = FORK_RUNS, positions: int = POSITIONS, top: int = pw.TOP,
-            tick: Callable[[], None] | None = None) -> dict:
+            tick: Callable[[], object] | None = None) -> dict:
     """The explanation of `inputs` for `outcome` (see `outcome_of`), as a JSON-ready dict
     holding each part asked for; a part that needs the scenario file when it cannot be had
     says why instead."""

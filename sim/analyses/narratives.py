@@ -57,8 +57,9 @@ def tell(scenario: Scenario, notes: list[StepNote], moves: pd.DataFrame,
     told: set[str] = set()  # events already mentioned (a standing event fires every step)
     lines = ["It started at " + "; ".join(
         f"{_stage(ladders[k], s)} ({k})" for k, s in starts.items()) + "."]
-    for step, group in moves.groupby("step", sort=True):
-        note = by_step.get(int(step))
+    for step_value, group in moves.groupby("step", sort=True):
+        step = int(str(step_value))
+        note = by_step.get(step)
         parts = [_move_text(names, ladders[key], key, old, new, cause, by)
                  for key, old, new, cause, by in group[["ladder", "from", "to", "cause", "by"]]
                  .itertuples(index=False, name=None)]
@@ -66,7 +67,7 @@ def tell(scenario: Scenario, notes: list[StepNote], moves: pd.DataFrame,
                   if not _credited(e, group) and e not in told]
         told.update(note.events if note else [])
         tail = f" That day, first: {'; '.join(events)}." if events else ""
-        lines.append(f"{_when(scenario, int(step))}: " + "; ".join(parts) + "." + tail)
+        lines.append(f"{_when(scenario, step)}: " + "; ".join(parts) + "." + tail)
     last = int(row["steps"])
     ends = [f"{_stage(ladders[k], str(row['final' if k == scenario.key else f'{k}.final']))}"
             f" ({k})" for k in ladders]

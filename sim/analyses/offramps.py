@@ -34,7 +34,7 @@ METHOD = ("paired forks (common random numbers) from real positions of the ensem
 
 def offramps(scenario: Scenario, seed: int, runs: int, key: str, outcome: str,
              fork_runs: int = FORK_RUNS, positions: int = POSITIONS,
-             tick: Callable[[], None] | None = None) -> dict:
+             tick: Callable[[], object] | None = None) -> dict:
     """The move-value table of every stage from the ladder's start up to the outcome's.
 
     Args:
@@ -77,7 +77,7 @@ def offramps(scenario: Scenario, seed: int, runs: int, key: str, outcome: str,
 
 def _fork_all(model: EscalationModel, run: int, key: str, target: int, n: int, seed: int,
               stage: int, position: int, rows: list[dict],
-              tick: Callable[[], None] | None) -> None:
+              tick: Callable[[], object] | None) -> None:
     """The base fork and one fork per legal move of every actor from one position; the
     paired counts added into `rows` (one row per actor and action, pooled over positions)."""
     fork_seed = np.random.SeedSequence([seed, 15, stage, position])
@@ -132,7 +132,7 @@ def _stage_entry(scenario: Scenario, stage: str, found: list[tuple[int, int]],
             "diff": (only_branch - only_base) / n, "lo": lo, "hi": hi,
             "p_value": mcnemar_p(only_base, only_branch),
             "policy_share": float(np.mean(r["policy_share"]))})
-    best = {}
+    best: dict[str, dict] = {}
     for r in out_rows:
         if r["actor"] not in best or r["diff"] < best[r["actor"]]["diff"]:
             best[r["actor"]] = r

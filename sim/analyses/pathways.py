@@ -140,7 +140,8 @@ def flows(peaks: pd.DataFrame, ladder: Ladders, n: int) -> list[dict]:
     grouped = frame.groupby(["from", "to", "cause", "by"], sort=False).size()
     level = {s: i for i, s in enumerate(ladder.stages)}
     links = [{"from": f, "to": t, "cause": c, "by": b, "runs": int(k),
-              "share": proportion(int(k), n)} for (f, t, c, b), k in grouped.items()]
+              "share": proportion(int(k), n)}
+             for (f, t, c, b), k in zip(grouped.index.tolist(), grouped.tolist(), strict=True)]
     return sorted(links, key=lambda x: (level[x["from"]], -x["runs"], level[x["to"]]))
 
 

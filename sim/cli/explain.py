@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "explain", help="why runs escalate: pathways, drivers, off-ramps, narratives",
         description="Explain an ensemble's outcome. Pathways: the most frequent ways up the "
-                    "outcome's ladder, each move with its cause, with shares and 95%% "
+                    "outcome's ladder, each move with its cause, with shares and 95% "
                     "intervals. Drivers: how each actor's action rates and each drawn number "
                     "differ between runs that reach the outcome and runs that do not (effect "
                     "sizes with intervals; associations, not effects). Off-ramps: at each stage "
@@ -100,7 +100,7 @@ def execute(args: argparse.Namespace) -> int:
     try:
         result = explain(inputs, args.outcome, parts, fork_runs=args.fork_runs,
                          positions=args.positions,
-                         tick=bar.update if bar is not None else None)
+                         tick=(lambda: bar.update()) if bar is not None else None)
     finally:
         if bar is not None:
             bar.close()

@@ -39,24 +39,24 @@ def explain_html(e: dict, stages: tuple[str, ...]) -> str:
                                                         rows, numeric=(0, 1)))
     if "drivers" in e and "rows" in e["drivers"]:
         d = e["drivers"]
-        rows = [(r["name"], r["kind"], f"{r['mean_reached']:.3g}", f"{r['mean_not']:.3g}",
+        drows = [(r["name"], r["kind"], f"{r['mean_reached']:.3g}", f"{r['mean_not']:.3g}",
                  f"{r['d']:+.2f} [{r['d_lo']:+.2f}, {r['d_hi']:+.2f}]")
                 for r in d["rows"][:DRIVERS_SHOWN]]
         out.append(f"<h3>Drivers</h3><p>Runs that reach it ({d['reached']:,}) against runs "
                    f"that do not ({d['not_reached']:,}). {esc(d['method'])}.</p>"
-                   + table(("name", "kind", "reach", "not", "Cohen's d [95% CI]"), rows,
+                   + table(("name", "kind", "reach", "not", "Cohen's d [95% CI]"), drows,
                            numeric=(2, 3, 4)))
     if "offramps" in e and "stages" in e["offramps"]:
         f = e["offramps"]
         out.append(f"<h3>Off-ramps</h3><p>{esc(f['method'])}; {f['fork_runs']:,} paired runs "
                    "per move per position.</p>")
         for st in f["stages"]:
-            rows = [(f"{r['actor']}.{r['action']}", f"{pct(r['p_base'])}%",
+            frows = [(f"{r['actor']}.{r['action']}", f"{pct(r['p_base'])}%",
                      f"{pct(r['p_move'])}%", f"{_pts(r['diff'])} [{_pts(r['lo'])}, "
                      f"{_pts(r['hi'])}]") for r in sorted(st["moves"], key=lambda r: r["diff"])]
             out.append(f"<h4>At {esc(st['stage'])}</h4>" + (
-                table(("move", "P base", "P with the move", "points [95% CI]"), rows,
-                      numeric=(1, 2, 3)) if rows else f"<p>{esc(st['note'])}</p>"))
+                table(("move", "P base", "P with the move", "points [95% CI]"), frows,
+                      numeric=(1, 2, 3)) if frows else f"<p>{esc(st['note'])}</p>"))
     if isinstance(e.get("must_be_true"), list):
         text = "\n".join(x for entry in e["must_be_true"] for x in chain_lines(entry))
         out.append(f"<h3>What must be true</h3><pre>{esc(text)}</pre>")
