@@ -145,8 +145,10 @@ def from_folder(folder: str | Path) -> Outcomes:
         raise InputError(f"{runs_path}: {len(runs)} rows but summary.json says "
                          f"{summary.get('runs')} runs")
     own = coupled_runs.own_columns(summary)
-    # action counts are <actor>.<action>; <actor>.shown.<action> are faces shown (signals)
-    names = [c for c in runs.columns if c.count(".") == 1 and c not in own]
+    # action counts are <actor>.<action>; <actor>.shown.<action> are faces shown (signals),
+    # drawn:<path> the numbers drawn per run
+    names = [c for c in runs.columns if c.count(".") == 1 and c not in own
+             and not c.startswith("drawn:")]
     return Outcomes(id=summary["scenario"], source=str(folder), stages=stages,
                     structure=structure_of(stages, names), seed=seed, horizon=horizon,
                     peak=peak.astype(np.int64), final=final.astype(np.int64), first=first,
