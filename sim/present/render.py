@@ -124,13 +124,26 @@ def _stage_rows(s: dict) -> list[str]:
     """The header and one row per stage of a ladder's summary."""
     width = max(len("stage"), *(len(x) for x in s["stages"])) + 2
     lines = [f"{'stage':<{width}}{'P(reach) [95% CI]':<26}{'P(final) [95% CI]':<26}"
-             "time to reach: median [q25, q75]"]
+             f"{TIME_HEADER}"]
     for stage in s["stages"]:
-        t = s["time_to"][stage]
-        when = "never reached" if t is None else f"{t['median']} [{t['q25']}, {t['q75']}]"
         lines.append(f"{stage:<{width}}{interval(s['reach'][stage]):<26}"
-                     f"{interval(s['final'][stage]):<26}{when}")
+                     f"{interval(s['final'][stage]):<26}{time_text(s['time_to'][stage])}")
     return lines
+
+
+TIME_HEADER = "time to reach: median [q25, q75] (95% CI)"
+
+
+def time_text(t: dict | None) -> str:
+    """A stage's `time_to` entry: `32 (31-33) [15 (14-16), 55 (53-57)]`, each quantile with
+    its 95% interval, left out where the interval is the quantile's step alone."""
+    if t is None:
+        return "never reached"
+
+    def one(name: str) -> str:
+        lo, hi = t.get(f"{name}_ci", (t[name], t[name]))
+        return str(t[name]) if lo == hi == t[name] else f"{t[name]} ({lo}-{hi})"
+    return f"{one('median')} [{one('q25')}, {one('q75')}]"
 
 
 

@@ -23,7 +23,7 @@ from ..errors import InputError
 from .markup import esc, table
 from .plots import FOOTNOTE as DISCLAIMER
 from .plots import band_note, compare_figure, figure_bytes, run_figure
-from .render import NO_DRAWS, _step, _tests, assumption_rows, interval
+from .render import NO_DRAWS, _step, _tests, assumption_rows, interval, time_text
 from .report_parts import (
     Entry,
     actors_section,
@@ -88,10 +88,9 @@ def _stage_table(s: dict, ladder: dict) -> str:
         t = ladder["time_to"][stage]
         rows.append((stage, interval(ladder["reach"][stage]).strip(),
                      interval(ladder["final"][stage]).strip(), 0 if t is None else t["reached"],
-                     "never reached" if t is None else
-                     f"{t['median']} [{t['q25']}, {t['q75']}]"))
+                     time_text(t)))
     return table(["stage", "P(reach) [95% CI]", "P(final) [95% CI]", "runs reaching it",
-                  f"time to reach ({esc(s['step'])}s): median [q25, q75]"], rows,
+                  f"time to reach ({esc(s['step'])}s): median [q25, q75] (95% CI)"], rows,
                  numeric=[1, 2, 3, 4])
 
 
