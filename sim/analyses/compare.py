@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import __version__
 from ..engine.folder import read_folder
-from ..engine.outcomes import Totals
+from ..engine.outcomes import Totals, step_interval
 from ..engine.results import has_parquet
 from ..engine.runner import RunResult
 from ..errors import InputError
@@ -291,7 +291,8 @@ def _proportions(a: Outcomes, b: Outcomes, la: str, lb: str, pair: bool) -> list
 
 
 def _times(a: Outcomes, b: Outcomes, la: str, lb: str) -> list[dict]:
-    """Time to each stage: log-rank over first-reach steps, runs censored at the horizon."""
+    """Time to each stage: log-rank over first-reach steps, runs censored at the horizon; the
+    median step of each variant with its 95% interval (`sim.engine.outcomes.step_interval`)."""
     out = []
     horizon = max(a.horizon, b.horizon)
     for i, s in enumerate(a.stages):
@@ -303,6 +304,8 @@ def _times(a: Outcomes, b: Outcomes, la: str, lb: str) -> list[dict]:
         test = logrank(ea, eb, a.n, b.n)
         out.append({"metric": f"time:{s}", "a": la, "b": lb,
                     "median_a": _median(fa), "median_b": _median(fb),
+                    "median_ci_a": step_interval(ea, 0.5) if ea.any() else None,
+                    "median_ci_b": step_interval(eb, 0.5) if eb.any() else None,
                     "reached_a": int((fa >= 0).sum()), "reached_b": int((fb >= 0).sum()),
                     "p": test["p"], "chi2": test["chi2"],
                     "test": "log-rank, runs that never reach the stage censored at the "

@@ -254,8 +254,8 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
-    worst = plan.widest(totals) if plan.precision is not None else None
-    return [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch, worst)
+    rule = plan.widest(totals) if plan.precision is not None else None
+    return [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch, rule)
             for sc, t, seed, root in zip(scenarios, totals, seeds, roots, strict=True)]
 
 

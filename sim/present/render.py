@@ -262,14 +262,15 @@ def compare_table(report: dict, pairing: str, sources: list[str]) -> str:
                              f"{diff:<26}{format_p(c['p_adjusted'])}")
         times = [c for c in rows if c["metric"].startswith("time:")]
         if times:
-            lines.append(f"time to reach: median step (runs that reached it), hazard ratio "
-                         f"{x}/A, log-rank")
+            lines.append(f"time to reach: median step (95% CI) of the runs that reached it, "
+                         f"hazard ratio {x}/A, log-rank")
             for c in times:
                 hr = c["effect"]["hazard_ratio"]
                 hr_text = "n/a" if hr is None else f"{hr:.2f}"
-                lines.append(f"  {c['metric'][5:]:<{width - 2}}{_step(c['median_a']):>8}"
-                             f"{_step(c['median_b']):>8}   HR {hr_text:<23}"
-                             f"{format_p(c['p_adjusted'])}")
+                lines.append(f"  {c['metric'][5:]:<{width - 2}}"
+                             f"{median_text(c['median_a'], c.get('median_ci_a')):>14}"
+                             f"{median_text(c['median_b'], c.get('median_ci_b')):>14}   "
+                             f"HR {hr_text:<23}{format_p(c['p_adjusted'])}")
         for f in report["final_distributions"]:
             if f["b"] == b:
                 lines.append(f"final stage, {x} vs A: chi2 = {f['chi2']:.1f}, dof {f['dof']}, "
@@ -283,8 +284,11 @@ def compare_table(report: dict, pairing: str, sources: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _step(x: int | None) -> str:
-    return "-" if x is None else str(x)
+def median_text(median: int | None, ci: list[int] | None) -> str:
+    """A compared median step with its 95% interval, `37 (36-38)`; `-` if never reached."""
+    if median is None:
+        return "-"
+    return str(median) if ci is None or ci[0] == ci[1] == median else f"{median} ({ci[0]}-{ci[1]})"
 
 
 def _tests(report: dict) -> str:

@@ -23,7 +23,7 @@ from ..errors import InputError
 from .markup import esc, table
 from .plots import FOOTNOTE as DISCLAIMER
 from .plots import band_note, compare_figure, figure_bytes, run_figure
-from .render import NO_DRAWS, _step, _tests, assumption_rows, interval, time_text
+from .render import NO_DRAWS, _tests, assumption_rows, interval, median_text, time_text
 from .report_parts import (
     Entry,
     actors_section,
@@ -198,9 +198,10 @@ def _comparison(report: dict, sources: Sequence[str]) -> str:
         times = [c for c in rows if c["metric"].startswith("time:")]
         if times:
             out.append(table(
-                ["time to reach", f"median {names[0]}", f"median {b}", "hazard ratio",
-                 "p (Holm, log-rank)"],
-                [(c["metric"][5:], _step(c["median_a"]), _step(c["median_b"]),
+                ["time to reach", f"median {names[0]} (95% CI)", f"median {b} (95% CI)",
+                 "hazard ratio", "p (Holm, log-rank)"],
+                [(c["metric"][5:], median_text(c["median_a"], c.get("median_ci_a")),
+                  median_text(c["median_b"], c.get("median_ci_b")),
                   "n/a" if c["effect"]["hazard_ratio"] is None
                   else f"{c['effect']['hazard_ratio']:.2f}", format_p(c["p_adjusted"]))
                  for c in times], numeric=[1, 2, 3]))
