@@ -1,8 +1,8 @@
 """What stopping after each chunk does to the estimates of `--precision`.
 
-    python benchmarks/bench_precision_bias.py               # 500 seeds, a few minutes
-    python benchmarks/bench_precision_bias.py --seeds 100   # a quicker, noisier look
-    python benchmarks/bench_precision_bias.py --at 4        # stopping at 4 or 5 chunks
+    python benchmarks/bench_precision_bias.py                # 300 seeds, about 3 minutes
+    python benchmarks/bench_precision_bias.py --seeds 500    # the figures in docs/results.md
+    python benchmarks/bench_precision_bias.py --at 4 --seeds 400   # stopping at 4 or 5 chunks
 
 Precision mode checks its rule after each chunk of 10,000 runs and stops at the first chunk
 where every targeted interval is narrow enough. The number of runs then depends on the
@@ -72,7 +72,7 @@ def estimates(totals, stage_ids) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", type=int, default=500, help="seeds (default 500)")
+    ap.add_argument("--seeds", type=int, default=300, help="seeds (default 300)")
     ap.add_argument("--at", type=int, default=2,
                     help="chunks at whose width the target is set (default 2)")
     ap.add_argument("--check", type=int, default=5,

@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "run", help="simulate a scenario many times and summarise the outcomes",
         description="Simulate a scenario --runs times and print, per stage, the probability of "
                     "reaching it and of ending in it, with Wilson 95% intervals, the time to "
-                    "reach it, and a provenance line. Same scenario and seed give the same "
+                    "reach it (median and quartiles, each with its 95% interval), and a "
+                    "provenance line. Same scenario and seed give the same "
                     "numbers whatever --jobs is.",
         epilog="examples:\n"
                "  ladder run scenarios/belarus-poland-2024.yaml\n"
