@@ -181,6 +181,10 @@ def test_paired_differences_stop_on_the_paired_interval(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["paired"] == {"b": True} and report["precision"]["reached"]
     assert report["precision"]["widest"]["diff"] <= 0.003
+    assert main(["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--precision",
+                 "0.003", "--precision-on", "diff", "--json", "--jobs", "2"]) == 0
+    again = json.loads(capsys.readouterr().out)  # the same stop and figures for any --jobs
+    assert again["runs"] == report["runs"] and again["comparisons"] == report["comparisons"]
 
 
 @pytest.mark.parametrize("argv, message", [
