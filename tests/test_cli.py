@@ -268,14 +268,17 @@ def test_run_json_contract(capsys):
     # stages at or below the start stage (hybrid_pressure) are reached at step 0
     for stage in STAGES[:2]:
         assert s["reach"][stage]["p"] == 1
-        assert s["time_to"][stage] == {"reached": 5000, "median": 0, "q25": 0, "q75": 0}
+        assert s["time_to"][stage] == {"reached": 5000, "median": 0, "q25": 0, "q75": 0,
+                                       "median_ci": [0, 0], "q25_ci": [0, 0], "q75_ci": [0, 0]}
     for stage in STAGES:
         t = s["time_to"][stage]
         if t is None:
             assert s["reach"][stage]["p"] == 0
             continue
-        assert set(t) == {"reached", "median", "q25", "q75"}
+        assert set(t) == {"reached", "median", "q25", "q75", "median_ci", "q25_ci", "q75_ci"}
         assert 0 <= t["q25"] <= t["median"] <= t["q75"] <= 20
+        for q in ("median", "q25", "q75"):  # each quantile inside its interval
+            assert 0 <= t[f"{q}_ci"][0] <= t[q] <= t[f"{q}_ci"][1] <= 20, (stage, q)
         assert t["reached"] == round(s["reach"][stage]["p"] * 5000)
     # absorbed = ending in an absorbing stage
     assert s["absorbed"]["p"] == pytest.approx(

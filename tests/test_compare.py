@@ -20,7 +20,8 @@ from sim.analyses.stats import (
     stuart_maxwell,
 )
 from sim.cli import main
-from sim.engine.runner import Plan, half_width, run_many
+from sim.engine.precision import half_width
+from sim.engine.runner import Plan, run_many
 from tests.helpers import make_scenario
 
 STAGES = [{"id": "low", "name": "Low", "up": 1},

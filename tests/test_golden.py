@@ -8,8 +8,10 @@ perception and the rest of the actors issue (13) came in. Apart from the `assump
 that `ladder run` has printed since issue 14, and the ids and hashes of renamed files, they
 hold that a new feature a file does not use changes none of its numbers. The six variants
 and the seed scenario on three doctrines were rewritten in issue 14 (their goldens are from
-then). Masked: `timing`, the Mesa and numpy versions and the checkout's absolute path
-(`{ROOT}`); nothing else. When a bundled scenario is changed on purpose, rewrite the copies
+then). Issue 15 added the intervals of the time-to quantiles (`median_ci`, `q25_ci`,
+`q75_ci`): every copy was rewritten then, with no other key or number changed. Masked:
+`timing`, the Mesa and numpy versions and the checkout's absolute path (`{ROOT}`); nothing
+else. When a bundled scenario is changed on purpose, rewrite the copies
 with `LADDER_WRITE_GOLDEN=1 python -m pytest tests/test_golden.py` and say so in the commit.
 """
 

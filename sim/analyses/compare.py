@@ -19,9 +19,11 @@ import pandas as pd
 
 from .. import __version__
 from ..engine.folder import read_folder
+from ..engine.outcomes import Totals, step_interval
 from ..engine.results import has_parquet
 from ..engine.runner import RunResult
 from ..errors import InputError
+from ..format.scenario import Scenario
 from . import coupled_runs
 from .coupled_runs import LadderRuns
 from .stats import (
@@ -88,20 +90,26 @@ def structure_of(stages, action_names) -> tuple:
 
 def from_result(result: RunResult, source: str) -> Outcomes:
     """Outcomes of a run made with `keep_runs=True`."""
-    parts = result.totals.per_run
+    return from_totals(result.totals, result.scenario, result.summary["seed"], source,
+                       result.summary)
+
+
+def from_totals(totals: Totals, scenario: Scenario, seed: int, source: str,
+                summary: dict | None = None) -> Outcomes:
+    """Outcomes of the runs kept in `totals` (so far, in precision mode) of `scenario`."""
+    parts = totals.per_run
     if not parts:
         raise InputError(f"{source}: the run kept no per-run outcomes (keep_runs=False)")
-    scenario = result.scenario
     names = [f"{a.id}.{x}" for a in scenario.actors for x in a.action_ids]
     stages = scenario.ladder.stage_ids
     return Outcomes(
         id=scenario.id, source=source, stages=stages, structure=structure_of(stages, names),
-        seed=result.summary["seed"], horizon=result.summary["horizon"],
+        seed=seed, horizon=scenario.clock.horizon,
         peak=np.concatenate([p["peak"] for p in parts]),
         final=np.concatenate([p["final"] for p in parts]),
         first=np.concatenate([p["first"] for p in parts]),
         absorbed=np.concatenate([p["absorbed"] for p in parts]),
-        summary=result.summary,
+        summary=summary or {},
         ladders=coupled_runs.from_parts(parts, {c.key: c.ladder.stage_ids
                                                 for c in scenario.coupled}))
 
@@ -158,6 +166,40 @@ def from_folder(folder: str | Path) -> Outcomes:
 def paired(a: Outcomes, b: Outcomes) -> bool:
     """Whether runs of `a` and `b` are paired by common random numbers."""
     return a.structure == b.structure and a.seed == b.seed and a.n == b.n
+
+
+def widest_difference(variants: list[Outcomes]) -> float:
+    """The widest half-width of the 95% intervals of the P(reach) differences of every stage
+    of the main ladder, each variant against the first, as `compare` gives them (paired or
+    independent; stages never or always reached in both left out, 0 if none is left):
+    what `--precision-on diff` targets."""
+    base = variants[0]
+    widths = [0.0]
+    for v in variants[1:]:
+        pair = paired(base, v)
+        for i in range(len(base.stages)):
+            ea, eb = base.reached(i), v.reached(i)
+            if _varies(ea, eb):
+                lo, hi = _interval(ea, eb, pair)
+                widths.append((hi - lo) / 2)
+    return max(widths)
+
+
+def _varies(ea: np.ndarray, eb: np.ndarray) -> bool:
+    """Whether an event is neither never nor always seen in both variants."""
+    xa, xb = int(ea.sum()), int(eb.sum())
+    return (xa, xb) not in ((0, 0), (len(ea), len(eb)))
+
+
+def _interval(ea: np.ndarray, eb: np.ndarray, pair: bool) -> tuple[float, float]:
+    """The 95% interval for P(B) - P(A) of an event seen in runs `ea` of A and `eb` of B:
+    Newcombe's paired score interval for paired runs, his hybrid score interval otherwise."""
+    xa, xb = int(ea.sum()), int(eb.sum())
+    if pair:
+        both = int((ea & eb).sum())
+        only_a, only_b = xa - both, xb - both
+        return newcombe_paired_diff(both, only_a, only_b, len(ea) - both - only_a - only_b)
+    return newcombe_diff(xa, len(ea), xb, len(eb))
 
 
 def compare(variants: list[Outcomes]) -> dict:
@@ -230,19 +272,17 @@ def _proportions(a: Outcomes, b: Outcomes, la: str, lb: str, pair: bool) -> list
     metrics += coupled_runs.metrics(a.ladders, b.ladders)
     out = []
     for metric, ea, eb in metrics:
-        xa, xb = int(ea.sum()), int(eb.sum())
-        if (xa, xb) in ((0, 0), (a.n, b.n)):
+        if not _varies(ea, eb):
             continue  # never or always, in both: nothing to compare
+        xa, xb = int(ea.sum()), int(eb.sum())
         entry = {"metric": metric, "a": la, "b": lb, "pa": xa / a.n, "pb": xb / b.n,
                  "diff": xb / b.n - xa / a.n}
+        lo, hi = _interval(ea, eb, pair)
         if pair:
             both = int((ea & eb).sum())
-            only_a, only_b = xa - both, xb - both
-            lo, hi = newcombe_paired_diff(both, only_a, only_b, a.n - both - only_a - only_b)
-            p = mcnemar_p(only_a, only_b)
+            p = mcnemar_p(xa - both, xb - both)
             test = "McNemar exact test on paired runs; Newcombe paired score interval"
         else:
-            lo, hi = newcombe_diff(xa, a.n, xb, b.n)
             p = two_proportion_p(xa, a.n, xb, b.n)
             test = "two-proportion z-test; Newcombe hybrid score interval"
         entry.update({"lo": lo, "hi": hi, "p": p, "test": test,
@@ -253,7 +293,8 @@ def _proportions(a: Outcomes, b: Outcomes, la: str, lb: str, pair: bool) -> list
 
 
 def _times(a: Outcomes, b: Outcomes, la: str, lb: str) -> list[dict]:
-    """Time to each stage: log-rank over first-reach steps, runs censored at the horizon."""
+    """Time to each stage: log-rank over first-reach steps, runs censored at the horizon; the
+    median step of each variant with its 95% interval (`sim.engine.outcomes.step_interval`)."""
     out = []
     horizon = max(a.horizon, b.horizon)
     for i, s in enumerate(a.stages):
@@ -265,6 +306,8 @@ def _times(a: Outcomes, b: Outcomes, la: str, lb: str) -> list[dict]:
         test = logrank(ea, eb, a.n, b.n)
         out.append({"metric": f"time:{s}", "a": la, "b": lb,
                     "median_a": _median(fa), "median_b": _median(fb),
+                    "median_ci_a": step_interval(ea, 0.5) if ea.any() else None,
+                    "median_ci_b": step_interval(eb, 0.5) if eb.any() else None,
                     "reached_a": int((fa >= 0).sum()), "reached_b": int((fb >= 0).sum()),
                     "p": test["p"], "chi2": test["chi2"],
                     "test": "log-rank, runs that never reach the stage censored at the "

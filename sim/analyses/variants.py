@@ -10,15 +10,23 @@ seed + its position instead: its runs cannot be paired anyway.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..engine.outcomes import Totals
 from ..engine.runner import DEFAULT_MAX_RUNS, Plan, RunResult, run_many
 from ..errors import InputError, LadderError
 from ..format.scenario import Scenario, load_scenario
 from ..format.yamlio import parse_yaml
-from .compare import Outcomes, from_folder, from_result, structure_of
+from .compare import (
+    Outcomes,
+    from_folder,
+    from_result,
+    from_totals,
+    structure_of,
+    widest_difference,
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,8 @@ def _structure(x: Scenario | Outcomes) -> tuple:
 
 def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | None = None,
                   jobs: int = 1, precision: float | None = None, max_runs: int | None = None,
-                  progress: bool = False, max_memory: float | None = None) -> list[Variant]:
+                  progress: bool = False, max_memory: float | None = None,
+                  precision_on: str = "reach") -> list[Variant]:
     """Read results folders and simulate scenario files, in the order given.
 
     Args:
@@ -60,6 +69,9 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
         seed: root seed (default: the first folder's seed, else the first scenario's).
         jobs: worker processes.
         precision: add chunks until every P(reach) half-width is at most this.
+        precision_on: what `precision` targets: `reach` or `final` (every variant's P(reach)
+            or P(final)), or `diff` (every difference `compare` gives for P(reach),
+            `sim.analyses.compare.widest_difference`).
         max_runs: the cap in precision mode (default 1,000,000).
         progress: show a progress bar on stderr.
         max_memory: the bound on the scenarios' memory estimate, in bytes (see
@@ -89,7 +101,9 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
     base = _structure(loaded[0])
     seeds = [seed if _structure(x) == base else seed + i for i, x in enumerate(loaded)
              if isinstance(x, Scenario)]
-    results = iter(run_many(scenarios, seeds, Plan(runs, precision), jobs=jobs, keep_runs=True,
+    measure = _differences(loaded, paths, seeds) if precision_on == "diff" else None
+    plan = Plan(runs, precision, precision_on, measure)
+    results = iter(run_many(scenarios, seeds, plan, jobs=jobs, keep_runs=True,
                             progress=progress, max_memory=max_memory, table=False)
                    if scenarios else ())
     out = []
@@ -128,3 +142,21 @@ def scenario_of_folder(summary: dict) -> tuple[Scenario | None, str]:
         return None, (f"the scenario file {path} or its ladder has changed since the run "
                       "(SHA-256 differs)")
     return scenario, ""
+
+
+def _differences(loaded: Sequence[Scenario | Outcomes], paths: Sequence[str],
+                 seeds: Sequence[int]) -> Callable[[Sequence[Totals]], float]:
+    """The measure of `--precision-on diff`: given the scenarios' totals so far (in input
+    order, with their seeds), the widest difference interval of the comparison they would
+    make with the results folders among the inputs."""
+    def measure(totals: Sequence[Totals]) -> float:
+        fresh = iter(zip(seeds, totals, strict=True))
+        variants = []
+        for x, path in zip(loaded, paths, strict=True):
+            if isinstance(x, Outcomes):
+                variants.append(x)
+            else:
+                seed, t = next(fresh)
+                variants.append(from_totals(t, x, seed, str(path)))
+        return widest_difference(variants)
+    return measure

@@ -6,7 +6,14 @@ import argparse
 import sys
 
 from ..errors import InputError
-from .options import add_max_memory, add_plot, add_precision, add_variant_inputs, precision_note
+from .options import (
+    add_max_memory,
+    add_plot,
+    add_precision,
+    add_variant_inputs,
+    precision_note,
+    precision_target,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "      scenarios/checkpoint-opened.yaml\n"
                "  ladder compare base.yaml a.yaml b.yaml --runs 50000 --jobs 2 --json\n"
                "  ladder compare base.yaml variant.yaml --precision 0.005\n"
+               "  ladder compare base.yaml variant.yaml --precision 0.005 --precision-on diff\n"
                "  ladder run base.yaml --out results/base && "
                "ladder compare results/base variant.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,20 +47,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     """Run `ladder compare` with parsed arguments; the exit code."""
-    from ..analyses.compare import compare, describe_pairing
+    from ..analyses.compare import compare, describe_pairing, widest_difference
     from ..analyses.variants import load_variants
     from ..engine.results import summary_json
     from ..present.render import compare_table
 
     if len(args.inputs) < 2:
         raise InputError("compare needs at least two scenarios or results folders")
+    on = precision_target(args, variants=True)
     if args.plot:
         from ..present.plots import check_path
 
         check_path(args.plot)
     loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs, args.precision,
                            args.max_runs, progress=not args.json and sys.stderr.isatty(),
-                           max_memory=args.max_memory)
+                           max_memory=args.max_memory, precision_on=on)
     variants = [v.outcomes for v in loaded]
     report = compare(variants)
     if args.plot:
@@ -63,14 +72,17 @@ def execute(args: argparse.Namespace) -> int:
             print(f"wrote {path}", file=sys.stderr)
     partial = any(v.summary.get("partial") for v in variants)
     if args.precision is not None:
+        # the rule's figures are over every scenario run; `widest` too, with the differences
         ran = [v.summary for v in variants if "precision" in v.summary]
-        report["precision"] = ran[0]["precision"] | {"runs": ran[0]["runs"]}
+        widest = {q: max(s["precision"]["widest"][q] for s in ran) for q in ("reach", "final")}
+        widest["diff"] = round(widest_difference(variants), 10)
+        report["precision"] = ran[0]["precision"] | {"widest": widest, "runs": ran[0]["runs"]}
     if args.json:
         sys.stdout.write(summary_json(report))
     else:
         print(compare_table(report, describe_pairing(report), args.inputs))
         if args.precision is not None:
-            print(precision_note(ran[0]), file=sys.stderr)
+            print(precision_note(report["precision"], ran[0]["runs"]), file=sys.stderr)
     if partial:
         print("interrupted: the comparison covers the finished runs only", file=sys.stderr)
         return 1

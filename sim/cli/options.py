@@ -115,10 +115,16 @@ def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
 
 
 def add_precision(p: argparse.ArgumentParser) -> None:
+    """--precision, --precision-on and --max-runs, on `run` and `compare`."""
     p.add_argument("--precision", type=half_width, metavar="HALF_WIDTH",
-                   help="add chunks of 10,000 runs until every P(reach) 95%% interval is at "
-                        "most this wide on each side (0.005 = +/-0.5 points); --runs is then "
-                        "ignored")
+                   help="add chunks of 10,000 runs until every targeted 95%% interval (see "
+                        "--precision-on) is at most this wide on each side (0.005 = +/-0.5 "
+                        "points); --runs is then ignored")
+    p.add_argument("--precision-on", choices=("reach", "final", "diff"),
+                   metavar="reach|final|diff",
+                   help="what --precision targets: every stage's P(reach) (the default), "
+                        "every stage's P(final), or (compare only) every stage's P(reach) "
+                        "difference from the baseline")
     p.add_argument("--max-runs", type=whole(1, MAX_RUNS), metavar="N",
                    help="with --precision, stop at N runs even if the target is not met "
                         "(default 1,000,000)")
@@ -140,12 +146,37 @@ def parse_sets(items: list[str]) -> dict[str, object]:
     return out
 
 
-def precision_note(summary: dict) -> str:
-    """What precision mode achieved, in words."""
-    prec = summary["precision"]
-    widest = f"widest P(reach) half-width {100 * prec['widest_half_width']:.2f} points"
+def precision_target(args: argparse.Namespace, variants: bool = False) -> str:
+    """What --precision targets (`reach` unless --precision-on says). Refused: --precision-on
+    without --precision, and `diff` unless the command compares `variants`."""
+    if args.precision_on is not None and args.precision is None:
+        raise InputError(f"--precision-on {args.precision_on} says what --precision targets; "
+                         "give --precision HALF_WIDTH too")
+    if args.precision_on == "diff" and not variants:
+        from ..engine.precision import DIFF_NEEDS_VARIANTS
+
+        raise InputError(DIFF_NEEDS_VARIANTS)
+    return args.precision_on or "reach"
+
+
+def precision_note(prec: dict, runs: int) -> str:
+    """What precision mode achieved, in words (a summary's `precision`, and its runs); a
+    second line names the quantities not targeted whose intervals are still wider."""
+    from ..engine.precision import NAMES
+
+    name = NAMES[prec["on"]]
+    target = f"+/-{100 * prec['target']:g} points"
+    widest = f"widest {name} half-width {100 * prec['widest_half_width']:.2f} points"
     if prec["reached"]:
-        return (f"precision: target +/-{100 * prec['target']:g} points met after "
-                f"{summary['runs']:,} runs ({widest})")
-    return (f"precision: target +/-{100 * prec['target']:g} points NOT met: stopped at "
-            f"{summary['runs']:,} runs ({widest}); raise --max-runs")
+        line = f"precision: target {target} on {name} met after {runs:,} runs ({widest})"
+    else:
+        line = (f"precision: target {target} on {name} NOT met: stopped at {runs:,} runs "
+                f"({widest}); raise --max-runs")
+    wider = [f"{NAMES[q]} (widest half-width {100 * w:.2f} points)"
+             for q, w in prec["widest"].items() if q != prec["on"] and w > prec["target"]]
+    if wider:
+        targets = " or ".join(q for q, w in prec["widest"].items()
+                              if q != prec["on"] and w > prec["target"])
+        line += (f"\nprecision: not targeted and still wider than {target}: "
+                 f"{', '.join(wider)}; --precision-on {targets} targets them")
+    return line

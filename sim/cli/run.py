@@ -14,6 +14,7 @@ from .options import (
     add_precision,
     load_overridden,
     precision_note,
+    precision_target,
 )
 from .parsing import whole
 
@@ -24,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "run", help="simulate a scenario many times and summarise the outcomes",
         description="Simulate a scenario --runs times and print, per stage, the probability of "
                     "reaching it and of ending in it, with Wilson 95% intervals, the time to "
-                    "reach it, and a provenance line. Same scenario and seed give the same "
+                    "reach it (median and quartiles, each with its 95% interval), and a "
+                    "provenance line. Same scenario and seed give the same "
                     "numbers whatever --jobs is.",
         epilog="examples:\n"
                "  ladder run scenarios/belarus-poland-2024.yaml\n"
@@ -37,7 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "{uniform: [0.1, 0.4]}'\n"
                "  ladder run scenarios/belarus-poland-2024.yaml --runs 1 --trace\n"
                "  ladder run scenarios/belarus-poland-2024.yaml --runs 20000 --trace-run 137 "
-               "--out results/base",
+               "--out results/base\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --precision 0.005 "
+               "--precision-on final",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--runs", type=whole(1, MAX_RUNS),
@@ -82,6 +86,7 @@ def execute(args: argparse.Namespace) -> int:
     if args.trace_run is not None and (args.trace or args.json or args.precision is not None):
         raise InputError("--trace-run K tells the story of run K of a fixed ensemble as text; "
                          "drop --trace, --json and --precision")
+    on = precision_target(args)
     scenario = load_overridden(args)
     if args.out:
         from ..engine.coupled import result_names
@@ -105,7 +110,7 @@ def execute(args: argparse.Namespace) -> int:
     result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
                  keep_runs=bool(args.out), trace=args.trace, progress=progress,
                  precision=args.precision, max_memory=args.max_memory, watch=args.watch,
-                 trace_run=args.trace_run)
+                 trace_run=args.trace_run, precision_on=on)
     if args.out:
         written = write_results(result, args.out)
         if not args.json:
@@ -126,7 +131,8 @@ def execute(args: argparse.Namespace) -> int:
     else:
         print(summary_table(result))
     if "precision" in result.summary and not args.json:
-        print(precision_note(result.summary), file=sys.stderr)
+        print(precision_note(result.summary["precision"], result.summary["runs"]),
+              file=sys.stderr)
     if result.partial:
         print(f"interrupted: the summary covers {result.summary['runs']:,} finished runs "
               "and is partial", file=sys.stderr)

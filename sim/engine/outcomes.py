@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .assumptions import Bins, chunk_bins
-from .intervals import proportion
+from .intervals import proportion, quantile_ranks
 from .model import EscalationModel
 from .notes import StepNote
 
@@ -225,8 +225,25 @@ def step_quantile(hist: np.ndarray, q: float) -> int:
     return int(np.searchsorted(cum, q * cum[-1] - 1e-9 * cum[-1], side="left"))
 
 
+def step_interval(hist: np.ndarray, q: float) -> list[int]:
+    """The 95% interval for the q-quantile step of a histogram of steps (0 to its last):
+    the steps of the order statistics `quantile_ranks` gives, with the histogram's ends
+    (step 0, the horizon) where the sample has none low or high enough."""
+    cum = np.cumsum(hist)
+    m = int(cum[-1])
+    j, k = quantile_ranks(m, q)
+    lo = int(np.searchsorted(cum, j, side="left")) if j >= 1 else 0
+    hi = int(np.searchsorted(cum, k, side="left")) if k <= m else len(hist) - 1
+    return [lo, hi]
+
+
+QUANTILES = (("median", 0.5), ("q25", 0.25), ("q75", 0.75))
+
+
 def summarise(totals: Totals | LadderRecord, stage_ids: tuple[str, ...], n: int) -> dict:
-    """The outcome summary: P(reach), P(final), time to each stage, share absorbed."""
+    """The outcome summary: P(reach), P(final), time to each stage (median and quartiles of
+    the first step among the runs that reached it, each with its 95% interval), share
+    absorbed."""
     # set by the first chunk: a summary follows at least one
     assert totals.peak is not None and totals.final is not None and totals.first is not None
     reach_counts = np.cumsum(totals.peak[::-1])[::-1]  # runs whose peak >= s
@@ -239,8 +256,10 @@ def summarise(totals: Totals | LadderRecord, stage_ids: tuple[str, ...], n: int)
         if reached == 0:
             time_to[s] = None
             continue
-        time_to[s] = {"reached": reached, "median": step_quantile(hist, 0.5),
-                      "q25": step_quantile(hist, 0.25), "q75": step_quantile(hist, 0.75)}
+        entry: dict[str, Any] = {"reached": reached}
+        entry.update({name: step_quantile(hist, q) for name, q in QUANTILES})
+        entry.update({f"{name}_ci": step_interval(hist, q) for name, q in QUANTILES})
+        time_to[s] = entry
     return {"reach": reach, "final": final, "time_to": time_to,
             "absorbed": proportion(totals.absorbed, n)}
 

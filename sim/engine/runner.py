@@ -26,11 +26,11 @@ from ..errors import InputError
 from ..format.scenario import MAX_RUNS, Scenario
 from . import assumptions, coupled, memory
 from .frames import Tables, runs_dtypes, stage_column
-from .intervals import wilson
 from .model import TENSION_QUANTILES, EscalationModel
 from .moves import moves_table
 from .notes import StepNote
 from .outcomes import CHUNK, ChunkResult, Totals, collect, summarise, summarise_ladders
+from .precision import NAMES, Plan, block
 
 DEFAULT_MAX_RUNS = 1_000_000  # the cap in precision mode unless runs are given
 
@@ -148,31 +148,11 @@ def _in_order(tasks: Iterator[tuple], jobs: int) -> Generator[ChunkResult, None,
         pool.join()
 
 
-@dataclass(frozen=True)
-class Plan:
-    """How many runs: a fixed number, or chunks until a precision target (or a cap) is met.
-
-    Attributes:
-        runs: the fixed number of runs, or the cap (`--max-runs`) in precision mode.
-        precision: the largest acceptable P(reach) interval half-width, or None.
-    """
-
-    runs: int
-    precision: float | None = None
-
-
-def half_width(totals: Totals) -> float:
-    """The largest Wilson 95% half-width over every stage's P(reach)."""
-    assert totals.peak is not None  # set by the first chunk
-    reach_counts = np.cumsum(totals.peak[::-1])[::-1]
-    widths = [(hi - lo) / 2 for lo, hi in (wilson(int(c), totals.n) for c in reach_counts)]
-    return max(widths)
-
-
 def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jobs: int = 1,
         keep_runs: bool = True, trace: bool = False, progress: bool = False,
         precision: float | None = None, max_memory: float | None = None,
-        watch: str | None = None, trace_run: int | None = None) -> RunResult:
+        watch: str | None = None, trace_run: int | None = None,
+        precision_on: str = "reach") -> RunResult:
     """Simulate `runs` runs of a scenario and summarise them.
 
     Args:
@@ -185,6 +165,8 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         progress: show a progress bar on stderr.
         precision: if given, add chunks of runs until every P(reach) interval half-width is
             at most this (or `runs` is reached); `summary["precision"]` says how it went.
+        precision_on: what `precision` targets: `reach` (every P(reach)) or `final`
+            (every P(final)); `diff` needs several variants (`ladder compare`).
         max_memory: the most memory in bytes the run may need by its estimate
             (`sim.engine.memory`; default: 4 GiB or half the physical memory, whichever is
             less; `math.inf`: no bound).
@@ -207,8 +189,8 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         assumptions.watched(scenario.ladder.stage_ids, scenario.start, np.zeros(0), 0, watch)
     if trace_run is not None and not 0 <= trace_run < cap:
         raise InputError(f"--trace-run {trace_run}: the ensemble has runs 0 to {cap - 1}")
-    return run_many([scenario], [seed], Plan(cap, precision), jobs, keep_runs, trace,
-                    progress, max_memory, watch=watch, trace_run=trace_run)[0]
+    return run_many([scenario], [seed], Plan(cap, precision, precision_on), jobs, keep_runs,
+                    trace, progress, max_memory, watch=watch, trace_run=trace_run)[0]
 
 
 def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jobs: int = 1,
@@ -258,7 +240,7 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
             if bar is not None:
                 bar.update(totals[0].n * len(scenarios) - bar.n)
             if plan.precision is not None:
-                worst = max(half_width(t) for t in totals)
+                worst = plan.widest(totals)
                 if bar is not None:
                     bar.set_postfix_str(f"widest half-width {100 * worst:.2f} points")
                 if worst <= plan.precision:
@@ -272,7 +254,8 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
-    return [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch)
+    rule = plan.widest(totals) if plan.precision is not None else None
+    return [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch, rule)
             for sc, t, seed, root in zip(scenarios, totals, seeds, roots, strict=True)]
 
 
@@ -287,6 +270,7 @@ def _check(plan: Plan, seeds: Sequence[int], jobs: int) -> None:
             raise InputError(f"seed must be >= 0, got {seed}")
     if jobs < 1:
         raise InputError(f"jobs must be >= 1, got {jobs}")
+    plan.check()
 
 
 def _bar(scenarios: Sequence[Scenario], plan: Plan):
@@ -295,7 +279,7 @@ def _bar(scenarios: Sequence[Scenario], plan: Plan):
     tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
     desc = scenarios[0].id if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
     if plan.precision is not None:
-        desc += f" to +/-{100 * plan.precision:g} points"
+        desc += f" to +/-{100 * plan.precision:g} points on {NAMES[plan.on]}"
     return tqdm(total=plan.runs * len(scenarios), unit="run", file=sys.stderr, leave=False,
                 desc=desc, dynamic_ncols=True)
 
@@ -317,7 +301,7 @@ def provenance(scenario: Scenario, seed: int, runs: int, root: np.random.SeedSeq
 
 def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedSequence,
             jobs: int, seconds: float, partial: bool, plan: Plan,
-            watch: str | None = None) -> RunResult:
+            watch: str | None = None, worst: float | None = None) -> RunResult:
     stage_ids = scenario.ladder.stage_ids
     summary = {"scenario": scenario.id, "ladder": scenario.ladder.id, "runs": totals.n,
                "seed": seed, "horizon": scenario.clock.horizon, "step": scenario.clock.step,
@@ -330,10 +314,9 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
     summary["provenance"] = provenance(scenario, seed, totals.n, root)
     if partial:
         summary["partial"] = True
-    if plan.precision is not None:
-        worst = half_width(totals)
-        summary["precision"] = {"target": plan.precision, "reached": worst <= plan.precision,
-                                "widest_half_width": round(worst, 10), "max_runs": plan.runs}
+    if worst is not None:
+        summary["precision"] = block(plan, totals, worst,
+                                     worst if plan.on == "diff" else None)
     assert totals.peak is not None  # set by the first chunk
     summary["assumptions"] = assumptions.summarise(
         totals.assumptions, stage_ids, scenario.start, totals.peak, totals.n, watch)

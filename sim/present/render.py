@@ -124,13 +124,26 @@ def _stage_rows(s: dict) -> list[str]:
     """The header and one row per stage of a ladder's summary."""
     width = max(len("stage"), *(len(x) for x in s["stages"])) + 2
     lines = [f"{'stage':<{width}}{'P(reach) [95% CI]':<26}{'P(final) [95% CI]':<26}"
-             "time to reach: median [q25, q75]"]
+             f"{TIME_HEADER}"]
     for stage in s["stages"]:
-        t = s["time_to"][stage]
-        when = "never reached" if t is None else f"{t['median']} [{t['q25']}, {t['q75']}]"
         lines.append(f"{stage:<{width}}{interval(s['reach'][stage]):<26}"
-                     f"{interval(s['final'][stage]):<26}{when}")
+                     f"{interval(s['final'][stage]):<26}{time_text(s['time_to'][stage])}")
     return lines
+
+
+TIME_HEADER = "time to reach: median [q25, q75] (95% CI)"
+
+
+def time_text(t: dict | None) -> str:
+    """A stage's `time_to` entry: `32 (31-33) [15 (14-16), 55 (53-57)]`, each quantile with
+    its 95% interval, left out where the interval is the quantile's step alone."""
+    if t is None:
+        return "never reached"
+
+    def one(name: str) -> str:
+        lo, hi = t.get(f"{name}_ci", (t[name], t[name]))
+        return str(t[name]) if lo == hi == t[name] else f"{t[name]} ({lo}-{hi})"
+    return f"{one('median')} [{one('q25')}, {one('q75')}]"
 
 
 
@@ -249,14 +262,15 @@ def compare_table(report: dict, pairing: str, sources: list[str]) -> str:
                              f"{diff:<26}{format_p(c['p_adjusted'])}")
         times = [c for c in rows if c["metric"].startswith("time:")]
         if times:
-            lines.append(f"time to reach: median step (runs that reached it), hazard ratio "
-                         f"{x}/A, log-rank")
+            lines.append(f"time to reach: median step (95% CI) of the runs that reached it, "
+                         f"hazard ratio {x}/A, log-rank")
             for c in times:
                 hr = c["effect"]["hazard_ratio"]
                 hr_text = "n/a" if hr is None else f"{hr:.2f}"
-                lines.append(f"  {c['metric'][5:]:<{width - 2}}{_step(c['median_a']):>8}"
-                             f"{_step(c['median_b']):>8}   HR {hr_text:<23}"
-                             f"{format_p(c['p_adjusted'])}")
+                lines.append(f"  {c['metric'][5:]:<{width - 2}}"
+                             f"{median_text(c['median_a'], c.get('median_ci_a')):>14}"
+                             f"{median_text(c['median_b'], c.get('median_ci_b')):>14}   "
+                             f"HR {hr_text:<23}{format_p(c['p_adjusted'])}")
         for f in report["final_distributions"]:
             if f["b"] == b:
                 lines.append(f"final stage, {x} vs A: chi2 = {f['chi2']:.1f}, dof {f['dof']}, "
@@ -270,8 +284,11 @@ def compare_table(report: dict, pairing: str, sources: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _step(x: int | None) -> str:
-    return "-" if x is None else str(x)
+def median_text(median: int | None, ci: list[int] | None) -> str:
+    """A compared median step with its 95% interval, `37 (36-38)`; `-` if never reached."""
+    if median is None:
+        return "-"
+    return str(median) if ci is None or ci[0] == ci[1] == median else f"{median} ({ci[0]}-{ci[1]})"
 
 
 def _tests(report: dict) -> str:

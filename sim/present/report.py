@@ -23,7 +23,7 @@ from ..errors import InputError
 from .markup import esc, table
 from .plots import FOOTNOTE as DISCLAIMER
 from .plots import band_note, compare_figure, figure_bytes, run_figure
-from .render import NO_DRAWS, _step, _tests, assumption_rows, interval
+from .render import NO_DRAWS, _tests, assumption_rows, interval, median_text, time_text
 from .report_explain import explain_html
 from .report_parts import (
     Entry,
@@ -89,10 +89,9 @@ def _stage_table(s: dict, ladder: dict) -> str:
         t = ladder["time_to"][stage]
         rows.append((stage, interval(ladder["reach"][stage]).strip(),
                      interval(ladder["final"][stage]).strip(), 0 if t is None else t["reached"],
-                     "never reached" if t is None else
-                     f"{t['median']} [{t['q25']}, {t['q75']}]"))
+                     time_text(t)))
     return table(["stage", "P(reach) [95% CI]", "P(final) [95% CI]", "runs reaching it",
-                  f"time to reach ({esc(s['step'])}s): median [q25, q75]"], rows,
+                  f"time to reach ({esc(s['step'])}s): median [q25, q75] (95% CI)"], rows,
                  numeric=[1, 2, 3, 4])
 
 
@@ -200,9 +199,10 @@ def _comparison(report: dict, sources: Sequence[str]) -> str:
         times = [c for c in rows if c["metric"].startswith("time:")]
         if times:
             out.append(table(
-                ["time to reach", f"median {names[0]}", f"median {b}", "hazard ratio",
-                 "p (Holm, log-rank)"],
-                [(c["metric"][5:], _step(c["median_a"]), _step(c["median_b"]),
+                ["time to reach", f"median {names[0]} (95% CI)", f"median {b} (95% CI)",
+                 "hazard ratio", "p (Holm, log-rank)"],
+                [(c["metric"][5:], median_text(c["median_a"], c.get("median_ci_a")),
+                  median_text(c["median_b"], c.get("median_ci_b")),
                   "n/a" if c["effect"]["hazard_ratio"] is None
                   else f"{c['effect']['hazard_ratio']:.2f}", format_p(c["p_adjusted"]))
                  for c in times], numeric=[1, 2, 3]))
