@@ -130,8 +130,16 @@ def test_offramps_pair_each_legal_move_with_the_base(seed_explained):
     for m in at.values():
         assert m["lo"] <= m["diff"] <= m["hi"]
         assert m["p_move"] - m["p_base"] == pytest.approx(m["diff"])
+
+
+def test_offramp_positions_are_rows_of_the_ensemble(seed_explained):
+    inputs, e = seed_explained
+    stages = {s["stage"]: s for s in e["offramps"]["stages"]}
     pos = stages["border_incident"]["positions"][0]
     assert pos["date"] is not None and pos["step"] >= 1
+    row = inputs.runs[inputs.runs["run"] == pos["run"]].iloc[0]
+    assert row["first_border_incident"] == pos["step"]  # it entered the stage then
+    assert [p["step"] for p in stages["hybrid_pressure"]["positions"]] == [0]
 
 
 def test_narratives_tell_a_run_of_each_class_that_ends_where_its_row_does(seed_explained):
