@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import InputError
 from ..format.check import suggest
 from ..format.distributions import Dist, Number, sample
+from ..format.posterior import Posterior, read_posterior
 from .intervals import proportion
 
 FIFTH = 0.2
@@ -43,10 +44,45 @@ def draw(model, value: Number, dtype=float) -> np.ndarray:
     """Per-run values of a number or distribution for `model`'s runs, from its generator; a
     distribution's draws and each run's fifth of them are noted in `model.drawn` (by its
     path) for `collect`."""
-    out = sample(value, model.rng, model.n, dtype)
+    posterior = model.scenario.posterior
+    if posterior is not None and isinstance(value, Dist) and value.path in posterior.paths:
+        out = _from_posterior(model, posterior, value.path, dtype)
+    else:
+        out = sample(value, model.rng, model.n, dtype)
     if isinstance(value, Dist) and value.path:
         model.drawn.setdefault(value.path, (value, fifth_codes(value, out), out))
     return out
+
+
+def _from_posterior(model, posterior: Posterior, path: str, dtype) -> np.ndarray:
+    """Each run's value of `path` from its parameter set: one set per run, drawn by weight
+    from a stream of its own (spawned from the model's seed), so the draws from the file
+    stay as they would be without a posterior."""
+    rows = getattr(model, "posterior_rows", None)
+    if rows is None:
+        stream = np.random.default_rng(model.rng.bit_generator.seed_seq.spawn(1)[0])
+        rows = stream.choice(len(posterior.weights), size=model.n, p=posterior.weights)
+        model.posterior_rows = rows
+    column = np.asarray(posterior.values)[:, posterior.paths.index(path)]
+    return column[rows].astype(dtype)
+
+
+def drawn_paths(scenario) -> set[str]:
+    """The paths of every number a run of the scenario draws (as runs.csv's `drawn:`)."""
+    from .model import EscalationModel  # the engine draws them; a one-run model is enough
+
+    model = EscalationModel(scenario, n=1, rng=0)
+    try:
+        return set(model.drawn)
+    finally:
+        model.release()
+
+
+def with_posterior(scenario, path) -> object:
+    """The scenario with the posterior file at `path`, checked against what it draws."""
+    from dataclasses import replace
+
+    return replace(scenario, posterior=read_posterior(path, drawn_paths(scenario)))
 
 
 @functools.lru_cache(maxsize=256)

@@ -43,6 +43,7 @@ from .extends import (
 from .ladder import Ladder, read_ladder
 from .library import resolve_input
 from .overrides import apply_override, yaml_text
+from .posterior import Posterior
 from .reach import reach_warnings
 from .vocabulary import MAX_RUNS
 from .yamlio import MAX_BYTES, YamlMap, file_of, line_of, load_yaml
@@ -70,6 +71,7 @@ class Scenario:
     sources: tuple[str, ...] = ()
     path: str = ""
     sha256: str = ""
+    posterior: Posterior | None = None  # parameter sets from `ladder calibrate` (--posterior)
     overrides: tuple[tuple[str, str], ...] = ()  # (dotted path, value as YAML text), as given
     extends: tuple[str, ...] = ()  # a variant's baselines, nearest first (paths as resolved)
     changes: tuple[str, ...] = ()  # a variant's declared `changes`, as written
