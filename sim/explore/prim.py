@@ -7,9 +7,16 @@ the whole space, a small slice (alpha, 5% of the points in the box) at a time, a
 removing the slice whose loss raises the density most, until the box holds fewer than
 `min_mass` of the points. From the boxes passed on the way we keep the one with the largest
 coverage x (density - share of high points overall): dense, yet covering many of the high
-points; pasting then widens it again wherever that does not lower its density, and each
-restriction that the data do not support (the points it keeps out are not significantly less
-dense than the box: one-sided binomial test, p >= 0.05) is dropped. Covering
+points; pasting then widens it again wherever that does not lower its density. Then each
+limit of the box (a lower or an upper end on one parameter) must hold beyond chance, Monte
+Carlo noise included: `_limit_p` is a permutation test of the points' high/low labels among
+the points the box would hold without that limit; the labels carry each point's Monte Carlo
+noise, so a limit that only catches points that noise pushed below the threshold is no better
+than a cut of shuffled labels. Its statistic is the best z, over every cut of that kind at
+any depth, of the high points the cut keeps, so choosing where to cut is accounted for; and
+since peeling chose among all 2d limits a box over d parameters can have, Holm's correction
+is over those 2d. Limits whose corrected p is 0.05 or more are dropped one at a time, the
+least supported first, and the others tested again. Covering
 repeats the search on the points outside the boxes found so far, for up to `max_boxes` boxes;
 a later box is kept only when most of its points are high and a binomial test says it is
 denser than the points left (p < 0.01).
@@ -28,6 +35,14 @@ import numpy as np
 ALPHA = 0.05
 MIN_MASS = 0.05
 MAX_BOXES = 3
+PERMUTATIONS = 999  # at least; 200 d - 1 over d parameters, so that Holm can reach 0.01
+LEVEL = 0.05
+CHECK = (f"each limit of a box is kept only if a permutation test of the points' high/low "
+         f"labels (at least {PERMUTATIONS} shuffles among the points the box holds without "
+         f"that limit; statistic: the largest z, over cuts of that kind at any depth, of the "
+         f"high points a cut keeps against a random subset of its size) gives p < {LEVEL} "
+         f"after Holm's correction over the 2d limits a box on d parameters can have; the "
+         f"labels carry each point's Monte Carlo noise")
 
 
 @dataclass(frozen=True)
@@ -77,7 +92,7 @@ class Box:
 
 def prim(x: np.ndarray, high: np.ndarray, names: Sequence[str], outcome: np.ndarray | None = None,
          alpha: float = ALPHA, min_mass: float = MIN_MASS,
-         max_boxes: int = MAX_BOXES) -> list[Box]:
+         max_boxes: int = MAX_BOXES, seed: int = 0) -> list[Box]:
     """Find boxes of the design space where `high` points concentrate.
 
     Args:
@@ -88,6 +103,7 @@ def prim(x: np.ndarray, high: np.ndarray, names: Sequence[str], outcome: np.ndar
         alpha: share of the box's points removed by one peel.
         min_mass: peeling stops before the box holds fewer than this share of all points.
         max_boxes: at most this many boxes (covering).
+        seed: draws the permutations that check each limit (see CHECK).
 
     Returns:
         The boxes found, best first; empty when no box is denser than the whole space.
@@ -100,11 +116,12 @@ def prim(x: np.ndarray, high: np.ndarray, names: Sequence[str], outcome: np.ndar
     left = np.ones(n, dtype=bool)
     boxes: list[Box] = []
     min_count = max(2, int(np.ceil(min_mass * n)))
+    rng = np.random.default_rng(seed)
     while len(boxes) < max_boxes and high[left].sum() >= 2:
         xs, ys = x[left], high[left]
         lo, hi = _best_on_path(_peel(xs, ys, alpha, min_count), ys)
         lo, hi = _paste(xs, ys, lo, hi, alpha)
-        lo, hi = _simplify(xs, ys, lo, hi, full_lo, full_hi)
+        lo, hi = _simplify(xs, ys, lo, hi, full_lo, full_hi, rng)
         inside = left & _inside(x, lo, hi)
         hits = int(high[inside].sum())
         if not _enriched(hits, int(inside.sum()), float(ys.mean()), first=not boxes):
@@ -123,29 +140,61 @@ def prim(x: np.ndarray, high: np.ndarray, names: Sequence[str], outcome: np.ndar
 
 
 def _simplify(x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              full_lo: np.ndarray, full_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Drop the restrictions the data do not support, one at a time: a restriction stays only
-    if the points it keeps out are less dense than the box (one-sided binomial test,
-    p < 0.05); of the unsupported ones, the least supported goes first."""
-    from scipy.stats import binomtest
-
+              full_lo: np.ndarray, full_hi: np.ndarray, rng: np.random.Generator
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the limits that do not hold beyond chance (see CHECK), one at a time, the one
+    with the largest p first, until every limit left has a Holm-adjusted p below LEVEL (over
+    all 2d possible limits: those not set count as p = 1)."""
+    hypotheses = 2 * x.shape[1]
+    shuffles = max(PERMUTATIONS, 100 * hypotheses - 1)
     while True:
-        inside = _inside(x, lo, hi)
-        density = y[inside].mean()
-        worst = None  # (p, dimension)
-        for j in np.flatnonzero((lo > full_lo) | (hi < full_hi)):
-            wide_lo, wide_hi = lo.copy(), hi.copy()
-            wide_lo[j], wide_hi[j] = full_lo[j], full_hi[j]
-            out = _inside(x, wide_lo, wide_hi) & ~inside
-            if not out.any():
-                continue
-            p = binomtest(int(y[out].sum()), int(out.sum()), density,
-                          alternative="less").pvalue
-            if p >= 0.05 and (worst is None or p > worst[0]):
-                worst = (p, j)
-        if worst is None:
+        limits = [(j, side) for j in range(x.shape[1]) for side in (0, 1)
+                  if (lo[j] > full_lo[j] if side == 0 else hi[j] < full_hi[j])]
+        if not limits:
             return lo, hi
-        lo[worst[1]], hi[worst[1]] = full_lo[worst[1]], full_hi[worst[1]]
+        p = np.array([_limit_p(x, y, lo, hi, j, side, rng, shuffles) for j, side in limits])
+        order = np.argsort(p, kind="stable")
+        holm = np.maximum.accumulate(p[order] * (hypotheses - np.arange(len(p))))
+        if holm[-1] < LEVEL:
+            return lo, hi
+        j, side = limits[order[-1]]
+        if side == 0:
+            lo[j] = full_lo[j]
+        else:
+            hi[j] = full_hi[j]
+
+
+def _limit_p(x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, j: int, side: int,
+             rng: np.random.Generator, shuffles: int) -> float:
+    """Permutation p-value of the lower (side 0) or upper (side 1) limit of the box on
+    parameter j, among the points W the box holds without it. Statistic: over every cut of
+    that kind on j (any depth, between distinct values), the largest z of the high points
+    it keeps against a random subset of W of its size (hypergeometric mean and spread);
+    p: how often shuffled labels give a z at least as large. 1 when the limit keeps no
+    point of W out, or W's points are all high or all low."""
+    wide_lo, wide_hi = lo.copy(), hi.copy()
+    (wide_lo if side == 0 else wide_hi)[j] = -np.inf if side == 0 else np.inf
+    wide = _inside(x, wide_lo, wide_hi)
+    kept, vals, labels = int(_inside(x, lo, hi).sum()), x[wide, j], y[wide].astype(float)
+    if kept in (0, len(vals)) or labels.min() == labels.max():
+        return 1.0
+    order = np.argsort(-vals if side == 0 else vals, kind="stable")  # kept points first
+    ranked = vals[order]
+    ends = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1  # cut between distinct values only
+    labels = labels[order]
+    n, share = len(labels), labels.mean()
+    spread = np.sqrt(ends * share * (1 - share) * (n - ends) / (n - 1))
+
+    def best(rows: np.ndarray) -> np.ndarray:
+        return ((np.cumsum(rows, axis=-1)[..., ends - 1] - ends * share) / spread).max(axis=-1)
+
+    observed = best(labels)
+    chunk = max(1, 2_000_000 // len(labels))
+    above = 0
+    for start in range(0, shuffles, chunk):
+        rows = rng.permuted(np.tile(labels, (min(chunk, shuffles - start), 1)), axis=1)
+        above += int((best(rows) >= observed - 1e-12).sum())
+    return (1 + above) / (1 + shuffles)
 
 
 def _enriched(hits: int, n: int, base: float, first: bool) -> bool:

@@ -34,7 +34,7 @@ from ..format.check import suggest
 from ..format.scenario import Scenario, read_scenario
 from .designs import DEFAULT_POINTS, Axis, Design, check_design, make_design, parse_vary
 from .points import check_ranges, load_point
-from .prim import Box, prim
+from .prim import CHECK, Box, prim
 from .sensitivity import Ranking, rank
 
 __all__ = ["Discovery", "Outcome", "SweepResult", "default_outcome", "discover",
@@ -147,16 +147,19 @@ class Discovery:
         rule: how the threshold was chosen ("given" or "mean of the points").
         high: how many points are high.
         boxes: PRIM's boxes, best first (empty: none denser than the whole space).
+        check: how each limit of a box was checked against chance (`sim.explore.prim.CHECK`).
     """
 
     threshold: float
     rule: str
     high: int
     boxes: list[Box]
+    check: str = CHECK
 
     def to_dict(self) -> dict:
         return {"threshold": round(self.threshold, 10), "threshold_rule": self.rule,
-                "points_above": self.high, "boxes": [b.to_dict() for b in self.boxes]}
+                "points_above": self.high, "check": self.check,
+                "boxes": [b.to_dict() for b in self.boxes]}
 
 
 @dataclass(frozen=True)
@@ -324,7 +327,7 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
     here = 1 if scheduler not in (None, "local") else jobs  # a remote cluster's workers: one
     memory.check(memory.estimate([base], runs, here, keep_runs=False), max_memory)
     check_ranges(path, axes, fixed)
-    design_seed, analysis_seed, points_seed = np.random.SeedSequence(seed).spawn(3)
+    design_seed, analysis_seed, points_seed, prim_seed = np.random.SeedSequence(seed).spawn(4)
     plan = make_design(design, axes, k, _int(design_seed))
     if seeds == "common":
         point_seeds = np.full(plan.n, seed, dtype=np.int64)
@@ -346,21 +349,21 @@ def sweep(path: str | Path, axes: Sequence[Axis], design: str = "lhs", points: i
              else f"Dask {scheduler}")
     ids = base.ladder.stage_ids
     y = np.array([outcome.hits(c, ids) / c.n for c in counts])
-    ranking = rank(plan, axes, y, _int(analysis_seed))
-    discovery = discover(design_values(axes, plan), y, axes, threshold)
+    ranking = rank(plan, axes, y, _int(analysis_seed), np.array([c.n for c in counts]), seeds)
+    discovery = discover(design_values(axes, plan), y, axes, threshold, _int(prim_seed))
     return SweepResult(base, list(axes), plan, outcome, runs, seed, seeds, point_seeds, counts,
                        ranking, discovery, seconds, where)
 
 
 def discover(x: np.ndarray, y: np.ndarray, axes: Sequence[Axis],
-             threshold: float | None = None) -> Discovery:
+             threshold: float | None = None, seed: int = 0) -> Discovery:
     """PRIM over the design points: boxes where the outcome exceeds the threshold (default:
-    the mean over the points)."""
+    the mean over the points); `seed` draws the permutations that check each limit."""
     rule = "given"
     if threshold is None:
         threshold, rule = float(y.mean()), "mean of the points"
     high = y > threshold
-    boxes = prim(x, high, [a.name for a in axes], y) if high.any() else []
+    boxes = prim(x, high, [a.name for a in axes], y, seed=seed) if high.any() else []
     return Discovery(threshold, rule, int(high.sum()), boxes)
 
 

@@ -79,7 +79,9 @@ def _ranking(result: SweepResult) -> list[str]:
                      + ("the fit explains most of the variation)" if r.r2 >= 0.7 else
                         "much of the variation is not monotone in single parameters; read "
                         "the ranking with care, or use --design morris or sobol)"))
-    head = {"mu_star": ["mu* [95% CI]", "mu", "sigma"],
+    lines.append(f"  ({r.intervals})")
+    noise = r.measure == "mu_star" and any("noise" in s.extra for s in r.rows)
+    head = {"mu_star": ["mu* [95% CI]", "mu", "sigma"] + (["noise"] if noise else []),
             "ST": ["ST [95% CI]", "S1 [95% CI]"],
             "main_effect_range": ["range", "at low", "at high"],
             "SRRC": ["SRRC [95% CI]", "at low", "at high"]}[r.measure]
@@ -91,6 +93,7 @@ def _ranking(result: SweepResult) -> list[str]:
             main += f" [{measure_text(m, s.lo)}, {measure_text(m, s.hi)}]"
         if m == "mu_star":
             more = [f"{100 * s.extra.get('mu', 0):+.1f}", f"{100 * s.extra.get('sigma', 0):.1f}"]
+            more += [f"{100 * s.extra['noise']:.1f}"] if noise else []
         elif m == "ST":
             e = s.extra
             more = [f"{e.get('S1', 0):.2f} [{e.get('S1_lo', 0):.2f}, {e.get('S1_hi', 0):.2f}]"]
@@ -106,7 +109,7 @@ def _discovery(result: SweepResult) -> list[str]:
     label = result.outcome.label
     how = "given" if disc.rule == "given" else "the mean of the points"
     lines = [f"where {label} is high (PRIM; high = above {pct(disc.threshold)}, {how}: "
-             f"{disc.high} of {len(result.counts)} points):"]
+             f"{disc.high} of {len(result.counts)} points):", f"  ({disc.check})"]
     if not disc.boxes:
         lines.append("  no box of parameter space is denser in high points than the whole "
                      "space" if disc.high else "  no point is above the threshold")
