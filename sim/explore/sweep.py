@@ -11,7 +11,8 @@ Seeds: by default every point runs from the same seed (common random numbers), s
 every point shares its random numbers and differences between points are mostly the
 parameters' doing; any point is reproduced by `ladder run --set PATH=VALUE ... --runs R
 --seed S`. With `seeds="independent"`, point i runs from a seed drawn from
-`SeedSequence(seed).spawn(points)[i]`. Either way the numbers do not depend on `jobs` or the
+child i of the third of
+`SeedSequence(seed).spawn(4)`. Either way the numbers do not depend on `jobs` or the
 scheduler.
 """
 
