@@ -10,9 +10,8 @@ on its own, so a range that breaks the scenario is reported at once, naming the 
 Seeds: by default every point runs from the same seed (common random numbers), so run i of
 every point shares its random numbers and differences between points are mostly the
 parameters' doing; any point is reproduced by `ladder run --set PATH=VALUE ... --runs R
---seed S`. With `seeds="independent"`, point i runs from a seed drawn from
-child i of the third of
-`SeedSequence(seed).spawn(4)`. Either way the numbers do not depend on `jobs` or the
+--seed S`. With `seeds="independent"`, point i runs from a seed drawn from child i of the
+third of `SeedSequence(seed).spawn(4)`. Either way the numbers do not depend on `jobs` or the
 scheduler.
 """
 
