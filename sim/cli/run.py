@@ -64,6 +64,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the main-ladder stage whose P(reach) the assumptions block measures "
                         "(default: the highest stage above the start reached in at least 5%% "
                         "of runs; see docs/results.md)")
+    p.add_argument("--posterior", metavar="FILE.csv",
+                   help="draw the numbers a posterior file lists (`ladder calibrate --out`'s "
+                        "posterior.csv) from its parameter sets, one set per run, instead of "
+                        "from the file's distributions (docs/validation.md)")
     add_plot(p, "P(reach), incidence, occupancy and tension")
     add_precision(p)
     add_max_memory(p)
@@ -88,6 +92,10 @@ def execute(args: argparse.Namespace) -> int:
                          "drop --trace, --json and --precision")
     on = precision_target(args)
     scenario = load_overridden(args)
+    if args.posterior:
+        from ..engine.assumptions import with_posterior
+
+        scenario = with_posterior(scenario, args.posterior)
     if args.out:
         from ..engine.coupled import result_names
         from ..engine.results import RESULT_FILES

@@ -293,6 +293,9 @@ def provenance(scenario: Scenario, seed: int, runs: int, root: np.random.SeedSeq
             "scenario_file": scenario.path, "ladder_file": scenario.ladder.path}
     if scenario.extends:
         prov["scenario_extends"] = list(scenario.extends)
+    if scenario.posterior is not None:
+        prov["posterior_file"] = scenario.posterior.path
+        prov["posterior_sha256"] = scenario.posterior.sha256
     overrides = scenario.overrides
     if overrides:
         prov["overrides"] = [f"{path}={value}" for path, value in overrides]
