@@ -7,7 +7,8 @@ With K stages and the observed stage y of a month:
 - **Brier score**: the sum over stages of (p_k - [k = y])^2, from 0 (certain and right) to 2.
   A flat forecast over K stages scores 1 - 1/K.
 - **Log score**: -ln p_y (lower is better). Every forecast, the model's and the baselines',
-  is smoothed the same way before it is scored (`smooth`), so no score is infinite.
+  is mixed with the same small share of the uniform forecast before it is scored (`mix`), so
+  no score is infinite and a point forecast that misses costs -ln(MIX / K), not infinity.
 - **Ranked probability score (RPS)**: the sum over stages of (F_k - [y <= k])^2 divided by
   K - 1, where F is the forecast's cumulative probability: it credits forecasts near the
   observed stage, from 0 to 1.
@@ -24,14 +25,13 @@ from __future__ import annotations
 import numpy as np
 
 BANDS = (0.5, 0.8, 0.95)
-PSEUDO = 0.5  # pseudo-count per stage added to every forecast's counts (Jeffreys)
+MIX = 0.01  # the share of the uniform forecast mixed into every forecast before scoring
 RESAMPLES = 2000
 
 
-def smooth(counts: np.ndarray, n: float) -> np.ndarray:
-    """(months, K) counts out of `n` as probabilities with `PSEUDO` added to every stage."""
-    k = counts.shape[1]
-    return (counts + PSEUDO) / (n + PSEUDO * k)
+def mix(p: np.ndarray, share: float = MIX) -> np.ndarray:
+    """(months, K) probabilities mixed with `share` of the uniform over the K stages."""
+    return (1 - share) * p + share / p.shape[1]
 
 
 def brier(p: np.ndarray, y: np.ndarray) -> np.ndarray:
