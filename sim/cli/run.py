@@ -65,9 +65,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(default: the highest stage above the start reached in at least 5%% "
                         "of runs; see docs/results.md)")
     p.add_argument("--posterior", metavar="FILE.csv",
-                   help="draw the numbers a posterior file lists (`ladder calibrate --out`'s "
-                        "posterior.csv) from its parameter sets, one set per run, instead of "
-                        "from the file's distributions (docs/validation.md)")
+                   help="draw the numbers a posterior file lists from its parameter sets, one "
+                        "set per run, instead of from the file's distributions (a CSV of "
+                        "drawn:<path> columns; docs/results.md)")
     add_plot(p, "P(reach), incidence, occupancy and tension")
     add_precision(p)
     add_max_memory(p)
