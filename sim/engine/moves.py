@@ -10,6 +10,11 @@ from ..format.scenario import Scenario
 from .notes import RULE_NAMES, cause_text
 from .outcomes import CHUNK, MOVE_COLUMNS, Totals
 
+# moves.csv's columns and their dtypes (the stages, causes and names as strings, also when
+# there is no move: `sim.load_results` reads them back so)
+DTYPES = {"run": "int64", "step": "int64", "ladder": "str", "from": "str", "to": "str",
+          "cause": "str", "by": "str"}
+
 
 def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     """One row per stage move, in run order then step order: run, step, ladder (its key),
@@ -40,5 +45,5 @@ def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
         "ladder": np.array(keys, dtype=object)[col["ladder"]], "from": stage_from,
         "to": stage_to, "cause": np.array([RULE_NAMES.get(r, "") for r in col["rule"]],
                                           dtype=object),
-        "by": by[which.reshape(-1)] if len(order) else by[:0]})
+        "by": by[which.reshape(-1)] if len(order) else by[:0]}).astype(DTYPES)
 
