@@ -242,7 +242,7 @@ def test_kahn_ladder_almost_never_absorbed(tmp_path, capsys):
     assert main(["exact", sc.path]) == 0
     text = capsys.readouterr().out
     line = next(s for s in text.splitlines() if s.startswith("with no horizon"))
-    assert line.startswith("with no horizon: every run is absorbed (spasm_war 100.0000%); "
+    assert line.startswith("with no horizon: every run is absorbed (spasm_war 100%); "
                            "expected steps to absorption 1.9")
     assert not re.search(r"(?<![\w.])-\d", text) and "not stated" not in text
     assert main(["exact", sc.path, "--json"]) == 0
@@ -261,7 +261,7 @@ def test_kahn_ladder_with_expected_steps_beyond_double_precision(tmp_path, capsy
     assert exact > Decimal("1e300")
     assert main(["exact", sc.path]) == 0
     text = capsys.readouterr().out
-    assert ("every run is absorbed (spasm_war 100.0000%); expected steps to absorption about "
+    assert ("every run is absorbed (spasm_war 100%); expected steps to absorption about "
             "10^380.4\nnot stated as numbers: the expected steps to absorption are about "
             "10^380.4, above 1e300: too large to resolve in double precision") in text
     assert not re.search(r"(?<![\w.^])-\d", text)

@@ -338,7 +338,8 @@ def test_run_out_folder(tmp_path, capsys):
     expected = ["incidence.csv", "manifest.json", "moves.csv", "occupancy.csv", "runs.csv",
                 "summary.json", "tension.csv"]
     if has_parquet():
-        expected.insert(5, "runs.parquet")
+        expected[3:3] = ["moves.parquet"]
+        expected.insert(6, "runs.parquet")
     assert names == expected, names
     assert not list(out_dir.glob(".*.tmp")) and not list(out_dir.parent.glob(".base.*"))
     files = ", ".join(n for n in RESULT_FILES if n in names)

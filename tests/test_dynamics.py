@@ -69,8 +69,8 @@ def test_a_ladder_reads_its_variable_not_tension(tmp_path):
                  actors={"red": actor({"push": {"effect": {"red.threat": 1, "tension": -5}}},
                                       {"push": 1})})
     notes = traced(path)
-    moved = [n for n in notes if n.move]
-    assert moved[0].step == 3 and moved[0].move == ("low", "mid", "threshold up")
+    moved = [n for n in notes if n.moved]
+    assert moved[0].step == 3 and moved[0].moved[0][1:4] == ("low", "mid", "threshold up")
     assert notes[0].tension == -5
 
 
@@ -174,8 +174,8 @@ def test_a_dual_key_fires_only_with_the_other_key(tmp_path, capsys):
     closed = run_json(joint(tmp_path, 0), "--runs", "300", "--seed", "1", capsys=capsys)
     assert closed["reach"]["top"]["p"] == 0
     notes = traced(joint(tmp_path, 1))
-    move = next(n for n in notes if n.move)
-    assert move.move[2] == "joint decision"
+    move = next(n for n in notes if n.moved)
+    assert move.moved[0].rule == "joint decision"
     assert move.actions["patron"] == "yes" or notes[notes.index(move) - 1].actions[
         "patron"] == "yes"
 
@@ -190,8 +190,8 @@ def test_a_hazard_moves_the_ladder_with_cause_accident(tmp_path, capsys, p, when
     out = run_json(path, "--runs", "200", "--seed", "1", capsys=capsys)
     assert out["reach"]["mid"]["p"] == reached
     if reached:
-        move = next(n for n in traced(path) if n.move)
-        assert move.move[2] == "accident" and move.step == (5 if when else 1)
+        move = next(n for n in traced(path) if n.moved)
+        assert move.moved[0].rule == "accident" and move.step == (5 if when else 1)
 
 
 def coupled(tmp_path: Path, ends_run: bool) -> Path:

@@ -111,7 +111,8 @@ def test_event_at_moves_the_stage_at_its_step(tmp_path):
     sc = make_scenario(tmp_path, stages, {"x": one_action()}, events=events)
     r = sim.run(sc, runs=10, seed=1, trace=True)
     assert first_step(r, "b") == {4}
-    assert r.notes[3].events == ["coup"] and r.notes[3].move == ("a", "b", "event")
+    assert r.notes[3].events == ["coup"] and [m[1:4] for m in r.notes[3].moved] == [
+        ("a", "b", "event")]
 
 
 @pytest.mark.parametrize("once,expected", [(True, 1.0), (False, 8.0)])

@@ -5,6 +5,7 @@ and HTML, overrides from Python (errors name the override; any weight may be add
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import sim
 from sim.cli import main
 from sim.engine.results import write_results
 from sim.format.parameters import rows
+from tests.helpers import make_scenario, one_action
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
@@ -105,6 +107,57 @@ def test_load_results_round_trips_dtypes(result, tmp_path, table):
     assert_frame_equal(loaded.incidence_frame(), result.incidence_frame(), check_exact=True)
     assert loaded.summary == json.loads(json.dumps(result.summary))
     assert (loaded.partial, loaded.planned) == (False, 1500)
+
+
+@pytest.mark.parametrize("table", ["csv", "parquet"])
+def test_load_results_reads_the_moves_back(tmp_path, table):
+    if table == "parquet":
+        pytest.importorskip("pyarrow")
+    scenario = sim.load_scenario(ROOT / "scenarios" / "belarus-poland-2024.yaml",
+                                 {"clock.horizon": 60})
+    result = sim.run(scenario, runs=300, seed=5)
+    write_results(result, tmp_path / "out")
+    loaded = sim.load_results(tmp_path / "out", table=table)
+    assert_frame_equal(loaded.moves, result.moves, check_exact=True)
+    assert set(loaded.moves.ladder) == {"belarus", "nato", "russia"}
+    assert (loaded.moves.by == "").any() and loaded.moves.by.notna().all()  # thresholds
+    if table == "parquet":
+        assert_frame_equal(pd.read_parquet(tmp_path / "out" / "moves.parquet"), result.moves)
+
+
+def test_load_results_of_a_folder_without_moves(result, tmp_path):
+    """A run with no move at all reads back as an empty table; a folder written before
+    moves were kept (its manifest lists no moves file) as None."""
+    stages = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
+    quiet = sim.run(make_scenario(tmp_path, stages, {"x": one_action()}), runs=5, seed=1)
+    write_results(quiet, tmp_path / "quiet")
+    empty = sim.load_results(tmp_path / "quiet", table="csv").moves
+    assert len(quiet.moves) == 0 and empty is not None
+    assert_frame_equal(empty, quiet.moves, check_exact=True)
+    out = tmp_path / "old"
+    write_results(result, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in ("moves.csv", "moves.parquet"):
+        manifest["files"].pop(name, None)
+        (out / name).unlink(missing_ok=True)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    old = sim.load_results(out)
+    assert old.moves is None
+    assert_frame_equal(old.runs, result.runs, check_exact=True)
+
+
+def test_load_results_refuses_moves_of_unknown_stages(result, tmp_path):
+    out = tmp_path / "out"
+    write_results(result, out)
+    text = (out / "moves.csv").read_text().replace(",hybrid_pressure,", ",nowhere,", 1)
+    (out / "moves.csv").write_text(text)
+    manifest = json.loads((out / "manifest.json").read_text())
+    data = (out / "moves.csv").read_bytes()
+    manifest["files"]["moves.csv"] = {"bytes": len(data),
+                                      "sha256": hashlib.sha256(data).hexdigest()}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(sim.InputError, match="names a stage it does not have"):
+        sim.load_results(out, table="csv")
 
 
 def test_load_results_from_the_cli_folder(tmp_path, capsys):

@@ -331,10 +331,13 @@ def _p(x: float) -> float:
     return float(min(1.0, max(0.0, x)))
 
 
-def _pct(p: float) -> str:
-    if 0 < p < 5e-7 or 1 - 5e-7 < p < 1:
+def exact_pct(p: float) -> str:
+    """An exact probability as a percentage: exactly 0 and 1 as `0%` and `100%`, else with
+    four decimals, or as `3.2e-08%` or `1 - 5.00e-08` where those would read 0% or 100%."""
+    text = f"{100 * p:.0f}%" if p in (0, 1) else f"{100 * p:.4f}%"
+    if text in ("0.0000%", "100.0000%"):
         return f"{100 * p:.3g}%" if p < 0.5 else f"1 - {1 - p:.2e}"
-    return f"{100 * p:.4f}%"
+    return text
 
 
 def exact_table(result: ExactResult) -> str:
@@ -350,8 +353,9 @@ def exact_table(result: ExactResult) -> str:
     for s in d["stages"]:
         t = d["time_to"][s]
         when = "never reached" if t is None else f"{t['median']} [{t['q25']}, {t['q75']}]"
-        lines.append(f"{s:<{width}}{_pct(d['reach'][s]):>12}  {_pct(d['final'][s]):>12}  {when}")
-    lines.append(f"absorbed by step {d['horizon']}: {_pct(d['absorbed'])}")
+        lines.append(f"{s:<{width}}{exact_pct(d['reach'][s]):>12}  "
+                     f"{exact_pct(d['final'][s]):>12}  {when}")
+    lines.append(f"absorbed by step {d['horizon']}: {exact_pct(d['absorbed'])}")
     lines.append(_unbounded_line(d, sc))
     lines.append(DISCLAIMER)
     prov = d["provenance"]
@@ -377,7 +381,7 @@ def _unbounded_line(d: dict, sc: Scenario) -> str:
     ev = d["eventual"]
     if not ev["stages"]:
         return "with no horizon: the ladder has no absorbing stage, so no run ends"
-    split = ", ".join(f"{s} {_about(ev, s) if p is None else _pct(p)}"
+    split = ", ".join(f"{s} {_about(ev, s) if p is None else exact_pct(p)}"
                       for s, p in ev["stages"].items())
     if ev["certain"]:
         steps = d["expected_steps"]
@@ -388,8 +392,8 @@ def _unbounded_line(d: dict, sc: Scenario) -> str:
     else:
         p, never = ev["p"], ev["never"]
         p = (_about(ev, "p") if p is None else f"1 - {never:.2e}"
-             if never is not None and 0 < never < 5e-7 else _pct(p))
-        never = _about(ev, "never") if never is None else _pct(never)
+             if never is not None and 0 < never < 5e-7 else exact_pct(p))
+        never = _about(ev, "never") if never is None else exact_pct(never)
         line = (f"with no horizon: absorbed with probability {p} ({split}); some runs ({never}) "
                 "are never absorbed, so the expected steps to absorption are infinite")
     return line + (f"\nnot stated as numbers: {ev['note']}" if ev["note"] else "")

@@ -164,14 +164,20 @@ def explain(inputs: Inputs, outcome: str | None = None, parts: tuple[str, ...] =
 
 
 def forks(inputs: Inputs, outcome: str | None, positions: int = POSITIONS) -> int:
-    """How many forks the off-ramps part runs at most (for a progress bar)."""
-    if inputs.scenario is None:
+    """How many forks the off-ramps part runs at most (for a progress bar): per stage below
+    the outcome and position, the base and one per legal move (on the main ladder, the
+    actions allowed at that stage; on a coupled one, every action)."""
+    scenario = inputs.scenario
+    if scenario is None:
         return 0
-    key, stage = outcome_of(inputs.summary, inputs.scenario, outcome)
+    key, stage = outcome_of(inputs.summary, scenario, outcome)
     ladder = _ladder(inputs, key)
-    below = ladder.stages.index(stage) - ladder.stages.index(ladder.start)
-    moves = sum(len(a.actions) for a in inputs.scenario.actors if not a.is_population)
-    return max(below, 0) * positions * (1 + moves)
+    stages = ladder.stages[ladder.stages.index(ladder.start):ladder.stages.index(stage)]
+    actions = [a for actor in scenario.actors if not actor.is_population
+               for a in actor.actions]
+    return positions * sum(
+        1 + sum(1 for a in actions if key != scenario.key or a.allowed is None
+                or s in a.allowed) for s in stages)
 
 
 def ladder_main(inputs: Inputs) -> str:

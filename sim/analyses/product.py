@@ -23,6 +23,7 @@ import numpy as np
 from ..format.ladder import Ladder
 from ..format.scenario import Scenario
 from .chain import MAX_ATOMS, NotAnalysable, StepBuilder, _too_big, refusal
+from .exact import exact_pct
 from .markov import plan
 
 MAX_PRODUCT_STATES = 5_000  # joint states of every ladder together
@@ -300,10 +301,10 @@ def product_table(result: ProductResult) -> str:
         lines.append(f"ladder {key} ({entry['ladder']}):")
         lines.append(f"{'stage':<{width}}{'P(reach)':>12}  {'P(final)':>12}")
         for s in entry["stages"]:
-            lines.append(f"{s:<{width}}{100 * entry['reach'][s]:>11.4f}%  "
-                         f"{100 * entry['final'][s]:>11.4f}%")
-    which = "; ".join(f"{k} {100 * v:.4f}%" for k, v in d["joint"]["by"].items())
-    lines.append(f"run ended (any run-ending stage): {100 * d['joint']['ended']:.4f}%"
+            lines.append(f"{s:<{width}}{exact_pct(entry['reach'][s]):>12}  "
+                         f"{exact_pct(entry['final'][s]):>12}")
+    which = "; ".join(f"{k} {exact_pct(v)}" for k, v in d["joint"]["by"].items())
+    lines.append(f"run ended (any run-ending stage): {exact_pct(d['joint']['ended'])}"
                  + (f" ({which})" if which else ""))
     lines.append("Exact values of the stated model (no sampling error), not forecasts: they "
                  "hold only under the scenario's assumptions.")

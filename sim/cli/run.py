@@ -50,8 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
     add_overrides(p)
     p.add_argument("--out", metavar="DIR",
-                   help="write summary.json, runs.csv (and runs.parquet with pyarrow), "
-                        "occupancy.csv, incidence.csv, tension.csv and manifest.json into "
+                   help="write summary.json, runs.csv, moves.csv (and runs.parquet and "
+                        "moves.parquet with pyarrow), occupancy.csv, incidence.csv, "
+                        "tension.csv and manifest.json into "
                         "DIR, all or nothing (a previous DIR is replaced only once the new "
                         "one is complete; see docs/results.md)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
@@ -65,9 +66,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(default: the highest stage above the start reached in at least 5%% "
                         "of runs; see docs/results.md)")
     p.add_argument("--posterior", metavar="FILE.csv",
-                   help="draw the numbers a posterior file lists (`ladder calibrate --out`'s "
-                        "posterior.csv) from its parameter sets, one set per run, instead of "
-                        "from the file's distributions (docs/validation.md)")
+                   help="draw the numbers a posterior file lists from its parameter sets, one "
+                        "set per run, instead of from the file's distributions (a CSV of "
+                        "drawn:<path> columns; docs/results.md)")
     add_plot(p, "P(reach), incidence, occupancy and tension")
     add_precision(p)
     add_max_memory(p)

@@ -17,9 +17,11 @@ from ..errors import InputError
 from . import coupled
 from .folder import read_folder
 from .frames import Tables, runs_dtypes
+from .moves import DTYPES
 from .results import has_parquet
 
 TABLES = ("auto", "parquet", "csv")
+MOVES = tuple(DTYPES)  # moves.csv's columns
 
 
 @dataclass(repr=False)
@@ -43,6 +45,9 @@ class LoadedResults(Tables):
         table: the file `runs` was read from (`runs.parquet`, `runs.csv`, or None).
         coupled_occupancy, coupled_incidence: each coupled ladder's occupancy and incidence
             by key (`occupancy-<key>.csv`, `incidence-<key>.csv`; empty for one ladder).
+        moves: every stage move of every run (moves.parquet beside runs.parquet, else
+            moves.csv), as `RunResult.moves`; None without runs, or for a folder written
+            before moves were kept.
     """
 
     summary: dict
@@ -57,6 +62,7 @@ class LoadedResults(Tables):
     table: str | None
     coupled_occupancy: dict[str, pd.DataFrame] = field(default_factory=dict)
     coupled_incidence: dict[str, pd.DataFrame] = field(default_factory=dict)
+    moves: pd.DataFrame | None = None
 
 
 def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
@@ -78,9 +84,10 @@ def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
     manifest = read_folder(folder, "run", [])[0]
     listed = manifest["files"]
     name = _table_name(folder, table, listed)
+    moves = _moves_name(name, listed)
     names = ["summary.json", "occupancy.csv", "incidence.csv", "tension.csv"]
     extra = [n for n in listed if coupled.FILE_PATTERN.fullmatch(n)]
-    data = read_folder(folder, "run", names + extra + ([name] if name else []))[1]
+    data = read_folder(folder, "run", names + extra + [n for n in (name, moves) if n])[1]
     try:
         summary = json.loads(data["summary.json"].decode("utf-8"))
         stages = list(summary["stages"])
@@ -89,6 +96,7 @@ def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
                                          ("occupancy", "incidence", "tension"))
         runs = _runs(data[name], name, stages, ladders) if name else None
         by_ladder = {n: _ladder_steps(data, n, ladders) for n in coupled.STEP_FILES}
+        moved = _moves(data[moves], moves, stages, ladders) if moves else None
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{folder}: cannot read the results folder ({exc!s})") from None
     bands = tension.drop(columns="mean") if len(tension.columns) > 1 else None
@@ -96,7 +104,7 @@ def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
                          tension["mean"].rename("mean_tension"), bands,
                          bool(manifest.get("partial")),
                          int(manifest.get("planned_runs") or summary["runs"]), str(folder), name,
-                         by_ladder["occupancy"], by_ladder["incidence"])
+                         by_ladder["occupancy"], by_ladder["incidence"], moved)
 
 
 def _ladder_steps(data: dict[str, bytes], kind: str, ladders: dict[str, list[str]]
@@ -126,6 +134,38 @@ def _table_name(folder: Path, table: str, listed: dict) -> str | None:
         raise InputError("reading runs.parquet needs pyarrow: python -m pip install -e "
                          "'.[parquet]'")
     return name
+
+
+def _moves_name(runs: str | None, listed: dict) -> str | None:
+    """The move table to read with the per-run table `runs`: moves.parquet beside
+    runs.parquet, else moves.csv; None without runs or moves (a folder written before
+    moves were kept lists neither)."""
+    if runs is None:
+        return None
+    if runs == "runs.parquet" and "moves.parquet" in listed:
+        return "moves.parquet"
+    return "moves.csv" if "moves.csv" in listed else None
+
+
+def _moves(data: bytes, name: str, stages: list[str], ladders: dict[str, list[str]]
+           ) -> pd.DataFrame:
+    """moves.csv or moves.parquet with `RunResult.moves`'s dtypes, its ladders and stages
+    checked (a key not among the coupled ones is the main ladder's)."""
+    if name == "moves.parquet":
+        frame = pd.read_parquet(io.BytesIO(data))
+    else:
+        frame = pd.read_csv(io.BytesIO(data), dtype=dict.fromkeys(MOVES[2:], str),
+                            keep_default_na=False)
+    if tuple(frame.columns) != MOVES:
+        raise ValueError(f"{name}: its columns are not {', '.join(MOVES)}")
+    main = frame["ladder"][~frame["ladder"].isin(list(ladders))].unique()
+    if len(main) > 1:
+        raise ValueError(f"{name}: moves on more ladders than the summary has")
+    for key, ids in [*((k, stages) for k in main), *ladders.items()]:
+        on = frame["ladder"] == key
+        if not (frame["from"][on].isin(ids).all() and frame["to"][on].isin(ids).all()):
+            raise ValueError(f"{name}: a move on ladder {key} names a stage it does not have")
+    return frame.astype(DTYPES)
 
 
 def _steps(data: bytes) -> pd.DataFrame:

@@ -7,9 +7,13 @@ import numpy as np
 import pandas as pd
 
 from ..format.scenario import Scenario
-from .notes import RULE_ACCIDENT, RULE_EVENT, RULE_JOINT, RULE_NAMES, RULE_TRIGGER
+from .notes import RULE_NAMES, cause_text
 from .outcomes import CHUNK, MOVE_COLUMNS, Totals
-from .tracks import ACTION_CODES
+
+# moves.csv's columns and their dtypes (the stages, causes and names as strings, also when
+# there is no move: `sim.load_results` reads them back so)
+DTYPES = {"run": "int64", "step": "int64", "ladder": "str", "from": "str", "to": "str",
+          "cause": "str", "by": "str"}
 
 
 def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
@@ -19,7 +23,6 @@ def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     event's name, the hazard's description or `hazards[i]`; empty for a threshold)."""
     keys = [scenario.key] + [c.key for c in scenario.coupled]
     ladders = [scenario.ladder] + [c.ladder for c in scenario.coupled]
-    hazards = {key: [h for h in scenario.hazards if h.ladder == key] for key in keys}
     parts = [np.column_stack([m[:, 0] + k * CHUNK, m[:, 1:]]) if len(m) else m
              for k, m in ((k, p["moves"]) for k, p in zip(totals.chunks, totals.per_run,
                                                             strict=True))]
@@ -35,24 +38,12 @@ def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     # who or what: one lookup per distinct (ladder, rule, cause)
     triples, which = np.unique(np.column_stack([col["ladder"], col["rule"], col["cause"]]),
                                axis=0, return_inverse=True)
-    by = np.array([_by(scenario, hazards[keys[lad]], rule, cause)
+    by = np.array([cause_text(scenario, keys[lad], rule, cause)
                    for lad, rule, cause in triples.tolist()] or [""], dtype=object)
     return pd.DataFrame({
         "run": col["run"].astype(np.int64), "step": col["step"].astype(np.int64),
         "ladder": np.array(keys, dtype=object)[col["ladder"]], "from": stage_from,
         "to": stage_to, "cause": np.array([RULE_NAMES.get(r, "") for r in col["rule"]],
                                           dtype=object),
-        "by": by[which.reshape(-1)] if len(order) else by[:0]})
+        "by": by[which.reshape(-1)] if len(order) else by[:0]}).astype(DTYPES)
 
-
-def _by(scenario: Scenario, hazards: list, rule: int, cause: int) -> str:
-    """Who or what made a move, in words ('' for a threshold)."""
-    if rule in (RULE_TRIGGER, RULE_JOINT) and cause >= 0:
-        actor = scenario.actors[cause // ACTION_CODES]
-        return f"{actor.id}.{actor.action_ids[cause % ACTION_CODES]}"
-    if rule == RULE_EVENT and cause >= 0:
-        return scenario.events[cause].name
-    if rule == RULE_ACCIDENT and cause >= 0:
-        hazard = hazards[cause]
-        return hazard.description or f"hazards[{scenario.hazards.index(hazard)}]"
-    return ""

@@ -35,7 +35,8 @@ def atomic_write(path: Path, write: Writer) -> None:
 
 
 def has_parquet() -> bool:
-    """Whether pyarrow is installed, so runs.parquet can be written and read."""
+    """Whether pyarrow is installed, so runs.parquet and moves.parquet can be written and
+    read."""
     import importlib.util
 
     return importlib.util.find_spec("pyarrow") is not None
@@ -52,8 +53,8 @@ def summary_json(summary: dict) -> str:
     return json.dumps(summary, indent=2, sort_keys=False) + "\n"
 
 
-RESULT_FILES = ("summary.json", "runs.csv", "runs.parquet", "moves.csv", "occupancy.csv",
-                "incidence.csv", "tension.csv")
+RESULT_FILES = ("summary.json", "runs.csv", "runs.parquet", "moves.csv", "moves.parquet",
+                "occupancy.csv", "incidence.csv", "tension.csv")
 
 
 def _csv(frame: pd.DataFrame) -> Writer:
@@ -62,11 +63,11 @@ def _csv(frame: pd.DataFrame) -> Writer:
 
 
 def write_results(result: RunResult, folder: str | Path) -> Written:
-    """Write summary.json, runs.csv (and runs.parquet with pyarrow) and moves.csv when runs
-    were kept,
-    occupancy.csv, incidence.csv, tension.csv, with coupled ladders `occupancy-<key>.csv`
-    and `incidence-<key>.csv` for each, and manifest.json, all or nothing: into a
-    temporary sibling of `folder`, then put in its place (`sim.engine.folder.write_folder`).
+    """Write summary.json, runs.csv and moves.csv when runs were kept (and runs.parquet and
+    moves.parquet with pyarrow), occupancy.csv, incidence.csv, tension.csv, with coupled
+    ladders `occupancy-<key>.csv` and `incidence-<key>.csv` for each, and manifest.json, all
+    or nothing: into a temporary sibling of `folder`, then put in its place
+    (`sim.engine.folder.write_folder`).
 
     Raises:
         Interrupted: Ctrl-C or SIGTERM while writing; `folder` is as it was.
@@ -83,6 +84,9 @@ def write_results(result: RunResult, folder: str | Path) -> Written:
         moves = result.moves
         assert moves is not None  # kept with the runs
         files.append(("moves.csv", lambda h: moves.to_csv(h, index=False)))
+        if has_parquet():
+            files.append(("moves.parquet",
+                          lambda h: moves.to_parquet(h.buffer, index=False)))
     tension = result.mean_tension.to_frame("mean")
     if result.tension_bands is not None:
         tension = tension.join(result.tension_bands)

@@ -17,13 +17,16 @@ import numpy as np
 from ..format.ladder import Ladder
 from .assumptions import draw
 from .notes import (
+    ACTION_CODES,
     RULE_ACCIDENT,
     RULE_DOWN,
     RULE_JOINT,
     RULE_NAMES,
     RULE_TRIGGER,
     RULE_UP,
+    Move,
     StepNote,
+    cause_text,
 )
 from .perception import StateView
 
@@ -31,7 +34,6 @@ if TYPE_CHECKING:
     from .model import EscalationModel
 
 NONE = -1
-ACTION_CODES = 1024  # a trigger's cause is actor index * ACTION_CODES + action index
 
 
 class GuardView(StateView):
@@ -137,7 +139,7 @@ class Track:
         blocked = np.zeros(model.n, dtype=bool)
         target = np.full(model.n, NONE)
         joint = np.zeros(model.n, dtype=bool)
-        logging = self.log is not None  # causes are kept only for the move log
+        logging = self.log is not None or note is not None  # causes: move log and trace
         if logging:
             self.cause[:] = NONE
         for i, agent in enumerate(model.actors):
@@ -155,10 +157,12 @@ class Track:
         up_to = np.minimum(stage + 1, len(self.up) - 1)
         level = model.value(self.reads)
         at_up, at_down = self.thresholds(stage)
-        up = free & (level >= at_up) & self.guard_ok(stage, up_to)
+        up_ok = self.guard_ok(stage, up_to)
+        up = free & (level >= at_up) & up_ok
         self.below = np.where(free & (level <= at_down), self.below + 1, 0)
-        down = (free & ~up & (self.below >= self.dwell[stage])
-                & self.guard_ok(stage, np.maximum(stage - 1, 0)))
+        down_to = np.maximum(stage - 1, 0)
+        down_ok = self.guard_ok(stage, down_to)
+        down = free & ~up & (self.below >= self.dwell[stage]) & down_ok
         new = np.where(triggered, target, np.where(up, stage + 1, np.where(down, stage - 1, stage)))
         self.rule[triggered] = RULE_TRIGGER
         self.rule[triggered & joint] = RULE_JOINT
@@ -166,12 +170,29 @@ class Track:
         self.rule[down] = RULE_DOWN
         if self.hazards:
             new = self._accidents(new, free & ~up & ~down)
-        if note is not None and blocked[model.traced]:
-            note.blocked.append("a trigger was blocked (no edge, or its guard did not hold)"
-                                if self is model.main else
-                                f"a trigger on ladder {self.key} was blocked (no edge, or its "
-                                "guard did not hold)")
+        if note is not None:
+            r = model.traced
+            on = "" if self is model.main else f" on ladder {self.key}"
+            if blocked[r]:
+                note.blocked.append(f"a trigger{on} was blocked (no edge, or its guard did not "
+                                    "hold)")
+            if model.active[r]:
+                note.near.setdefault(self.reads, []).extend([float(at_up[r]), float(at_down[r])])
+            for going, ok, to in ((free & (level >= at_up), up_ok, up_to),
+                                  (free & ~up & (self.below >= self.dwell[stage]), down_ok,
+                                   down_to)):
+                if going[r] and not ok[r]:
+                    note.blocked.append(self._blocked(on, int(stage[r]), int(to[r])))
         return new
+
+    def _blocked(self, on: str, source: int, target: int) -> str:
+        """The trace's line for a threshold move of the traced run that a guard stopped."""
+        ids = self.ladder.stage_ids
+        edge = self.ladder.edge(ids[source], ids[target])
+        guard = f" '{edge.guard.text}'" if edge and edge.guard else ""
+        way = "up" if target > source else "down"
+        return (f"a threshold move{on} {way} to {ids[target]} was blocked (its guard{guard} "
+                "did not hold)")
 
     def _accidents(self, new: np.ndarray, still: np.ndarray) -> np.ndarray:
         """Hazards, in file order, in runs no other rule moved: each draws one number per run
@@ -211,12 +232,10 @@ class Track:
             self.entered[rows] = model.t
             r = model.traced
             if note is not None and moved[r] and new[r] != self.stage[r]:
-                ids = self.ladder.stage_ids
-                move = (ids[self.stage[r]], ids[new[r]], RULE_NAMES[int(self.rule[r])])
-                if self is model.main:
-                    note.move = move
-                else:
-                    note.moves[self.key] = move
+                ids, rule = self.ladder.stage_ids, int(self.rule[r])
+                note.moved.append(Move(self.key, ids[self.stage[r]], ids[new[r]],
+                                       RULE_NAMES[rule], cause_text(
+                                           model.scenario, self.key, rule, int(self.cause[r]))))
             self.stage[rows] = new[rows]
             self.below[rows] = 0
             peak_old = self.peak[rows]

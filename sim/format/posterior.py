@@ -1,4 +1,4 @@
-"""A posterior file: parameter sets accepted by `ladder calibrate`, for `ladder run --posterior`.
+"""A posterior file: parameter sets (of a calibration, say), for `ladder run --posterior`.
 
 A CSV file whose columns are `drawn:<path>` (or plain `<path>`), one per number of the
 scenario that is a distribution, and whose rows are parameter sets; other columns (`run`,

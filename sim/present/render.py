@@ -9,8 +9,8 @@ from ..engine.notes import StepNote
 from ..engine.runner import RunResult
 from ..format.distributions import Dist
 from ..format.scenario import Scenario
-from ..format.thresholds import shown
 from .show_dynamics import uses_tension
+from .why import level_text, move_text
 
 DISCLAIMER = ("Distributions under the scenario's stated assumptions (see its file), "
               "not forecasts.")
@@ -169,21 +169,21 @@ def story(scenario: Scenario, notes: list[StepNote]) -> str:
         for actor, face in note.signals.items():
             lines.append(f"  {actor} showed others: {face}")
         if shows_tension:
-            lines.append(f"  tension {note.tension:.2f}")
+            lines.append(f"  tension {level_text(note.tension, note.near.get('tension', ()))}")
         lines += dynamics_lines(note)
-        for text in note.blocked:
-            lines.append(f"  {text}")
-        if note.move is not None:
-            old, new, rule = note.move
-            lines.append(f"  MOVE {old} -> {new} by {why_moved(scenario, note, old, new, rule)}")
-            stage = new
-        for key, (old, new, rule) in note.moves.items():
-            coupled = next(c for c in scenario.coupled if c.key == key)
-            lines.append(f"  MOVE {key}: {old} -> {new} by "
-                         f"{why_moved(scenario, note, old, new, rule, key)}")
-            others[key] = new
-            if coupled.ends_run and coupled.ladder.stages[coupled.ladder.index(new)].absorbing:
-                ended = f"{key}:{new}"
+        first = [m for m in note.moved if m.rule == "event"]  # events move before the rules
+        lines += [f"  {move_text(scenario, note, m)}" for m in first]
+        lines += [f"  {text}" for text in note.blocked]
+        lines += [f"  {move_text(scenario, note, m)}" for m in note.moved if m.rule != "event"]
+        for move in note.moved:
+            if move.ladder == scenario.key:
+                stage = move.new
+                continue
+            others[move.ladder] = move.new
+            coupled = next(c for c in scenario.coupled if c.key == move.ladder)
+            if coupled.ends_run and coupled.ladder.stages[
+                    coupled.ladder.index(move.new)].absorbing:
+                ended = f"{move.ladder}:{move.new}"
         if ladder.stages[ladder.index(stage)].absorbing:
             ended = ended or stage
         if ended:
@@ -197,7 +197,8 @@ def dynamics_lines(note: StepNote) -> list[str]:
     """Run 0's variables, flags and what each actor perceived, for a trace."""
     lines = []
     if note.values:
-        lines.append("  variables: " + ", ".join(f"{k} {v:.2f}" for k, v in note.values.items()))
+        lines.append("  variables: " + ", ".join(
+            f"{k} {level_text(v, note.near.get(k, ()))}" for k, v in note.values.items()))
     if note.flags:
         lines.append("  flags: " + ", ".join(f"{k} {'on' if v else 'off'}"
                                              for k, v in note.flags.items()))
@@ -205,38 +206,6 @@ def dynamics_lines(note: StepNote) -> list[str]:
         lines.append(f"  {actor} perceived: " + ", ".join(
             f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in seen.items()))
     return lines
-
-
-def why_moved(scenario: Scenario, note: StepNote, old: str, new: str, rule: str,
-              key: str | None = None) -> str:
-    """The rule that moved run 0 from `old` to `new` in a step (on ladder `key`, default the
-    main one), in words."""
-    coupled = next((c for c in scenario.coupled if c.key == key), None)
-    ladder = coupled.ladder if coupled else scenario.ladder
-    reads = coupled.reads if coupled else scenario.reads
-    level = note.tension if reads == "tension" else note.values.get(reads, float("nan"))
-    st = ladder.stages[ladder.index(old)]
-    if rule == "threshold up":
-        return f"threshold ({reads} {level:.2f} >= up {shown(st, 'up')})"
-    if rule == "threshold down":
-        return (f"threshold ({reads} {level:.2f} <= down {shown(st, 'down')} "
-                f"for {st.dwell} step(s))")
-    if rule in ("trigger", "joint decision"):
-        def fires(act) -> bool:
-            return (act.trigger_on == (key, new)) if coupled else act.trigger == new
-        who = [f"{a.id}.{note.actions[a.id]}" for a in scenario.actors
-               for act in a.actions if fires(act) and note.actions.get(a.id) == act.id]
-        if rule == "joint decision":
-            keys = [f"{a.id}.{act.id} with {act.requires[0]}.{act.requires[1]}"
-                    for a in scenario.actors for act in a.actions
-                    if fires(act) and act.requires and note.actions.get(a.id) == act.id]
-            return f"joint decision ({', '.join(keys) or 'two actors'})"
-        edge = ladder.edge(old, new)
-        guard = f", guard '{edge.guard.text}' held" if edge and edge.guard else ""
-        return f"trigger ({', '.join(who) or 'an action'}{guard})"
-    if rule == "event":
-        return f"event ({', '.join(note.events)})"
-    return rule
 
 
 def compare_table(report: dict, pairing: str, sources: list[str]) -> str:

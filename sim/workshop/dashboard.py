@@ -121,7 +121,7 @@ class Dashboard:
             s = self.session
             date = s.scenario.clock.date_of(s.t)
             parts = ([date.isoformat()] if date else []) + [f"stage {s.stage}",
-                                                            f"{s.reads} {s.tension:.2f}"]
+                                                            f"{s.reads} {s.level}"]
             if s.ended:
                 peak = s.ladder.stage_ids[int(s.model.peak[0])]
                 parts.append(f"the run has ended (highest stage reached: {peak})")
@@ -139,7 +139,7 @@ class Dashboard:
         with self.lock:
             s = self.session
             return ladder_svg(s.ladder, s.scenario.start, key="demo",
-                              current=(s.stage, f"NOW · {esc(s.reads)} {s.tension:.2f}"))
+                              current=(s.stage, f"NOW · {esc(s.reads)} {s.level}"))
 
     def log_html(self) -> str:
         """The turns of the run so far, newest first: events, each actor's action, tension,
@@ -150,7 +150,7 @@ class Dashboard:
             turns = [p.turn for p in s.line[1:] if p.turn is not None][::-1][:LOG_TURNS]
             if not turns:
                 return (f'<p class="log-empty">{esc(s.when(0))}: the run starts at '
-                        f"{esc(s.scenario.start)}, {esc(s.reads)} {s.tension:.2f}. Nothing has "
+                        f"{esc(s.scenario.start)}, {esc(s.reads)} {s.level}. Nothing has "
                         "happened yet.</p>")
             return "".join(turn_html(s, t) for t in turns)
 
@@ -208,7 +208,7 @@ def turn_html(s: Session, turn: Turn) -> str:
     lines = [f"<li>event: {esc(e)}</li>" for e in turn.note.events]
     lines.append(f"<li>{'; '.join(actions)}</li>")
     lines += [f"<li>note: {esc(text)}</li>" for text in turn.note.blocked + turn.refused]
-    lines.append(f"<li>{esc(s.reads)} {turn.tension_before:.2f} → {turn.level_after:.2f}</li>")
+    lines.append(f"<li>{esc(s.reads)} {turn.levels[0]} → {turn.levels[1]}</li>")
     why = f'<span class="move">{esc(turn.why)}</span>' if moved else esc(turn.why)
     lines.append(f"<li>stage: {why}</li>")
     lines += [f"<li>{esc(text.strip())}</li>" for text in s.dynamics(turn)]

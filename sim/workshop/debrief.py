@@ -18,6 +18,7 @@ from ..analyses.outlook import ODDS, ForkResult, Outlook
 from ..engine.results import atomic_write
 from ..engine.targets import check_file_target
 from ..errors import InputError
+from ..present.why import level_now
 from .session import Session, Turn
 
 
@@ -92,14 +93,14 @@ def transcript(session: Session, ended: str) -> str:
              f"- turns played: {len(turns)} (undone: {undone}, returns to a branch point: "
              f"{returns}); forks: {len(forks)}",
              f"- session ended: {ended}, at {session.when(session.t)} in `{session.stage}`, "
-             f"tension {session.tension:.2f}, highest stage reached "
+             f"tension {session.level}, highest stage reached "
              f"`{sc.ladder.stage_ids[int(model.peak[0])]}`",
              "", f"*{ODDS} Each outlook is the share of runs forked from the played "
              "position that reach a stage; the played run itself is one story among them.*",
              "", "## The session, in order", ""]
     start = session.line[0]
-    lines += [f"Start: {session.when(0)}, stage `{sc.start}`, tension "
-              f"{session.start_tension:.2f}.", ""]
+    start_level = level_now(model, session.start_tension, sc.start)
+    lines += [f"Start: {session.when(0)}, stage `{sc.start}`, tension {start_level}.", ""]
     if start.outlook is not None:
         lines += outlook_md(session, start.outlook) + [""]
     for entry in session.log:
@@ -119,7 +120,7 @@ def transcript(session: Session, ended: str) -> str:
         played = ", ".join(f"{a}: {t.note.actions[a]} ({t.how[a]})" for a in t.how) or "-"
         move = t.why if t.why.startswith("MOVE") else "-"
         lines.append(f"| {t.step} | {date.isoformat() if date else '-'} | {played} | "
-                     f"{t.stage_after} | {t.level_after:.2f} | {move} |")
+                     f"{t.stage_after} | {t.levels[1]} | {move} |")
     return "\n".join(lines) + "\n"
 
 
@@ -131,7 +132,7 @@ def turn_md(session: Session, turn: Turn) -> list[str]:
         how = f" (played, {turn.how[actor]})" if actor in turn.how else ""
         lines.append(f"- {actor}{how}: {action}")
     lines += [f"- note: {text}" for text in note.blocked + turn.refused]
-    lines.append(f"- {session.reads} {turn.tension_before:.2f} -> {turn.level_after:.2f}")
+    lines.append(f"- {session.reads} {turn.levels[0]} -> {turn.levels[1]}")
     lines += [f"- stage: {turn.why}", ""]
     if turn.outlook is not None:
         lines += outlook_md(session, turn.outlook) + [""]

@@ -152,7 +152,7 @@ class Screen:
         date = s.scenario.clock.date_of(s.t)
         return "\n".join([self.rule(f"{s.scenario.id} | step {s.t} of {s.model.horizon}"
                                     + (f" | {date.isoformat()}" if date else "")
-                                    + f" | stage {s.stage} | {s.reads} {s.tension:.2f}"),
+                                    + f" | stage {s.stage} | {s.reads} {s.level}"),
                           self.happened(), "", self.ladder(), "", self.outlook(), "",
                           self.moves()])
 
@@ -168,14 +168,14 @@ class Screen:
         s, turn = self.s, self.s.last_turn
         if turn is None:
             return (f"START at {s.when(0)}: stage {s.scenario.start}, {s.reads} "
-                    f"{s.tension:.2f}\nplayed: {played_text(s)}")
+                    f"{s.level}\nplayed: {played_text(s)}")
         lines = [self.p.bold(f"WHAT HAPPENED at {s.when(turn.step)}")]
         lines += [f"  event      {name}" for name in turn.note.events]
         for actor, action in turn.note.actions.items():
             who = f"{actor} (you, {turn.how[actor]})" if actor in turn.how else actor
             lines.append(f"  {who:<32}{action}")
         lines += [f"  note       {text}" for text in turn.note.blocked + turn.refused]
-        lines.append(f"  {self.s.reads:<10} {turn.tension_before:.2f} -> {turn.level_after:.2f}")
+        lines.append(f"  {self.s.reads:<10} {turn.levels[0]} -> {turn.levels[1]}")
         why = turn.why if not turn.why.startswith("MOVE") else self.p.move(turn.why)
         lines.append(f"  stage      {why}")
         return "\n".join(lines + s.dynamics(turn))
@@ -192,7 +192,7 @@ class Screen:
             name = st.name if len(st.name) <= 40 else st.name[:39] + "~"
             text = f"{st.id:<18}{name:<42}{rules}"
             if i == here:
-                lines.append(self.p.now(f" >> {text}   <- NOW, {s.reads} {s.tension:.2f}"))
+                lines.append(self.p.now(f" >> {text}   <- NOW, {s.reads} {s.level}"))
             else:
                 lines.append(f"    {text}")
         return "\n".join(lines)
@@ -241,7 +241,7 @@ class Screen:
         events = "".join(f"; event: {name}" for name in turn.note.events)
         why = turn.why if not turn.why.startswith("MOVE") else self.p.move(turn.why)
         return (f"  {self.s.when(turn.step)}: {moves + '; ' if moves else ''}{self.s.reads} "
-                f"{turn.level_after:.2f}{events}; {why}")
+                f"{turn.levels[1]}{events}; {why}")
 
     def fork(self, r: ForkResult) -> str:
         lines = [self.rule(f"FORK at {self.s.when(r.step)}: {r.change.describe()}"),

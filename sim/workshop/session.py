@@ -28,7 +28,8 @@ from ..errors import InputError
 from ..format.actors import Action
 from ..format.check import suggest
 from ..format.scenario import Scenario
-from ..present.render import dynamics_lines, why_moved
+from ..present.render import dynamics_lines
+from ..present.why import explain, level_now, step_levels, why_moved
 
 DEFAULT_OUTLOOK_RUNS = 2000
 MAX_OUTLOOK_RUNS = 1_000_000
@@ -58,6 +59,7 @@ class Turn:
         why: the stage move and the rule behind it, or why the stage did not move.
         refused: played choices the engine did not apply (an event moved the stage first).
         outlook: the outlook from the position after this step, once computed.
+        levels: tension_before and level_after as text, as the trace prints them (`level_text`).
     """
 
     step: int
@@ -70,6 +72,7 @@ class Turn:
     refused: list[str] = field(default_factory=list)
     outlook: Outlook | None = None
     level_after: float = 0.0
+    levels: tuple[str, str] = ("", "")
 
 
 @dataclass
@@ -135,6 +138,11 @@ class Session:
     def tension(self) -> float:
         """What the main ladder reads, in the played run: tension, or the scenario's `reads`."""
         return float(self.model.level()[0])
+
+    @property
+    def level(self) -> str:
+        """What the main ladder reads now, as text against its stage's thresholds (`level_now`)."""
+        return level_now(self.model)
 
     @property
     def reads(self) -> str:
@@ -204,7 +212,8 @@ class Session:
                    for a, c in self.pending.items() if int(model.agent_of(a).choice[0]) != c]
         how = {a: "chosen" if a in self.pending else "policy" for a in self.players}
         turn = Turn(model.t, note, how, before[1], before[0], self.stage,
-                    explain(self.scenario, model, note), refused, level_after=self.tension)
+                    explain(self.scenario, model, note), refused, level_after=self.tension,
+                    levels=step_levels(note, self.reads, before[1], self.tension))
         self.pending = {}
         self.line.append(Position(model.snapshot(), turn))
         self.log.append(turn)
@@ -216,12 +225,10 @@ class Session:
         perceived after the turn (nothing for a scenario without them)."""
         lines = []
         for c in self.scenario.coupled:
-            move = turn.note.moves.get(c.key)
             now = c.ladder.stage_ids[int(self.model.track(c.key).stage[0])]
-            lines.append(f"  {c.key + ' ladder':<10} "
-                         + (f"MOVE {move[0]} -> {move[1]} by "
-                            f"{why_moved(self.scenario, turn.note, *move, c.key)}"
-                            if move else f"at {now}"))
+            moves = "; ".join(f"MOVE {m.old} -> {m.new} by {why_moved(self.scenario, turn.note, m)}"
+                              for m in turn.note.on(c.key))
+            lines.append(f"  {c.key + ' ladder':<10} " + (moves or f"at {now}"))
         return lines + dynamics_lines(turn.note)
 
     def advance(self, turns: int) -> list[Turn]:
@@ -364,33 +371,3 @@ def check_players(scenario: Scenario, players, what: str = "--as",
             raise error(f"{what} {p}: given twice")
         out.append(p)
     return out
-
-
-def explain(scenario: Scenario, model: EscalationModel, note: StepNote) -> str:
-    """How the played run's stage moved this step and by which rule, or why it did not."""
-    ladder = scenario.ladder
-    if note.move is not None:
-        old, new, rule = note.move
-        return f"MOVE {old} -> {new} by {why_moved(scenario, note, old, new, rule)}"
-    i = int(model.stage[0])
-    st = ladder.stages[i]
-    if st.absorbing:
-        return f"the run is over: {st.id} is absorbing"
-    parts, (up, down) = [], (float(x[0]) for x in model.main.thresholds(model.stage))
-    reads = scenario.reads  # (up, down: run 0's, drawn per run where the ladder says so)
-    level = note.tension if reads == "tension" else note.values[reads]
-    if st.up is not None:
-        if level >= up:
-            edge = ladder.edge(st.id, ladder.stage_ids[i + 1])
-            guard = f"'{edge.guard.text}'" if edge and edge.guard else "of the edge"
-            parts.append(f"{reads} {level:.2f} >= up {up:g}, but the guard {guard} "
-                         f"to {ladder.stage_ids[i + 1]} did not hold")
-        else:
-            parts.append(f"{reads} {level:.2f} < up {up:g}")
-    if st.down is not None:
-        below = int(model.below[0])
-        if below:
-            parts.append(f"at or below down {down:g} for {below} of {st.dwell} step(s)")
-        else:
-            parts.append(f"above down {down:g}")
-    return f"no move: {'; '.join(parts) or 'no threshold at ' + st.id}"
