@@ -52,8 +52,8 @@ def summary_json(summary: dict) -> str:
     return json.dumps(summary, indent=2, sort_keys=False) + "\n"
 
 
-RESULT_FILES = ("summary.json", "runs.csv", "runs.parquet", "moves.csv", "occupancy.csv",
-                "incidence.csv", "tension.csv")
+RESULT_FILES = ("summary.json", "runs.csv", "runs.parquet", "moves.csv", "observations.csv",
+                "occupancy.csv", "incidence.csv", "tension.csv")
 
 
 def _csv(frame: pd.DataFrame) -> Writer:
@@ -62,10 +62,10 @@ def _csv(frame: pd.DataFrame) -> Writer:
 
 
 def write_results(result: RunResult, folder: str | Path) -> Written:
-    """Write summary.json, runs.csv (and runs.parquet with pyarrow) and moves.csv when runs
-    were kept,
-    occupancy.csv, incidence.csv, tension.csv, with coupled ladders `occupancy-<key>.csv`
-    and `incidence-<key>.csv` for each, and manifest.json, all or nothing: into a
+    """Write summary.json, runs.csv (and runs.parquet with pyarrow), moves.csv and, for a
+    scenario with `observe:`, observations.csv when runs were kept, occupancy.csv,
+    incidence.csv, tension.csv, with coupled ladders `occupancy-<key>.csv` and
+    `incidence-<key>.csv` for each, and manifest.json, all or nothing: into a
     temporary sibling of `folder`, then put in its place (`sim.engine.folder.write_folder`).
 
     Raises:
@@ -83,6 +83,9 @@ def write_results(result: RunResult, folder: str | Path) -> Written:
         moves = result.moves
         assert moves is not None  # kept with the runs
         files.append(("moves.csv", lambda h: moves.to_csv(h, index=False)))
+        observed = result.observations
+        if observed is not None:
+            files.append(("observations.csv", lambda h: observed.to_csv(h, index=False)))
     tension = result.mean_tension.to_frame("mean")
     if result.tension_bands is not None:
         tension = tension.join(result.tension_bands)
