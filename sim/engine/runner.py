@@ -109,6 +109,8 @@ def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequen
     if keep_runs:
         for track in model.tracks:
             track.log = []
+    else:
+        model.observer = None  # `observe:` records are read only with the runs
     model.run_to_end()
     result = collect(model, index, keep_runs)
     model.release()
