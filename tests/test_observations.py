@@ -157,6 +157,8 @@ def problems(tmp_path, observe, start_date="2024-05-20"):
      ["crowd has no action 'shove'", "(its actions: push, stay)"]),
     ({"count": "crwd.push"}, "observe.quantities.q.count",
      ["unknown actor 'crwd'; did you mean 'crowd'?", "<actor>.<action>"]),
+    ({"count": "crowd"}, "observe.quantities.q.count",
+     ["expected <actor>.<action>, got 'crowd'"]),
     ({"stage": "mian"}, "observe.quantities.q.stage",
      ["unknown ladder key 'mian'; did you mean 'main'?", "expected one of: main"]),
     ({"mean": "tenson"}, "observe.quantities.q.mean",

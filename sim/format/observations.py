@@ -130,9 +130,12 @@ def _known(ck: Checker, kind: str, of: str, field: str, line: int | None, names:
         return False
     actor_id, _, action = of.partition(".")
     by_id = {a.id: a for a in actors}
-    if actor_id not in by_id or not action:
-        ck.error(line, field, f"unknown actor '{actor_id}'{suggest(actor_id, by_id)}; "
-                 f"expected <actor>.<action> with an actor of: {listing(by_id)}")
+    if not action:
+        ck.error(line, field, f"expected <actor>.<action>, got '{of}'")
+        return False
+    if actor_id not in by_id:
+        ck.error(line, field, f"unknown actor '{actor_id}'{suggest(actor_id, by_id)} "
+                 f"(expected <actor>.<action>, with an actor of: {listing(by_id)})")
         return False
     ids = by_id[actor_id].action_ids
     if action not in ids:
