@@ -107,6 +107,7 @@ LOADER_KEY_SETS = [
     ("dynamics", "FLAG_KEYS", "flag"), ("dynamics", "COUPLED_KEYS", "coupledLadder"),
     ("dynamics", "HAZARD_KEYS", "hazard"), ("dynamics", "PERCEIVE_KEYS", "perceive"),
     ("action_parts", "SIGNAL_KEYS", "signal"),
+    ("observations", "OBSERVE_KEYS", "observe"), ("observations", "QUANTITY_KEYS", "observable"),
 ]
 
 
@@ -167,6 +168,8 @@ def test_schema_defaults_are_the_loaders(tmp_path):
                                              "requires": "b.go"}
     dyn["actors"]["b"] = {"kind": "state", "actions": {"go": None},
                           "policy": {"weights": {"go": 1}}}
+    dyn["clock"]["start_date"] = "2024-01-01"
+    dyn["observe"] = {"quantities": {"go": {"count": "b.go"}}}
     (tmp_path / "dyn.yaml").write_text(json.dumps(dyn))
     d = load_scenario(tmp_path / "dyn.yaml")
     act, variable = d.actor("a").actions[1], d.variables[0]
@@ -177,6 +180,8 @@ def test_schema_defaults_are_the_loaders(tmp_path):
         ("coupledLadder", "ends_run"): d.coupled[0].ends_run,
         ("perceive", "lag"): d.actor("a").perceives[0].lag,
         ("signal", "p"): act.signal[1], ("action", "within"): act.within,
+        ("observe", "period"): d.observe.period,
+        ("observable", "scale"): d.observe.quantities[0].scale,
     }
     stated = {(name, key): fragment["default"] for name, node in vocabulary.nodes().items()
               for key, fragment in node.properties.items() if "default" in fragment}
@@ -393,6 +398,16 @@ def test_full_spec_example_scenario_accepted():
     assert _errors(SCENARIO, FULL_SCENARIO) == []
 
 
+def test_observe_block_accepted():
+    """docs/format.md's `observe:` example (Observations)."""
+    observe = {"period": "month", "quantities": {
+        "belarus_stage": {"stage": "belarus"},
+        "crossing_attempts": {"count": "migrant_groups.attempt_crossing", "scale": 6.0,
+                              "description": "people per modelled group-attempt"},
+        "alarm": {"mean": "warsaw.alarm"}}}
+    assert _errors(SCENARIO, _with(FULL_SCENARIO, ("observe",), observe)) == []
+
+
 def _with(base: dict, path: tuple, value) -> dict:
     """A deep copy of base with the value at path (keys/indices) replaced; None deletes."""
     doc = json.loads(json.dumps(base))
@@ -466,6 +481,13 @@ BAD_SCENARIOS = {
     "event tension add and set": _with(
         MINIMAL_SCENARIO, ("events",), [{"name": "e", "at": 3, "tension": {"add": 1, "set": 2}}]
     ),
+    "observed quantity with two kinds": _with(
+        MINIMAL_SCENARIO, ("observe",),
+        {"quantities": {"q": {"stage": "main", "count": "a.wait"}}}),
+    "observed quantity with no kind": _with(
+        MINIMAL_SCENARIO, ("observe",), {"quantities": {"q": {"scale": 2}}}),
+    "observed period not a month": _with(
+        MINIMAL_SCENARIO, ("observe",), {"period": "year", "quantities": {"q": {"stage": "m"}}}),
     "event set with unknown path": _with(
         MINIMAL_SCENARIO, ("events",), [{"name": "e", "at": 3, "set": {"tension.initial": 1}}]
     ),

@@ -55,7 +55,7 @@ def stage_columns(scenario: Scenario) -> dict[str, str]:
         raise InputError(f"{scenario.path}: calibration compares observed quantities with the "
                          "record; the scenario needs an `observe:` block (docs/format.md, "
                          "Observations)")
-    return {q.target: q.name for q in scenario.observe.quantities if q.kind == "stage"}
+    return {q.of: q.name for q in scenario.observe.quantities if q.kind == "stage"}
 
 
 def targets(scenario: Scenario, record: Record) -> list[dict]:
@@ -70,6 +70,7 @@ def targets(scenario: Scenario, record: Record) -> list[dict]:
                              f"but the scenario's observe: block has no `stage: {key}`")
         out.append({"name": stages[key], "kind": "stage", "ladder": key,
                     "stages": list(ladders[key].stage_ids)})
+    assert scenario.observe is not None  # stage_columns refused a scenario without it
     counted = {q.name for q in scenario.observe.quantities if q.kind != "stage"}
     for name in record.quantities:
         if name in counted:

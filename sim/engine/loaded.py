@@ -48,6 +48,8 @@ class LoadedResults(Tables):
         moves: every stage move of every run (moves.parquet beside runs.parquet, else
             moves.csv), as `RunResult.moves`; None without runs, or for a folder written
             before moves were kept.
+        observations: observations.csv (one row per run and period), or None when the
+            folder has none; dtypes as `RunResult.observations`.
     """
 
     summary: dict
@@ -63,6 +65,7 @@ class LoadedResults(Tables):
     coupled_occupancy: dict[str, pd.DataFrame] = field(default_factory=dict)
     coupled_incidence: dict[str, pd.DataFrame] = field(default_factory=dict)
     moves: pd.DataFrame | None = None
+    observations: pd.DataFrame | None = None
 
 
 def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
@@ -87,6 +90,7 @@ def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
     moves = _moves_name(name, listed)
     names = ["summary.json", "occupancy.csv", "incidence.csv", "tension.csv"]
     extra = [n for n in listed if coupled.FILE_PATTERN.fullmatch(n)]
+    extra += ["observations.csv"] if "observations.csv" in listed else []
     data = read_folder(folder, "run", names + extra + [n for n in (name, moves) if n])[1]
     try:
         summary = json.loads(data["summary.json"].decode("utf-8"))
@@ -97,6 +101,8 @@ def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
         runs = _runs(data[name], name, stages, ladders) if name else None
         by_ladder = {n: _ladder_steps(data, n, ladders) for n in coupled.STEP_FILES}
         moved = _moves(data[moves], moves, stages, ladders) if moves else None
+        observed = (_observations(data["observations.csv"])
+                    if "observations.csv" in data else None)
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{folder}: cannot read the results folder ({exc!s})") from None
     bands = tension.drop(columns="mean") if len(tension.columns) > 1 else None
@@ -104,7 +110,7 @@ def load_results(folder: str | Path, table: str = "auto") -> LoadedResults:
                          tension["mean"].rename("mean_tension"), bands,
                          bool(manifest.get("partial")),
                          int(manifest.get("planned_runs") or summary["runs"]), str(folder), name,
-                         by_ladder["occupancy"], by_ladder["incidence"], moved)
+                         by_ladder["occupancy"], by_ladder["incidence"], moved, observed)
 
 
 def _ladder_steps(data: dict[str, bytes], kind: str, ladders: dict[str, list[str]]
@@ -120,6 +126,17 @@ def _ladder_steps(data: dict[str, bytes], kind: str, ladders: dict[str, list[str
             raise ValueError(f"{name}: its columns are not ladder {key}'s stages")
         out[key] = frame
     return out
+
+
+def _observations(data: bytes) -> pd.DataFrame:
+    """observations.csv with the dtypes of `RunResult.observations`: run int64, period a
+    string, a stage quantity (written as integers) int16, counts and means float64."""
+    frame = pd.read_csv(io.BytesIO(data), dtype={"period": str})
+    if list(frame.columns[:2]) != ["run", "period"]:
+        raise ValueError("observations.csv: its first columns are not run, period")
+    dtypes = {c: "int16" if pd.api.types.is_integer_dtype(frame[c]) else "float64"
+              for c in frame.columns[2:]}
+    return frame.astype({"run": "int64", **dtypes})
 
 
 def _table_name(folder: Path, table: str, listed: dict) -> str | None:

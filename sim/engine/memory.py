@@ -84,28 +84,50 @@ MOVES_PER_RUN = 4  # stage moves per run and ladder, for the estimate (measured:
 def kept_per_run(scenario: Scenario) -> int:
     """Bytes per run of the per-run arrays a run keeps (`sim.engine.outcomes.collect`): peak,
     final, steps (int64), absorbed (bool), first and time_in (int32 per stage), and each
-    actor's action counts (int64 per action), each drawn number (float64), and the move log
-    (7 int32 per move: counted as MOVES_PER_RUN moves per ladder, the bundled files' most)."""
+    actor's action counts (int64 per action), each drawn number (float64), the move log
+    (7 int32 per move: counted as MOVES_PER_RUN moves per ladder, the bundled files' most),
+    and the `observe:` records (`observed_bytes`)."""
     stages, actions, _ = _shape(scenario)
     coupled = sum(16 + 8 * len(c.ladder.stage_ids) for c in scenario.coupled)
     shown = sum(8 * len(a.action_ids) for a in scenario.actors
                 if any(act.signal for act in a.actions))  # what others saw, per action
     moves = 28 * MOVES_PER_RUN * (1 + len(scenario.coupled))
-    return 25 + 8 * stages + 8 * actions + coupled + shown + moves + 8 * drawn(scenario)
+    return (25 + 8 * stages + 8 * actions + coupled + shown + moves + 8 * drawn(scenario)
+            + observed_bytes(scenario))
+
+
+def observed_bytes(scenario: Scenario) -> int:
+    """Bytes per run of the `observe:` records (`sim.engine.observations`): per period, an
+    int16 per stage quantity and 8 bytes per count or mean (0 without `observe:`)."""
+    if scenario.observe is None:
+        return 0
+    each = sum(2 if q.kind == "stage" else 8 for q in scenario.observe.quantities)
+    return _months(scenario) * each
+
+
+def _months(scenario: Scenario) -> int:
+    """Calendar months from step 0 to the horizon (a step of at most a week visits each)."""
+    clock = scenario.clock
+    first, last = clock.date_of(0), clock.date_of(clock.horizon)
+    if first is None or last is None:
+        return 0
+    return 12 * (last.year - first.year) + last.month - first.month + 1
 
 
 def table_per_run(scenario: Scenario) -> int:
     """Bytes per run of the per-run table (`runs_table`, pandas): run and steps (int64),
     absorbed, peak and final (strings: 8-byte offset and the characters), first_<stage>
     (nullable Int64: 9 bytes), time_<stage> (int32), the action counts (int64), the draws
-    (float64)."""
+    (float64); and the observations table's rows (run, period, the quantities: one row
+    per period)."""
     stages, actions, longest = _shape(scenario)
     coupled = sum(2 * (8 + max(map(len, c.ladder.stage_ids))) + 13 * len(c.ladder.stage_ids)
                   for c in scenario.coupled)  # <key>.peak, .final, .first_*, .time_*
     shown = sum(8 * len(a.action_ids) for a in scenario.actors
                 if any(act.signal for act in a.actions))  # <actor>.shown.<action>
+    observed = observed_bytes(scenario) + 16 * _months(scenario)  # + run, period
     return 17 + 2 * (8 + longest) + 13 * stages + 8 * actions + coupled + shown + 8 * drawn(
-        scenario)  # drawn:<path> (float64)
+        scenario) + observed  # drawn:<path> (float64)
 
 
 def per_run_bytes(scenario: Scenario, table: bool) -> int:
@@ -122,8 +144,8 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
     """Bytes of one model of `runs` runs (`EscalationModel`): its per-run state and records,
     each actor's weights (float64 per action x stage: the term that grows with stages x
     actions), effects, counts, modifier scales and population members, the events' drawn
-    values, the temporaries of one step, and nine bytes per drawn number (each run's draw and
-    its fifth, `sim.engine.assumptions`)."""
+    values, the temporaries of one step, nine bytes per drawn number (each run's draw and
+    its fifth, `sim.engine.assumptions`), and the `observe:` records with their read-out."""
     stages = len(scenario.ladder.stage_ids)
     per_run = 70 + 8 * stages  # stage, tension, decay, below, peak ...; first, time_in
     widest = 0
@@ -136,6 +158,7 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
     for event in scenario.events:
         per_run += 1 + 8 * (len(event.set) + (event.tension is not None))
     per_run += 8 * widest + STEP_TEMPORARIES + _dynamics_bytes(scenario) + 9 * drawn(scenario)
+    per_run += 2 * observed_bytes(scenario)
     return per_run * runs
 
 

@@ -24,14 +24,15 @@ from .dynamics import describe_dynamics, memory_needs
 from .events import _PreparedEvent
 from .inputs import chunk_seed, collector, with_overrides
 from .notes import RULE_NONE, StepNote
+from .observations import Observer
 from .perception import ActorView, Perception, Recall, StateView
-from .tracks import Track
+from .tracks import MainLadder, Track
 from .variables import Variables
 
 TENSION_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # the band kept when `bands` is asked for
 
 
-class EscalationModel(mesa.Model):
+class EscalationModel(MainLadder, mesa.Model):
     """An ensemble of `n` runs of a scenario.
 
     Args:
@@ -119,6 +120,7 @@ class EscalationModel(mesa.Model):
             track.draw_thresholds()
         self.dynamic = bool(scenario.coupled or scenario.variables or scenario.flags
                             or views or self.recall.last_at or scenario.hazards)
+        self.observer = Observer(self) if scenario.observe is not None else None
 
     # -- what conditions read ---------------------------------------------------------------
     def value(self, name: str) -> np.ndarray:
@@ -137,19 +139,6 @@ class EscalationModel(mesa.Model):
         """What an actor's conditions see (the truth for None or an actor that perceives
         nothing and sees no signal)."""
         return self.views.get(actor_id, self.view) if actor_id else self.view
-
-    # The main ladder's state and records, as they have always been read.
-    stage = property(lambda self: self.main.stage)
-    below = property(lambda self: self.main.below)
-    rule = property(lambda self: self.main.rule)
-    peak = property(lambda self: self.main.peak)
-    first = property(lambda self: self.main.first)
-    time_in = property(lambda self: self.main.time_in)
-    entered = property(lambda self: self.main.entered)
-    occupancy = property(lambda self: self.main.occupancy)
-    start = property(lambda self: self.main.start)
-    up = property(lambda self: self.main.up)
-    absorbing = property(lambda self: self.main.absorbing)
 
     # -- one step ---------------------------------------------------------------------------
     def step(self) -> None:
@@ -207,6 +196,8 @@ class EscalationModel(mesa.Model):
         for track in self.tracks:
             track.record()
         self.tension_sum[self.t] = self.level().sum()
+        if self.observer is not None:  # `observe:` (sim.engine.observations)
+            self.observer.record()
         if self.tension_bands is not None:
             self.tension_bands[self.t] = np.quantile(self.level(), TENSION_QUANTILES)
         if note is not None:
@@ -247,7 +238,7 @@ class EscalationModel(mesa.Model):
         self.views.clear()
         for track in self.tracks:
             track.guard_view = None  # type: ignore[assignment]  # released
-        for part in (*self.tracks, self.vars, self.recall, self.perception):
+        for part in (*self.tracks, self.vars, self.recall, self.perception, self.observer):
             if part is not None:  # each points back at the model
                 part.model = None  # type: ignore[assignment]  # released
         self.tracks.clear()

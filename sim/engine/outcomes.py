@@ -138,6 +138,8 @@ def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
             per_run[f"ladder:{track.key}"] = {
                 "peak": track.peak.copy(), "final": track.stage.copy(),
                 "first": track.first.copy(), "time_in": track.time_in.copy()}
+        if model.observer is not None:  # `observe:`: quantity -> (runs, periods)
+            per_run["observations"] = model.observer.read()
     decisions = 0
     for agent in model.actors:
         if hasattr(agent, "size"):

@@ -54,6 +54,7 @@ def summary_json(summary: dict) -> str:
 
 
 RESULT_FILES = ("summary.json", "runs.csv", "runs.parquet", "moves.csv", "moves.parquet",
+                "observations.csv",
                 "occupancy.csv", "incidence.csv", "tension.csv")
 
 
@@ -64,10 +65,10 @@ def _csv(frame: pd.DataFrame) -> Writer:
 
 def write_results(result: RunResult, folder: str | Path) -> Written:
     """Write summary.json, runs.csv and moves.csv when runs were kept (and runs.parquet and
-    moves.parquet with pyarrow), occupancy.csv, incidence.csv, tension.csv, with coupled
-    ladders `occupancy-<key>.csv` and `incidence-<key>.csv` for each, and manifest.json, all
-    or nothing: into a temporary sibling of `folder`, then put in its place
-    (`sim.engine.folder.write_folder`).
+    moves.parquet with pyarrow; observations.csv for a scenario with `observe:`),
+    occupancy.csv, incidence.csv, tension.csv, with coupled ladders `occupancy-<key>.csv`
+    and `incidence-<key>.csv` for each, and manifest.json, all or nothing: into a temporary
+    sibling of `folder`, then put in its place (`sim.engine.folder.write_folder`).
 
     Raises:
         Interrupted: Ctrl-C or SIGTERM while writing; `folder` is as it was.
@@ -87,6 +88,9 @@ def write_results(result: RunResult, folder: str | Path) -> Written:
         if has_parquet():
             files.append(("moves.parquet",
                           lambda h: moves.to_parquet(h.buffer, index=False)))
+        observed = result.observations
+        if observed is not None:
+            files.append(("observations.csv", lambda h: observed.to_csv(h, index=False)))
     tension = result.mean_tension.to_frame("mean")
     if result.tension_bands is not None:
         tension = tension.join(result.tension_bands)

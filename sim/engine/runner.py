@@ -29,6 +29,7 @@ from .frames import Tables, runs_dtypes, stage_column
 from .model import TENSION_QUANTILES, EscalationModel
 from .moves import moves_table
 from .notes import StepNote
+from .observations import observations_table
 from .outcomes import CHUNK, ChunkResult, Totals, collect, summarise, summarise_ladders
 from .precision import NAMES, Plan, block
 
@@ -83,6 +84,15 @@ class RunResult(Tables):
         moves.csv), or None unless run with `keep_runs`."""
         return moves_table(self.scenario, self.totals) if self.totals.per_run else None
 
+    @functools.cached_property
+    def observations(self) -> pd.DataFrame | None:
+        """One row per run and period of the scenario's `observe:` quantities (columns run,
+        period 'YYYY-MM', then each quantity; docs/results.md, observations.csv), or None
+        without `observe:` or unless run with `keep_runs`."""
+        if self.scenario.observe is None or not self.totals.per_run:
+            return None
+        return observations_table(self.scenario, self.totals)
+
 
 def chunk_sizes(runs: int) -> list[int]:
     """Sizes of the chunks that make up `runs` runs."""
@@ -99,6 +109,8 @@ def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequen
     if keep_runs:
         for track in model.tracks:
             track.log = []
+    else:
+        model.observer = None  # `observe:` records are read only with the runs
     model.run_to_end()
     result = collect(model, index, keep_runs)
     model.release()

@@ -36,6 +36,23 @@ if TYPE_CHECKING:
 NONE = -1
 
 
+class MainLadder:
+    """The main ladder's state and records, read on the model as they have always been
+    (`model.stage` is `model.main.stage`, ...)."""
+
+    stage = property(lambda self: self.main.stage)
+    below = property(lambda self: self.main.below)
+    rule = property(lambda self: self.main.rule)
+    peak = property(lambda self: self.main.peak)
+    first = property(lambda self: self.main.first)
+    time_in = property(lambda self: self.main.time_in)
+    entered = property(lambda self: self.main.entered)
+    occupancy = property(lambda self: self.main.occupancy)
+    start = property(lambda self: self.main.start)
+    up = property(lambda self: self.main.up)
+    absorbing = property(lambda self: self.main.absorbing)
+
+
 class GuardView(StateView):
     """What a ladder's guards see: its own stage as `stage`, the variable it reads as
     `tension`, and `step` (a ladder file is a doctrine: it names no scenario's actors)."""

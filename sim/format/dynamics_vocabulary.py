@@ -120,6 +120,41 @@ SIGNAL = Node(
     required=("shows",),
 )
 
+OBSERVE = Node(
+    "An observation layer: quantities recorded per run and calendar period, to compare with "
+    "observed history (docs/format.md, Observations).",
+    {
+        "period": {"type": "string", "enum": ["month"], "default": "month",
+                   "description": "The period: calendar months of the clock (needs "
+                                  "clock.start_date); a step belongs to the month of its date."},
+        "quantities": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": ID},
+                       "additionalProperties": ref("observable"),
+                       "description": "Required: each quantity, by name (a column of "
+                                      "observations.csv)."},
+    },
+    required=("quantities",),
+)
+
+OBSERVABLE = Node(
+    "One observed quantity: exactly one of `stage`, `count`, `mean`.",
+    {
+        "stage": {"type": "string", "pattern": ID,
+                  "description": "A ladder key: the highest stage index it held in the period."},
+        "count": {"type": "string", "pattern": ACTION_REF,
+                  "description": "`<actor>.<action>`: how often it was chosen in the period "
+                                 "(a population: members choosing it), times `scale`.",
+                  "examples": ["migrant_groups.attempt_crossing"]},
+        "mean": {"type": "string", "pattern": NAME,
+                 "description": "tension or a variable: its mean over the period's steps."},
+        "scale": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MAGNITUDE,
+                  "default": 1, "description": "With `count`: a factor (default 1), e.g. "
+                                               "people per modelled member."},
+        "description": text("Optional free text: what it stands for, and its source."),
+    },
+    rules={"oneOf": [{"required": ["stage"]}, {"required": ["count"]},
+                     {"required": ["mean"]}]},
+)
+
 VARIABLE_CHANGE = {"type": "object", "propertyNames": {"pattern": NAME}, "minProperties": 1,
                    "additionalProperties": ref("eventTension"),
                    "description": "Variables to change: name -> {add: x} or {set: x}.",
@@ -141,6 +176,7 @@ SCENARIO_MORE: dict[str, dict] = {  # keys of the scenario node
               "additionalProperties": ref("flag"), "description": "Optional flags, by name."},
     "hazards": {"type": "array", "items": ref("hazard"),
                 "description": "Optional chance transitions."},
+    "observe": ref("observe", "Optional: quantities recorded per period for calibration."),
 }
 ACTOR_MORE: dict[str, dict] = {
     "perceives": {"type": "object", "additionalProperties": ref("perceive"),
@@ -176,5 +212,6 @@ EVENT_MORE: dict[str, dict] = {
 
 DYNAMICS_DEFS: dict[str, Node | dict] = {
     "variable": VARIABLE, "learn": LEARN, "flag": FLAG, "coupledLadder": COUPLED,
-    "hazard": HAZARD, "perceive": PERCEIVE, "signal": SIGNAL,
+    "hazard": HAZARD, "perceive": PERCEIVE, "signal": SIGNAL, "observe": OBSERVE,
+    "observable": OBSERVABLE,
 }

@@ -42,6 +42,7 @@ from .extends import (
 )
 from .ladder import Ladder, read_ladder
 from .library import resolve_input
+from .observations import Observe, read_observe
 from .overrides import apply_override, yaml_text
 from .posterior import Posterior
 from .reach import reach_warnings
@@ -81,6 +82,7 @@ class Scenario:
     variables: tuple[Variable, ...] = ()
     flags: tuple[FlagDef, ...] = ()
     hazards: tuple[Hazard, ...] = ()
+    observe: Observe | None = None  # the observation layer (`observe:`), if any
 
     @property
     def ladder_keys(self) -> tuple[str, ...]:
@@ -364,6 +366,7 @@ def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
     variables = read_variables(ck, names, symbols)
     flags = read_flags(ck, top, names)
     hazards = read_hazards(ck, top, names, symbols)
+    observe = read_observe(ck, top, clock, names, actors)
     if sid is None or title is None or start is None or clock is None or start not in stages:
         return None
     return Scenario(sid, title, ladder, start, clock, tuple(actors), tuple(events),
@@ -372,7 +375,8 @@ def _build(ck: Checker, top: YamlMap, ladder: Ladder) -> Scenario | None:
                     ck.get(top, "description", "", "str", default=""),
                     tuple(ck.get(top, "sources", "", "strings", default=[])),
                     key=names.main_key, reads=names.reads, coupled=tuple(coupled),
-                    variables=tuple(variables), flags=tuple(flags), hazards=tuple(hazards))
+                    variables=tuple(variables), flags=tuple(flags), hazards=tuple(hazards),
+                    observe=observe)
 
 
 def _coupled_loader(top: YamlMap):
