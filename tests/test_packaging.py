@@ -255,7 +255,11 @@ def test_the_library_in_the_installed_layout_resolves_its_references(tmp_path, m
 def test_ladder_list(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert f"ladders ({len(LADDER_FILES)})" in out and f"scenarios ({len(SCENARIO_FILES)})" in out
+    records = [p for p in SCENARIO_FILES if load_yaml(p).get("kind") == "history-record"]
+    assert records  # listed apart (tests/test_history_record.py)
+    assert f"ladders ({len(LADDER_FILES)})" in out
+    assert f"scenarios ({len(SCENARIO_FILES) - len(records)})" in out
+    assert f"history records ({len(records)};" in out
     row = next(line for line in out.splitlines() if line.split()[:1] == ["checkpoint-opened"])
     assert row.split()[1:3] == ["belarus-2024", "belarus-poland-2024"]
     assert main(["list", "--json"]) == 0

@@ -40,8 +40,8 @@ def _is_variant(path: Path) -> bool:
 VARIANT_FILES = sorted(p for p in SCENARIOS.rglob("*.yaml") if _is_variant(p))
 EXPECTED_VARIANTS = {"checkpoint-opened", "early-article4", "minsk-reciprocates",
                      "russia-restrains", "russia-pushes", "analogue-2021",
-                     "belarus-eu-border-2021-2024", "casus-belli", "iron-curtain",
-                     "kremlin-instrument", "sanctions-bargainer"}
+                     "belarus-eu-border-2021-2024", "seed-2021-2024", "casus-belli",
+                     "iron-curtain", "kremlin-instrument", "sanctions-bargainer"}
 
 
 # -- an independent diff of loaded scenarios -------------------------------------------------

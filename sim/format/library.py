@@ -94,23 +94,33 @@ def resolve_input(ref: str | Path, kind: str | None = None) -> Path:
 
 def catalog() -> dict[str, object]:
     """What `ladder list` shows: where the library is, and each bundled ladder (id, title,
-    stages, path) and scenario (id, title, ladder, the baseline it extends, path).
+    stages, path), scenario (id, title, ladder, the baseline it extends, path) and history
+    record (id, title, first and last month, path). A history record (`kind:
+    history-record`, in `scenarios/`) is listed apart, not as a scenario: it cannot be run.
 
     Raises:
         ValidationError: a bundled file that is invalid (never, for a released library).
     """
+    from .history_record import is_record, load_record
     from .ladder import load_ladder
     from .scenario import load_scenario
+    from .yamlio import load_yaml
 
     ladders = []
     for lid, path in bundled_ladders().items():
         ladder = load_ladder(path)
         ladders.append({"id": lid, "title": ladder.title, "stages": len(ladder.stage_ids),
                         "path": str(path)})
-    scenarios = []
+    scenarios, records = [], []
     for sid, path in bundled_scenarios().items():
+        if is_record(load_yaml(path)):
+            record = load_record(path)
+            records.append({"id": sid, "title": record.title, "first": record.months[0].month,
+                            "last": record.months[-1].month, "path": str(path)})
+            continue
         scenario = load_scenario(path)
         base = Path(scenario.extends[0]).stem if scenario.extends else None
         scenarios.append({"id": sid, "title": scenario.title, "ladder": scenario.ladder.id,
                           "extends": base, "path": str(path)})
-    return {"library": str(access.BUNDLED), "ladders": ladders, "scenarios": scenarios}
+    return {"library": str(access.BUNDLED), "ladders": ladders, "scenarios": scenarios,
+            "records": records}

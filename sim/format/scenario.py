@@ -40,6 +40,7 @@ from .extends import (
     find_scenario,
     merge_variant,
 )
+from .history_record import KIND as RECORD_KIND
 from .ladder import Ladder, read_ladder
 from .library import resolve_input
 from .observations import Observe, read_observe
@@ -156,6 +157,9 @@ def _read(path: Path, overrides: dict[str, object] | None, stack: tuple[Path, ..
           source: str = "override") -> _Loaded:
     file = str(path)
     raw = load_yaml(path)
+    if isinstance(raw, dict) and raw.get("kind") == RECORD_KIND:
+        raise ValidationError([Problem(file, line_of(raw, "kind"), "kind", "a history record "
+                                       "(data, not a scenario): `ladder validate` checks it")])
     blobs = [read_input(path, MAX_BYTES)]
     ck = Checker(file)
     chain: tuple[str, ...] = ()

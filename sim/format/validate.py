@@ -1,4 +1,5 @@
-"""`ladder validate`: check ladder and scenario files, or every YAML file under folders."""
+"""`ladder validate`: check ladder, scenario and history-record files, or every YAML file under
+folders."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from ..errors import Problem, ValidationError
 from .access import kind_of, shown
+from .history_record import is_record, load_record
 from .ladder import read_ladder
 from .library import is_id, resolve_input
 from .scenario import read_scenario
@@ -63,9 +65,13 @@ def is_ladder(raw: object) -> bool:
 
 
 def validate_file(path: Path) -> list[Problem]:
-    """Every problem (errors and warnings) in one ladder or scenario file."""
+    """Every problem (errors and warnings) in one ladder, scenario or history-record file
+    (`kind: history-record`, read by `history_record.load_record`)."""
     try:
         raw = load_yaml(path)
+        if is_record(raw):
+            load_record(path)
+            return []
         reader = read_ladder if is_ladder(raw) else read_scenario
         return reader(path)[1]
     except ValidationError as exc:

@@ -273,8 +273,9 @@ def _columns(rows: list[list[str]]) -> list[str]:
 
 
 def render_catalog(catalog: dict) -> str:
-    """The text of `ladder list`: each bundled ladder (id, stages, title) and scenario (id,
-    ladder, the baseline it extends, title), from `sim.format.library.catalog()`."""
+    """The text of `ladder list`: each bundled ladder (id, stages, title), scenario (id,
+    ladder, the baseline it extends, title) and history record (id, months, title), from
+    `sim.format.library.catalog()`."""
     ladders, scenarios = catalog["ladders"], catalog["scenarios"]
     lines = [f"bundled library: {catalog['library']}", "", f"ladders ({len(ladders)})"]
     lines += _columns([["id", "stages", "title"]]
@@ -283,6 +284,13 @@ def render_catalog(catalog: dict) -> str:
     lines += _columns([["id", "ladder", "extends", "title"]]
                       + [[x["id"], x["ladder"], x["extends"] or "-", x["title"]]
                          for x in scenarios])
+    records = catalog.get("records", [])
+    if records:
+        lines += ["", f"history records ({len(records)}; data, not scenarios: ladder validate "
+                  "checks them)"]
+        lines += _columns([["id", "months", "title"]]
+                          + [[x["id"], f"{x['first']}..{x['last']}", x["title"]]
+                             for x in records])
     lines += ["", "An id works in place of a file: ladder run belarus-poland-2024, "
               "ladder show belarus-2024."]
     return "\n".join(lines) + "\n"
