@@ -188,8 +188,9 @@ def months_between(record: Record, span: tuple[str, str]) -> list[str]:
 def calibrate(scenario: Scenario, record: Record, fit: tuple[str, str],
               test: tuple[str, str], runs: int = 2000, accept: float = ACCEPT,
               seed: int | None = None, jobs: int = 1, test_runs: int | None = None,
-              progress: bool = False) -> tuple[dict, pd.DataFrame]:
-    """Fit on `fit`, score on `test`: the summary (JSON-ready) and the posterior table.
+              progress: bool = False) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Fit on `fit`, score on `test`: the summary (JSON-ready), the posterior table and the
+    prior's draws (run and `drawn:` columns of every run).
 
     Raises:
         InputError: windows that overlap or hold no recorded month, an `accept` outside
@@ -249,7 +250,8 @@ def calibrate(scenario: Scenario, record: Record, fit: tuple[str, str],
         "compared": [{k: v for k, v in a.items() if k != "stages"} for a in aims],
         "parameters": parameter_summary(prior.runs, table),
         "scores": ladders, "method": METHOD}
-    return summary, table
+    draws = prior.runs[["run", *[c for c in prior.runs.columns if str(c).startswith("drawn:")]]]
+    return summary, table, draws
 
 
 METHOD = ("rejection ABC: the runs of a prior ensemble closest to the record over the fit "

@@ -16,6 +16,7 @@ from .. import __version__
 from ..errors import Interrupted, LadderError, ValidationError
 from ..format.access import allowing
 from . import (
+    calibrate,
     compare,
     completion,
     demo,
@@ -47,6 +48,8 @@ examples:
   ladder exact scenarios/examples/gamblers-ruin.yaml
   ladder params belarus-poland-2024
   ladder sweep scenarios/belarus-poland-2024.yaml --vary tension.decay=0.8:0.95
+  ladder calibrate seed-2021-2024 --history record-2021-2024 --fit 2021-08:2022-12 \
+      --test 2023-01:2024-12
   ladder play scenarios/belarus-poland-2024.yaml --as warsaw
 
 A bundled scenario or ladder can be named by its id (ladder list) in place of a file.
@@ -58,8 +61,8 @@ interrupted, 2 bad input.
 
 # in the order `ladder --help` lists them
 COMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in
-            (list_, validate, show, params, run, exact, compare, explain, report, sweep, play,
-             demo)}
+            (list_, validate, show, params, run, exact, compare, explain, report, sweep,
+             calibrate, play, demo)}
 
 
 def build_parser() -> argparse.ArgumentParser:

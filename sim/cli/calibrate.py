@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..format.vocabulary import MAX_RUNS
-from .options import add_allow_outside
+from .options import add_allow_outside, add_plot
 from .parsing import whole
 
 FILES = ("calibration.json", "posterior.csv")
@@ -65,6 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR",
                    help="write calibration.json and posterior.csv into DIR, all or nothing")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
+    add_plot(p, "each parameter's prior against its posterior")
     add_allow_outside(p)
 
 
@@ -83,11 +84,15 @@ def execute(args: argparse.Namespace) -> int:
     if args.out:
         for note in check_out_folder(args.out, FILES):
             print(note, file=sys.stderr)
+    if args.plot:
+        from ..present.plots import check_path
+
+        check_path(args.plot)
     scenario = load_scenario(args.scenario)
     record = load_record(resolve_input(args.history))
-    summary, table = calibrate(scenario, record, fit, test, args.runs, args.accept, args.seed,
-                               args.jobs, args.test_runs,
-                               progress=not args.json and sys.stderr.isatty())
+    summary, table, draws = calibrate(scenario, record, fit, test, args.runs, args.accept,
+                                      args.seed, args.jobs, args.test_runs,
+                                      progress=not args.json and sys.stderr.isatty())
     if args.out:
         text = summary_json(summary)
         write_folder(args.out, [("calibration.json", lambda h: h.write(text)),
@@ -97,6 +102,13 @@ def execute(args: argparse.Namespace) -> int:
             print(f"wrote {args.out}: calibration.json, posterior.csv "
                   f"(ladder run {args.scenario} --posterior {args.out}/posterior.csv)",
                   file=sys.stderr)
+    if args.plot:
+        from ..present.calibrate_plots import posterior_figure
+        from ..present.plots import save
+
+        path = save(posterior_figure(summary, draws, table), args.plot)
+        if not args.json:
+            print(f"wrote {path}", file=sys.stderr)
     if args.json:
         sys.stdout.write(summary_json(summary))
     else:

@@ -7,12 +7,14 @@ import textwrap
 SCORES = ("brier", "log", "rps")
 BANDS = ("50", "80", "95")
 SHOWN = 8  # parameters listed
+W = 25  # width of a score column
 
 
-def _iv(e: dict, digits: int = 3) -> str:
+def _iv(e: dict, digits: int = 3, sign: bool = False) -> str:
     if e.get("mean") is None:
         return "-"
-    return f"{e['mean']:.{digits}f} [{e['lo']:.{digits}f}, {e['hi']:.{digits}f}]"
+    f = f"+.{digits}f" if sign else f".{digits}f"
+    return f"{e['mean']:{f}} [{e['lo']:{f}}, {e['hi']:{f}}]"
 
 
 def _cov(e: dict) -> str:
@@ -69,12 +71,13 @@ def _block(b: dict, runs: int) -> list[str]:
     months = next(iter(b["scores"].values()))["brier"]["months"]
     lines = [f"Stage of {b['ladder']} ({b['quantity']}), {months} test months "
              f"(models: {runs:,} runs each):",
-             f"  {'forecast':<26}{'Brier':<22}{'log':<22}{'RPS':<22}cover 50/80/95"]
+             f"  {'forecast':<26}{'Brier':<{W}}{'log':<{W}}{'RPS':<{W}}cover 50/80/95"]
     for name, row in b["scores"].items():
         cover = "/".join(_cov(row["coverage"][band]) for band in BANDS)
-        lines.append(f"  {name:<26}" + "".join(f"{_iv(row[s]):<22}" for s in SCORES) + cover)
+        lines.append(f"  {name:<26}" + "".join(f"{_iv(row[s]):<{W}}" for s in SCORES) + cover)
     lines.append("  calibrated minus each (negative: the calibrated model scores better):")
     for other, d in b["calibrated_minus"].items():
-        lines.append(f"    {other:<24}" + "".join(f"{_iv(d[s]):<22}" for s in SCORES))
+        lines.append(f"    {other:<24}" + "".join(f"{_iv(d[s], sign=True):<{W}}"
+                                                for s in SCORES).rstrip())
     lines += ["  " + x for x in textwrap.wrap(b["verdict"], 90)]
     return lines
