@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -26,13 +28,30 @@ FORECASTS = {"prior", "calibrated", "prior, forcing-free", "calibrated, forcing-
 def calibrated(tmp_path_factory):
     out = tmp_path_factory.mktemp("cal") / "res"
     args = ["calibrate", REPLAY, "--history", RECORD, *WINDOWS, "--runs", "120",
-            "--test-runs", "60", "--accept", "0.25", "--seed", "3", "--out", str(out), "--json"]
-    assert main(args) == 0
-    return out, json.loads((out / "calibration.json").read_text())
+            "--test-runs", "60", "--accept", "0.25", "--seed", "3", "--out", str(out),
+            "--markdown"]
+    capture = pytest.MonkeyPatch()
+    buffer = io.StringIO()
+    capture.setattr(sys, "stdout", buffer)
+    try:
+        assert main(args) == 0
+    finally:
+        capture.undo()
+    return out, json.loads((out / "calibration.json").read_text()), buffer.getvalue()
+
+
+def test_the_markdown_table_is_the_one_docs_validation_md_shows(calibrated):
+    _, s, markdown = calibrated
+    rows = [line for line in markdown.splitlines() if line.startswith("| ")]
+    for name in FORECASTS:
+        assert sum(line.startswith(f"| {name} |") for line in rows) >= 2, name  # 2 ladders
+    assert "**Stage of belarus** (belarus_stage):" in markdown
+    assert "**crossing_attempts** (coverage of the recorded counts):" in markdown
+    assert markdown.count("The calibrated model, over 18 test months") == 2
 
 
 def test_the_out_of_sample_table_has_every_forecast_and_score(calibrated):
-    _, s = calibrated
+    _, s, _ = calibrated
     assert s["accepted"] == 30 and s["runs"] == 120
     assert s["test"]["months"][0] == "2023-01" and s["test"]["months"][-1] == "2024-06"
     assert s["test"]["after_record"] is True  # the record ends in June 2024
@@ -54,7 +73,7 @@ def test_the_out_of_sample_table_has_every_forecast_and_score(calibrated):
 
 
 def test_the_posterior_is_the_closest_runs_and_runs_again(calibrated, capsys):
-    out, s = calibrated
+    out, s, _ = calibrated
     table = pd.read_csv(out / "posterior.csv")
     assert len(table) == 30 and table["discrepancy"].is_monotonic_increasing
     assert table["discrepancy"].max() == pytest.approx(s["discrepancy"]["accepted_max"])

@@ -65,6 +65,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR",
                    help="write calibration.json and posterior.csv into DIR, all or nothing")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the out-of-sample table as markdown (as docs/validation.md has "
+                        "it)")
     add_plot(p, "each parameter's prior against its posterior")
     add_allow_outside(p)
 
@@ -75,11 +78,14 @@ def execute(args: argparse.Namespace) -> int:
     from ..engine.folder import write_folder
     from ..engine.results import summary_json
     from ..engine.targets import check_out_folder
+    from ..errors import InputError
     from ..format.history_record import load_record
     from ..format.library import resolve_input
     from ..format.scenario import load_scenario
-    from ..present.calibrate import calibrate_text
+    from ..present.calibrate import calibrate_markdown, calibrate_text
 
+    if args.json and args.markdown:
+        raise InputError("--json and --markdown are two forms of the output: choose one")
     fit, test = window(args.fit, "--fit"), window(args.test, "--test")
     if args.out:
         for note in check_out_folder(args.out, FILES):
@@ -111,6 +117,8 @@ def execute(args: argparse.Namespace) -> int:
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
         sys.stdout.write(summary_json(summary))
+    elif args.markdown:
+        print(calibrate_markdown(summary), end="")
     else:
         print(calibrate_text(summary))
     return 0

@@ -81,3 +81,38 @@ def _block(b: dict, runs: int) -> list[str]:
                                                 for s in SCORES).rstrip())
     lines += ["  " + x for x in textwrap.wrap(b["verdict"], 90)]
     return lines
+
+
+def calibrate_markdown(s: dict) -> str:
+    """The out-of-sample table as markdown (docs/validation.md): per recorded ladder, each
+    forecast's scores with their intervals and its coverage, then each count's coverage."""
+    lines = [f"Fit {s['fit']['window'][0]} to {s['fit']['window'][1]} "
+             f"({len(s['fit']['months'])} months), test {s['test']['window'][0]} to "
+             f"{s['test']['window'][1]} ({len(s['test']['months'])} recorded months, to "
+             f"{s['test']['months'][-1]}); prior ensemble {s['runs']:,} runs, "
+             f"{s['accepted']:,} accepted; {s['test_runs']:,} runs per model on the test "
+             f"window; seed {s['seed']}.", ""]
+    for b in s["scores"]:
+        if b["kind"] == "count":
+            lines += [f"**{b['quantity']}** (coverage of the recorded counts):", "",
+                      "| forecast | months | 50% | 80% | 95% |", "| --- | --- | --- | --- | --- |"]
+            for name, c in b["coverage"].items():
+                if c.get("months"):
+                    lines.append(f"| {name} | {c['months']} | " + " | ".join(
+                        _cov(c[band]) for band in BANDS) + " |")
+            lines.append("")
+            continue
+        lines += [f"**Stage of {b['ladder']}** ({b['quantity']}):", "",
+                  "| forecast | Brier | log | RPS | cover 50/80/95 |",
+                  "| --- | --- | --- | --- | --- |"]
+        for name, row in b["scores"].items():
+            cover = "/".join(_cov(row["coverage"][band]) for band in BANDS)
+            lines.append(f"| {name} | " + " | ".join(_iv(row[x]) for x in SCORES)
+                         + f" | {cover} |")
+        lines += ["", "Calibrated minus each (negative: the calibrated model is better):", "",
+                  "| against | Brier | log | RPS |", "| --- | --- | --- | --- |"]
+        for other, d in b["calibrated_minus"].items():
+            lines.append(f"| {other} | " + " | ".join(_iv(d[x], sign=True) for x in SCORES)
+                         + " |")
+        lines += ["", b["verdict"], ""]
+    return "\n".join(lines).rstrip() + "\n"
