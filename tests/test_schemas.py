@@ -227,7 +227,10 @@ def test_every_property_has_a_description(schema):
 # 2. Every bundled file validates.
 
 LADDER_FILES = sorted((ROOT / "ladders").glob("*.yaml"))
-SCENARIO_FILES = sorted((ROOT / "scenarios").glob("**/*.yaml"))
+# History records (`kind: history-record`) live under scenarios/ but are data, not
+# scenarios; no JSON Schema covers them yet (docs/format.md, "History records").
+SCENARIO_FILES = sorted(p for p in (ROOT / "scenarios").glob("**/*.yaml")
+                        if "\nkind: history-record\n" not in p.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("path", LADDER_FILES, ids=lambda p: p.name)

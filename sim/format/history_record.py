@@ -167,6 +167,7 @@ def _ladders(ck: Checker, top: YamlMap) -> dict[str, tuple[str, ...]]:
 
 
 def _quantities(ck: Checker, top: YamlMap) -> dict[str, Quantity]:
+    """The declared quantities, each with its unit, reading and description."""
     out: dict[str, Quantity] = {}
     m = ck.id_mapping(top.get("quantities"), "quantities", line_of(top, "quantities"),
                       "quantity")
@@ -216,6 +217,7 @@ def _stages(ck: Checker, m: YamlMap, path: str, ids: dict[str, tuple[str, ...]]
 
 def _months(ck: Checker, top: YamlMap, ids: dict[str, tuple[str, ...]],
             quantities: dict[str, Quantity]) -> list[Month]:
+    """The months, in order and without a gap (one problem for each slip)."""
     seq = ck.sequence(top.get("months"), "months", line_of(top, "months"), "months")
     out: list[Month] = []
     previous: str | None = None
@@ -247,6 +249,7 @@ def _months(ck: Checker, top: YamlMap, ids: dict[str, tuple[str, ...]],
 
 
 def _month_name(ck: Checker, value: object, line: int | None, field: str) -> str | None:
+    """A month written YYYY-MM (None and a problem otherwise)."""
     if isinstance(value, str) and MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12:
         return value
     ck.error(line, field, f"expected a month YYYY-MM, got {type_name(value)}")
@@ -254,12 +257,14 @@ def _month_name(ck: Checker, value: object, line: int | None, field: str) -> str
 
 
 def _next_month(month: str) -> str:
+    """The month after `month` (YYYY-MM)."""
     year, mon = int(month[:4]), int(month[5:])
     return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
 
 
 def _basis(ck: Checker, m: YamlMap, path: str, ids: dict[str, tuple[str, ...]]
            ) -> dict[str, str]:
+    """Where each stage of a month comes from: timeline, documented or judgement."""
     raw = ck.id_mapping(m.get("basis"), join(path, "basis"), line_of(m, "basis"), "ladder key")
     out: dict[str, str] = {}
     for key, value in (raw or {}).items():
@@ -276,6 +281,7 @@ def _basis(ck: Checker, m: YamlMap, path: str, ids: dict[str, tuple[str, ...]]
 
 def _observed(ck: Checker, m: YamlMap, path: str, quantities: dict[str, Quantity]
               ) -> dict[str, float | None]:
+    """Every declared quantity of a month: a number >= 0, or None (no source gives it)."""
     raw = ck.id_mapping(m.get("observed"), join(path, "observed"), line_of(m, "observed"),
                         "quantity")
     out: dict[str, float | None] = {}
@@ -302,6 +308,7 @@ def _observed(ck: Checker, m: YamlMap, path: str, quantities: dict[str, Quantity
 
 
 def _inputs(ck: Checker, top: YamlMap, months: list[str]) -> list[Input]:
+    """The forcing events, each dated within the record's months."""
     seq = ck.sequence(top.get("inputs"), "inputs", line_of(top, "inputs"), "inputs")
     out: list[Input] = []
     first = dt.date.fromisoformat(months[0] + "-01") if months else None
@@ -325,6 +332,7 @@ def _inputs(ck: Checker, top: YamlMap, months: list[str]) -> list[Input]:
 
 def _spans(ck: Checker, top: YamlMap, months: list[str], quantities: dict[str, Quantity]
            ) -> list[Span]:
+    """Totals over several months of the record, of declared quantities."""
     seq = ck.sequence(top.get("spans"), "spans", line_of(top, "spans"), "spans")
     out: list[Span] = []
     for i, item in enumerate(seq or []):
