@@ -210,7 +210,8 @@ def test_trace_names_the_accident():
     else:
         pytest.fail("no traced run of accidents.yaml reached war")
     moves = [line.strip() for line in out.getvalue().splitlines() if "-> war" in line]
-    assert moves == ["MOVE crisis -> war by accident"]
+    assert moves == ["MOVE crisis -> war by accident (A clash between forces on alert that no "
+                     "one ordered.)"]  # the hazard's description, as moves.csv names it
 
 
 # -- the guide quotes fresh numbers --------------------------------------------------------------
