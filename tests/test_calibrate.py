@@ -128,3 +128,13 @@ def test_a_scenario_without_observations_is_refused(capsys):
     seed = str(ROOT / "scenarios" / "belarus-poland-2024.yaml")
     assert main(["calibrate", seed, "--history", RECORD, *WINDOWS, "--runs", "10"]) == 2
     assert "needs an `observe:` block" in capsys.readouterr().err
+
+
+def test_on_a_dask_cluster_the_numbers_are_the_same(tmp_path):
+    pytest.importorskip("distributed")
+    args = ["calibrate", REPLAY, "--history", RECORD, *WINDOWS, "--runs", "40",
+            "--test-runs", "20", "--accept", "0.25", "--seed", "5", "--jobs", "2"]
+    assert main(args + ["--out", str(tmp_path / "here")]) == 0
+    assert main(args + ["--scheduler", "local", "--out", str(tmp_path / "dask")]) == 0
+    for name in ("calibration.json", "posterior.csv"):
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()

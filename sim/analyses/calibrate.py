@@ -175,9 +175,10 @@ def without_inputs(scenario: Scenario, record: Record) -> Scenario:
 
 
 def simulate(scenario: Scenario, runs: int, seed: int, jobs: int = 1,
-             progress: bool = False) -> RunResult:
-    """An ensemble with its runs (draws, observations) kept."""
-    return run(scenario, runs=runs, seed=seed, jobs=jobs, keep_runs=True, progress=progress)
+             progress: bool = False, scheduler: str | None = None) -> RunResult:
+    """An ensemble with its runs (draws, observations) kept, here or on Dask."""
+    return run(scenario, runs=runs, seed=seed, jobs=jobs, keep_runs=True, progress=progress,
+               scheduler=scheduler)
 
 
 def months_between(record: Record, span: tuple[str, str]) -> list[str]:
@@ -188,7 +189,8 @@ def months_between(record: Record, span: tuple[str, str]) -> list[str]:
 def calibrate(scenario: Scenario, record: Record, fit: tuple[str, str],
               test: tuple[str, str], runs: int = 2000, accept: float = ACCEPT,
               seed: int | None = None, jobs: int = 1, test_runs: int | None = None,
-              progress: bool = False) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+              progress: bool = False, scheduler: str | None = None
+              ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Fit on `fit`, score on `test`: the summary (JSON-ready), the posterior table and the
     prior's draws (run and `drawn:` columns of every run).
 
@@ -209,7 +211,7 @@ def calibrate(scenario: Scenario, record: Record, fit: tuple[str, str],
             raise InputError(f"--{what} {span[0]}:{span[1]}: the record has no month there "
                              f"(it covers {record.months[0].month} to "
                              f"{record.months[-1].month})")
-    prior = simulate(scenario, runs, seed, jobs, progress)
+    prior = simulate(scenario, runs, seed, jobs, progress, scheduler)
     assert prior.runs is not None  # kept
     d = discrepancy(prior, record, aims, fit_months)
     kept = accept_runs(d, accept)
@@ -219,7 +221,8 @@ def calibrate(scenario: Scenario, record: Record, fit: tuple[str, str],
     models = {"prior": scenario, "calibrated": fitted,
               "prior, forcing-free": without_inputs(scenario, record),
               "calibrated, forcing-free": without_inputs(fitted, record)}
-    tested = {name: simulate(s, n_test, seed + 1, jobs, progress) for name, s in models.items()}
+    tested = {name: simulate(s, n_test, seed + 1, jobs, progress, scheduler)
+              for name, s in models.items()}
     ladders = []
     for aim in aims:
         y = observed(record, aim, test_months)

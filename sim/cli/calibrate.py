@@ -45,6 +45,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "  ladder calibrate seed-2021-2024 --history record-2021-2024 "
                "--fit 2021-08:2022-12 \\\n"
                "      --test 2023-01:2024-12 --runs 20000 --jobs 2 --out results/calibrated\n"
+               "  ladder calibrate seed-2021-2024 --history record-2021-2024 --fit 2021-08:2022-12 "
+               "\\\n      --test 2023-01:2024-12 --scheduler tcp://scheduler-host:8786\n"
                "  ladder run seed-2021-2024 --posterior results/calibrated/posterior.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", help="the replay scenario (file or id)")
@@ -62,6 +64,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the share of the prior's runs kept (default 0.1)")
     p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
     p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
+    p.add_argument("--scheduler", metavar="local|tcp://HOST:PORT",
+                   help="run the ensembles' chunks on Dask: a local cluster of --jobs workers, "
+                        "or a running scheduler (needs the dask extra); the same numbers")
     p.add_argument("--out", metavar="DIR",
                    help="write calibration.json and posterior.csv into DIR, all or nothing")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
@@ -98,7 +103,8 @@ def execute(args: argparse.Namespace) -> int:
     record = load_record(resolve_input(args.history))
     summary, table, draws = calibrate(scenario, record, fit, test, args.runs, args.accept,
                                       args.seed, args.jobs, args.test_runs,
-                                      progress=not args.json and sys.stderr.isatty())
+                                      progress=not args.json and sys.stderr.isatty(),
+                                      scheduler=args.scheduler)
     if args.out:
         text = summary_json(summary)
         write_folder(args.out, [("calibration.json", lambda h: h.write(text)),

@@ -164,7 +164,7 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         keep_runs: bool = True, trace: bool = False, progress: bool = False,
         precision: float | None = None, max_memory: float | None = None,
         watch: str | None = None, trace_run: int | None = None,
-        precision_on: str = "reach") -> RunResult:
+        precision_on: str = "reach", scheduler: str | None = None) -> RunResult:
     """Simulate `runs` runs of a scenario and summarise them.
 
     Args:
@@ -186,6 +186,8 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
             (default: `sim.engine.assumptions.WATCH_RULE`).
         trace_run: keep the story of run `trace_run` of the ensemble (from 0; its chunk is
             simulated whole, so the story is that of row `trace_run` of `result.runs`).
+        scheduler: run the chunks on Dask instead ("local": a LocalCluster of `jobs` worker
+            processes; "tcp://HOST:PORT": a running scheduler); the same numbers.
 
     Returns:
         A RunResult. If interrupted (Ctrl-C), the finished chunks are summarised and
@@ -202,13 +204,15 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
     if trace_run is not None and not 0 <= trace_run < cap:
         raise InputError(f"--trace-run {trace_run}: the ensemble has runs 0 to {cap - 1}")
     return run_many([scenario], [seed], Plan(cap, precision, precision_on), jobs, keep_runs,
-                    trace, progress, max_memory, watch=watch, trace_run=trace_run)[0]
+                    trace, progress, max_memory, watch=watch, trace_run=trace_run,
+                    scheduler=scheduler)[0]
 
 
 def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jobs: int = 1,
              keep_runs: bool = True, trace: bool = False, progress: bool = False,
              max_memory: float | None = None, table: bool = True,
-             watch: str | None = None, trace_run: int | None = None) -> list[RunResult]:
+             watch: str | None = None, trace_run: int | None = None,
+             scheduler: str | None = None) -> list[RunResult]:
     """Simulate several scenarios in lockstep: chunk k of every scenario before chunk k + 1.
 
     Scenario i draws chunk k from `SeedSequence(seeds[i]).spawn(...)[k]`, exactly as a run
@@ -218,7 +222,7 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     `table` says whether the per-run table (`RunResult.runs`) will be built from kept runs
     (False: only the outcome arrays, as `ladder compare` and `ladder report` use them);
     `watch` is the stage the assumptions are measured on, `trace_run` the run whose story is
-    kept instead of run 0's (see `run`).
+    kept instead of run 0's (see `run`), `scheduler` a Dask cluster to run the chunks on.
     """
     _check(plan, seeds, jobs)
     sizes = chunk_sizes(plan.runs)
@@ -239,7 +243,12 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     started = time.perf_counter()
     bar = _bar(scenarios, plan) if progress else None
     partial = False
-    results = _in_order(tasks(), workers)
+    if scheduler is None:
+        results = _in_order(tasks(), workers)
+    else:
+        from .workers import chunks_on_dask  # workers imports this module
+
+        results = chunks_on_dask(tasks(), jobs, scheduler)
     round_: list[ChunkResult] = []  # merged only when every scenario has its chunk k
     try:
         for chunk in results:

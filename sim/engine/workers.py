@@ -10,17 +10,20 @@ a sweep of many points neither loads every scenario up front nor floods the sche
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import queue
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import InputError
 from ..format.scenario import Scenario
-from .runner import ignore_sigint, run, worker_context
+from .outcomes import ChunkResult
+from .runner import ignore_sigint, run, run_chunk, worker_context
 
 CONNECT_TIMEOUT = "5s"  # how long to wait for a running Dask scheduler to answer
 
@@ -199,10 +202,13 @@ def check_scheduler(address: str) -> None:
     raise InputError(f"no Dask scheduler answered at {address}: {why}")
 
 
-def _dask(tasks: Iterable[PointTask], jobs: int, scheduler: str, finished: Callable) -> None:
-    """Tasks on a Dask cluster: a LocalCluster started here, or a running scheduler."""
+@contextlib.contextmanager
+def _client(scheduler: str, jobs: int) -> Iterator:
+    """A Dask Client: on a LocalCluster of `jobs` worker processes started here ("local"), or
+    connected to a running scheduler (`tcp://HOST:PORT`); closed (and the cluster stopped)
+    on leaving."""
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--scheduler needs Dask: pip install -e '.[dask]'") from None
     cluster = None
@@ -218,18 +224,43 @@ def _dask(tasks: Iterable[PointTask], jobs: int, scheduler: str, finished: Calla
             except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError(f"no Dask scheduler answered at {scheduler}: {exc}") from None
         try:
-            window = max(4, 2 * sum(client.nthreads().values()))
-            it: Iterator[PointTask] = iter(tasks)
-            first = [client.submit(evaluate, t, pure=False) for _, t in zip(range(window), it,
-                                                                              strict=False)]
-            pending = as_completed(first)
-            for future in pending:
-                finished(future.result())
-                task = next(it, None)
-                if task is not None:
-                    pending.add(client.submit(evaluate, task, pure=False))
+            yield client
         finally:
             client.close()
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _dask(tasks: Iterable[PointTask], jobs: int, scheduler: str, finished: Callable) -> None:
+    """Tasks on a Dask cluster: a LocalCluster started here, or a running scheduler."""
+    from distributed import as_completed
+
+    with _client(scheduler, jobs) as client:
+        window = max(4, 2 * sum(client.nthreads().values()))
+        it: Iterator[PointTask] = iter(tasks)
+        first = [client.submit(evaluate, t, pure=False) for _, t in zip(range(window), it,
+                                                                          strict=False)]
+        pending = as_completed(first)
+        for future in pending:
+            finished(future.result())
+            task = next(it, None)
+            if task is not None:
+                pending.add(client.submit(evaluate, task, pure=False))
+
+
+def chunks_on_dask(tasks: Iterable[tuple], jobs: int, scheduler: str
+                   ) -> Generator[ChunkResult, None, None]:
+    """`run_chunk(*task)` for each task on a Dask cluster, yielded in task order (the same
+    chunks, seeds and results as in this process); at most a window of tasks in flight."""
+    with _client(scheduler, jobs) as client:
+        window = max(4, 2 * sum(client.nthreads().values()))
+        it = iter(tasks)
+        pending: deque = deque(client.submit(run_chunk, *t, pure=False)
+                               for _, t in zip(range(window), it, strict=False))
+        while pending:
+            result = pending.popleft().result()
+            task = next(it, None)
+            if task is not None:
+                pending.append(client.submit(run_chunk, *task, pure=False))
+            yield result
