@@ -130,11 +130,23 @@ def test_a_scenario_without_observations_is_refused(capsys):
     assert "needs an `observe:` block" in capsys.readouterr().err
 
 
+def has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def test_on_a_dask_cluster_the_numbers_are_the_same(tmp_path):
     pytest.importorskip("distributed")
     args = ["calibrate", REPLAY, "--history", RECORD, *WINDOWS, "--runs", "40",
             "--test-runs", "20", "--accept", "0.25", "--seed", "5", "--jobs", "2"]
-    assert main(args + ["--out", str(tmp_path / "here")]) == 0
+    plot = ["--plot", str(tmp_path / "posterior.svg")] if has_matplotlib() else []
+    assert main(args + ["--out", str(tmp_path / "here"), *plot]) == 0
+    if plot:  # each parameter's prior against its posterior
+        svg = (tmp_path / "posterior.svg").read_text()
+        assert "prior (40 runs) against posterior (10 accepted)" in svg
     assert main(args + ["--scheduler", "local", "--out", str(tmp_path / "dask")]) == 0
     for name in ("calibration.json", "posterior.csv"):
         assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()

@@ -59,8 +59,9 @@ def stage_columns(scenario: Scenario) -> dict[str, str]:
 
 
 def targets(scenario: Scenario, record: Record) -> list[dict]:
-    """What is compared: each recorded ladder's stage, each recorded count the scenario
-    observes under the same name (the others are listed as not compared)."""
+    """What is compared: each recorded ladder's stage, and each recorded quantity the
+    scenario observes under the same name (`summary["compared"]` lists them; the record's
+    other quantities, and its multi-month spans, are not compared)."""
     stages = stage_columns(scenario)
     ladders = {scenario.key: scenario.ladder, **{c.key: c.ladder for c in scenario.coupled}}
     out = []
