@@ -90,7 +90,7 @@ def _keyed_diff(xs: dict, ys: dict, path: str, fields: list[tuple[str, str]],
 def scenario_diff(a: Scenario, b: Scenario) -> set[str]:
     """Field paths where two loaded scenarios differ, in the notation of `changes:`."""
     out: set[str] = set()
-    for name in ("start", "runs", "seed"):
+    for name in ("start", "runs", "seed", "observe"):
         if getattr(a, name) != getattr(b, name):
             out.add(name)
     if a.ladder.id != b.ladder.id:
