@@ -91,7 +91,7 @@ def test_drivers_rank_what_differs_and_list_what_does_not_vary():
 
 @pytest.fixture(scope="module")
 def seed_explained():
-    inputs = simulate(sim.load_scenario(SEED), 2000, 7)
+    inputs = simulate(sim.load_scenario(SEED), 1000, 7)
     return inputs, explain(inputs, fork_runs=40, positions=1)
 
 
@@ -111,7 +111,7 @@ def test_the_seed_explained_has_every_part(seed_explained):
     assert [(s["to"], s["cause"], s["by"]) for s in top][-1] == (
         "mp_crisis", "trigger", "minsk.declare_mp_crisis")
     assert sum(p["runs"] for p in e["pathways"]["all"]["pathways"]) + e["pathways"]["all"][
-        "other"]["runs"] == 2000
+        "other"]["runs"] == 1000
     kinds = {r["kind"] for r in e["drivers"]["rows"]}
     assert kinds == {"action", "drawn"}
 
@@ -199,12 +199,12 @@ def test_bad_options_are_refused_clearly(capsys, args, message):
 
 def test_a_results_folder_gives_the_same_pathways(tmp_path, capsys):
     folder = tmp_path / "res"
-    assert main(["run", SEED, "--runs", "800", "--seed", "5", "--out", str(folder)]) == 0
+    assert main(["run", SEED, "--runs", "400", "--seed", "5", "--out", str(folder)]) == 0
     capsys.readouterr()
     assert main(["explain", str(folder), "--parts", "pathways,drivers,narratives",
                  "--json"]) == 0
     from_folder = json.loads(capsys.readouterr().out)
-    assert main(["explain", SEED, "--runs", "800", "--seed", "5", "--parts",
+    assert main(["explain", SEED, "--runs", "400", "--seed", "5", "--parts",
                  "pathways,drivers,narratives", "--json"]) == 0
     fresh = json.loads(capsys.readouterr().out)
     for part in ("pathways", "drivers", "narratives"):
@@ -216,11 +216,11 @@ def test_a_results_folder_gives_the_same_pathways(tmp_path, capsys):
 def test_the_report_has_the_section_with_the_flow_diagram(tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "r.html"
-    assert main(["report", SEED, "--runs", "500", "--out", str(out)]) == 0
+    assert main(["report", SEED, "--runs", "300", "--out", str(out)]) == 0
     html = out.read_text()
     assert '<section id="explain">' in html and "Why runs escalate" in html
     section = html[html.index('<section id="explain">'):]
-    assert "<svg" in section and "How the 500 runs rose on belarus" in section
+    assert "<svg" in section and "How the 300 runs rose on belarus" in section
     assert "Narratives" in section and "What must be true" in section
-    assert main(["report", SEED, "--runs", "300", "--no-explain", "--out", str(out)]) == 0
+    assert main(["report", SEED, "--runs", "100", "--no-explain", "--out", str(out)]) == 0
     assert '<section id="explain">' not in out.read_text()
