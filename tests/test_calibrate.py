@@ -27,8 +27,8 @@ FORECASTS = {"prior", "calibrated", "prior, forcing-free", "calibrated, forcing-
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
     out = tmp_path_factory.mktemp("cal") / "res"
-    args = ["calibrate", REPLAY, "--history", RECORD, *WINDOWS, "--runs", "80",
-            "--test-runs", "40", "--accept", "0.25", "--seed", "3", "--out", str(out),
+    args = ["calibrate", REPLAY, "--history", RECORD, *WINDOWS, "--runs", "60",
+            "--test-runs", "20", "--accept", "0.25", "--seed", "3", "--out", str(out),
             "--markdown"] + (["--plot", str(out.parent / "posterior.svg")] if has_matplotlib()
                              else [])
     capture = pytest.MonkeyPatch()
@@ -53,7 +53,7 @@ def test_the_markdown_table_is_the_one_docs_validation_md_shows(calibrated):
 
 def test_the_out_of_sample_table_has_every_forecast_and_score(calibrated):
     _, s, _ = calibrated
-    assert s["accepted"] == 20 and s["runs"] == 80
+    assert s["accepted"] == 15 and s["runs"] == 60
     assert s["test"]["months"][0] == "2023-01" and s["test"]["months"][-1] == "2024-06"
     assert s["test"]["after_record"] is True  # the record ends in June 2024
     stages = [b for b in s["scores"] if b["kind"] == "stage"]
@@ -77,9 +77,9 @@ def test_the_posterior_is_the_closest_runs_and_runs_again(calibrated, capsys):
     out, s, _ = calibrated
     if has_matplotlib():  # --plot: each parameter's prior against its posterior
         svg = (out.parent / "posterior.svg").read_text()
-        assert "prior (80 runs) against posterior (20 accepted)" in svg
+        assert "prior (60 runs) against posterior (15 accepted)" in svg
     table = pd.read_csv(out / "posterior.csv")
-    assert len(table) == 20 and table["discrepancy"].is_monotonic_increasing
+    assert len(table) == 15 and table["discrepancy"].is_monotonic_increasing
     assert table["discrepancy"].max() == pytest.approx(s["discrepancy"]["accepted_max"])
     assert any(c.startswith("drawn:") for c in table.columns)
     assert main(["run", REPLAY, "--runs", "20", "--posterior", str(out / "posterior.csv"),

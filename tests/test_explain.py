@@ -92,7 +92,7 @@ def test_drivers_rank_what_differs_and_list_what_does_not_vary():
 @pytest.fixture(scope="module")
 def seed_explained():
     inputs = simulate(sim.load_scenario(SEED), 1000, 7)
-    return inputs, explain(inputs, fork_runs=40, positions=1)
+    return inputs, explain(inputs, fork_runs=24, positions=1)
 
 
 def test_the_seed_explained_has_every_part(seed_explained):
@@ -123,7 +123,7 @@ def test_offramps_pair_each_legal_move_with_the_base(seed_explained):
     at = {(m["actor"], m["action"]): m for m in stages["border_incident"]["moves"]}
     # declaring the crisis at border_incident is the trigger to mp_crisis: every fork reaches it
     declare = at[("minsk", "declare_mp_crisis")]
-    assert declare["p_move"] == 1.0 and declare["lo"] > 0 and declare["pairs"] == 40
+    assert declare["p_move"] == 1.0 and declare["lo"] > 0 and declare["pairs"] == 24
     assert ("migrant_groups", "attempt_crossing") not in at  # a population is not forced
     # only actions allowed there are legal: use_force is allowed at mp_crisis and above
     assert ("minsk", "use_force") not in at
