@@ -224,3 +224,13 @@ def test_the_report_has_the_section_with_the_flow_diagram(tmp_path):
     assert "Narratives" in section and "What must be true" in section
     assert main(["report", SEED, "--runs", "100", "--no-explain", "--out", str(out)]) == 0
     assert '<section id="explain">' not in out.read_text()
+
+
+def test_without_the_scenario_the_drivers_read_the_same_columns(seed_explained):
+    from sim.analyses.drivers import driver_columns
+    from sim.analyses.explain import _columns
+
+    inputs, _ = seed_explained
+    with_file = driver_columns(inputs.scenario, inputs.runs)
+    assert sorted(_columns(inputs.runs, inputs.summary)) == sorted(with_file)
+    assert any(kind == "drawn" for _, kind in with_file)

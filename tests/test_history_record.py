@@ -170,6 +170,8 @@ def test_an_unknown_stage_names_file_line_and_field(tmp_path):
     ((at, field, message),) = _problems(path)
     assert (at, field) == (line + 1, "months[21].stages.nato")
     assert "did you mean 'border_closure'" in message and "stages:" in message
+    assert "expected a stage of the ladder 'nato' or null (unknown), got " in message
+    assert "{type_name" not in message
 
 
 def test_an_unknown_ladder_is_reported(tmp_path):

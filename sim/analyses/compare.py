@@ -114,6 +114,14 @@ def from_totals(totals: Totals, scenario: Scenario, seed: int, source: str,
                                                 for c in scenario.coupled}))
 
 
+def action_columns(columns, summary: dict) -> list[str]:
+    """The action-count columns of a per-run table: `<actor>.<action>`, not a coupled
+    ladder's columns, not `<actor>.shown.<action>` (faces shown) nor `drawn:<path>`."""
+    own = coupled_runs.own_columns(summary)
+    return [c for c in map(str, columns) if c.count(".") == 1 and c not in own
+            and not c.startswith("drawn:")]
+
+
 def from_folder(folder: str | Path) -> Outcomes:
     """Outcomes read back from a results folder written by `ladder run --out`.
 
@@ -152,11 +160,7 @@ def from_folder(folder: str | Path) -> Outcomes:
     if len(runs) != summary.get("runs"):
         raise InputError(f"{runs_path}: {len(runs)} rows but summary.json says "
                          f"{summary.get('runs')} runs")
-    own = coupled_runs.own_columns(summary)
-    # action counts are <actor>.<action>; <actor>.shown.<action> are faces shown (signals),
-    # drawn:<path> the numbers drawn per run
-    names = [c for c in runs.columns if c.count(".") == 1 and c not in own
-             and not c.startswith("drawn:")]
+    names = action_columns(runs.columns, summary)
     return Outcomes(id=summary["scenario"], source=str(folder), stages=stages,
                     structure=structure_of(stages, names), seed=seed, horizon=horizon,
                     peak=peak.astype(np.int64), final=final.astype(np.int64), first=first,

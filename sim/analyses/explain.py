@@ -26,6 +26,7 @@ from ..format.check import suggest
 from ..format.scenario import Scenario
 from . import drivers as drivers_mod
 from . import pathways as pw
+from .compare import action_columns
 from .narratives import narratives
 from .offramps import FORK_RUNS, POSITIONS, offramps
 from .requirements import must_be_true
@@ -147,7 +148,7 @@ def explain(inputs: Inputs, outcome: str | None = None, parts: tuple[str, ...] =
             "flows": pw.flows(peaks, ladder, n)}
     if "drivers" in parts:
         cols = (drivers_mod.driver_columns(inputs.scenario, inputs.runs) if inputs.scenario
-                else _columns(inputs.runs))
+                else _columns(inputs.runs, inputs.summary))
         out["drivers"] = drivers_mod.drivers(inputs.runs, reached, cols)
     scenario = inputs.scenario
     needs = f"needs the scenario file: {inputs.missing}"
@@ -196,14 +197,8 @@ def _ladder(inputs: Inputs, key: str) -> pw.Ladders:
     return pw.Ladders(key, tuple(stages), at_zero[-1] if at_zero else stages[0])
 
 
-def _columns(runs: pd.DataFrame) -> list[tuple[str, str]]:
-    """Without the scenario: action counts are the `actor.action` columns that are not a
-    ladder's, drawn numbers the `drawn:` ones."""
-    out = []
-    for c in map(str, runs.columns):
-        if c.startswith("drawn:"):
-            out.append((c, "drawn"))
-        elif ("." in c and ".shown." not in c and not c.split(".", 1)[1].startswith(
-                ("peak", "final", "first_", "time_"))):
-            out.append((c, "action"))
-    return out
+def _columns(runs: pd.DataFrame, summary: dict) -> list[tuple[str, str]]:
+    """Without the scenario: the action counts as `ladder compare` reads them from a folder
+    (`compare.action_columns`), and the `drawn:` numbers."""
+    return ([(c, "action") for c in action_columns(runs.columns, summary)]
+            + [(c, "drawn") for c in map(str, runs.columns) if c.startswith("drawn:")])

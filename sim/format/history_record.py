@@ -204,7 +204,7 @@ def _stages(ck: Checker, m: YamlMap, path: str, ids: dict[str, tuple[str, ...]]
             out[key] = None
         elif not isinstance(stage, str) or stage not in ids[key]:
             ck.error(line_of(raw, key), field, f"expected a stage of the ladder '{key}'"
-                     " or null (unknown), got {type_name(stage)}"
+                     f" or null (unknown), got {type_name(stage)}"
                      f"{suggest(str(stage), ids[key])} (stages: {listing(ids[key])})")
         else:
             out[key] = stage
