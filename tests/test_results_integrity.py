@@ -27,7 +27,9 @@ import sim
 from sim.analyses.compare import from_folder
 from sim.engine import folder as folder_module
 from sim.engine import memory
-from sim.engine.folder import MANIFEST, TEST_PAUSE, read_folder, tidy
+from sim.engine import stream as stream_module
+from sim.engine.folder import MANIFEST, TEST_PAUSE, tidy
+from sim.engine.folder_read import read_folder
 from sim.errors import InputError
 from sim.present.plots import RunView
 from tests.helpers import ROOT, make_scenario
@@ -183,14 +185,22 @@ def test_a_sweep_folder_is_all_or_nothing_too(tmp_path, scenario, capsys):
 
 
 def full_disk_at(monkeypatch, name: str) -> None:
-    real = folder_module._write_file
+    """The disk is full when `name` is written: a whole file (`_write_file`), or a chunk of a
+    table streamed as the run goes (`ResultsStream._csv`)."""
+    real, append = folder_module._write_file, stream_module.ResultsStream._csv
 
     def write(path, write):
         if path.name == name:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         return real(path, write)
 
+    def stream(self, table, frame):
+        if table == name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.staging.tmp / table))
+        return append(self, table, frame)
+
     monkeypatch.setattr(folder_module, "_write_file", write)
+    monkeypatch.setattr(stream_module.ResultsStream, "_csv", stream)
 
 
 def test_a_full_disk_leaves_the_previous_folder(tmp_path, scenario, capsys, monkeypatch):
@@ -300,7 +310,13 @@ def test_a_signal_while_writing_leaves_the_previous_folder(previous, scenario, s
     out, before = previous
     proc = start(scenario, out, 2000, 0.4)
     tmp = out.parent / f".base.tmp-{proc.pid}"
-    wait_for(lambda: tmp.is_dir() and len(list(tmp.iterdir())) >= files, "the write phase")
+    streamed = {"runs.csv", "runs.parquet", "moves.csv", "moves.parquet"}  # as the run goes
+
+    def written() -> int:  # files of the write phase, after the run (-1: still running)
+        names = {p.name for p in tmp.iterdir()} if tmp.is_dir() else set()
+        return len(names - streamed) if streamed <= names else -1
+
+    wait_for(lambda: written() >= files, "the write phase")
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
     assert "Traceback" not in stderr
@@ -349,9 +365,18 @@ def test_a_signal_while_simulating(previous, signum, capsys):
         assert json.loads((out / "summary.json").read_text())["partial"] is True
         assert (f"wrote {out} (partial: {runs:,} of 3,000,000 runs; replaced the previous "
                 "folder)") in stderr
-    else:
+    elif signum == signal.SIGTERM:  # the tables streamed so far are removed
+        assert proc.returncode == 143
+        assert stderr.strip() == f"ladder: terminated while writing {out}: the previous " \
+                                 "folder is intact"
+        assert complete(out) == before
+    else:  # killed: the hidden temporary folder stays until the next write removes it
         assert proc.returncode == -signum
         assert complete(out) == before
+        tmp = f".base.tmp-{proc.pid}"
+        assert siblings(out) == [tmp]
+        code, _, err = cli(capsys, "run", SEED, "--runs", 100, "--out", out)
+        assert code == 0 and f"removed {out.parent / tmp}" in err
     assert siblings(out) == []
 
 
@@ -440,16 +465,21 @@ def test_parse_size():
     assert memory.default_max_memory() <= 4 * 1024**3
 
 
-def test_a_run_too_big_for_memory_is_refused_before_it_starts(capsys, no_simulation):
+def test_a_run_too_big_for_memory_is_refused_before_it_starts(capsys, no_simulation,
+                                                              tmp_path):
     started = time.perf_counter()
-    code, _, err = cli(capsys, "run", SEED, "--runs", 100_000_000, "--out", "unused")
+    code, _, err = cli(capsys, "compare", SEED, SEED, "--runs", 100_000_000)
     assert code == 2
-    assert re.search(r"this would need about [\d,]+ GiB of memory \(100,000,000 runs x [\d,]+ "
-                     r"bytes kept per run for the per-run table", err), err
-    for way in ("fewer runs", "no --out", "a smaller scenario", "--max-memory"):
+    assert re.search(r"this would need about [\d,]+ GiB of memory \(200,000,000 runs x [\d,]+ "
+                     r"bytes kept per run of per-run outcomes", err), err
+    for way in ("fewer runs", "a smaller scenario", "--max-memory"):
         assert way in err
     assert time.perf_counter() - started < 10
-    assert not Path("unused").exists()
+    # `run --out` writes its tables chunk by chunk: a few chunks' rows, whatever the runs
+    est = memory.estimate([sim.load_scenario(SEED)], 100_000_000, streamed=True)
+    assert est.total < 200 * 1024**2
+    assert est.describe().startswith("about ") and "per-run tables of the chunks" in \
+        est.describe()
 
 
 def test_max_memory_sets_the_bound(tmp_path, scenario, capsys, monkeypatch):
@@ -527,8 +557,8 @@ def test_the_memory_estimate_is_within_a_factor_of_two_of_the_measured_peak(tmp_
                           for k in range(6)}, horizon=10, decay=0.9, name="walk")
     big = big_scenario(tmp_path, 44, 10, 3)
     cases = [
-        (SEED, ["run", str(SEED), "--runs", "200000", "--horizon", "10", "--json", "--out",
-                str(tmp_path / "o")], memory.estimate([seed], 200_000)),
+        (SEED, ["run", str(SEED), "--runs", "60000", "--horizon", "10", "--json", "--out",
+                str(tmp_path / "o")], memory.estimate([seed], 60_000, streamed=True)),
         (walk.path, ["compare", walk.path, walk.path, "--runs", "200000", "--json"],
          memory.estimate([walk, walk], 200_000, table=False)),
         (big, ["run", str(big), "--runs", "10000", "--json"],

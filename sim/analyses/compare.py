@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..engine.folder import read_folder
+from ..engine.folder_read import read_folder
 from ..engine.outcomes import Totals, step_interval
 from ..engine.results import has_parquet
 from ..engine.runner import RunResult
@@ -126,7 +126,7 @@ def from_folder(folder: str | Path) -> Outcomes:
     """Outcomes read back from a results folder written by `ladder run --out`.
 
     Raises:
-        InputError: the folder is not complete (`sim.engine.folder.read_folder`: no
+        InputError: the folder is not complete (`sim.engine.folder_read.read_folder`: no
             manifest, or files that do not match it), has no per-run table, or its table
             does not match its summary.
     """

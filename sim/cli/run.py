@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from ..errors import InputError
@@ -76,8 +77,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     """Run `ladder run` with parsed arguments; the exit code."""
-    from ..engine.results import summary_json, write_results
+    from ..engine.results import summary_json
     from ..engine.runner import run
+    from ..engine.stream import ResultsStream
     from ..present.render import story, summary_table
 
     runs = args.runs
@@ -116,14 +118,16 @@ def execute(args: argparse.Namespace) -> int:
         runs = args.max_runs
     elif args.max_runs is not None:
         raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
-    result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
-                 keep_runs=bool(args.out), trace=args.trace, progress=progress,
-                 precision=args.precision, max_memory=args.max_memory, watch=args.watch,
-                 trace_run=args.trace_run, precision_on=on)
-    if args.out:
-        written = write_results(result, args.out)
-        if not args.json:
-            print(wrote_folder(written, result), file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(ResultsStream(args.out, scenario)) if args.out else None
+        result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
+                     keep_runs=bool(args.out), trace=args.trace, progress=progress,
+                     precision=args.precision, max_memory=args.max_memory, watch=args.watch,
+                     trace_run=args.trace_run, precision_on=on, sink=sink)
+        if sink is not None:
+            written = sink.finish(result)
+            if not args.json:
+                print(wrote_folder(written, result), file=sys.stderr)
     if args.plot:
         from ..present.plots import RunView, run_figure, save
 

@@ -18,6 +18,7 @@ that long before each file and before the manifest, so a test can signal it mid-
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -29,7 +30,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -207,6 +208,72 @@ def _write_file(path: Path, write: Writer) -> dict:
     return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
 
 
+class Staging:
+    """A folder being written: files go into its temporary sibling, `.DIR.tmp-<pid>`, then
+    `commit` writes the manifest and puts the sibling in place of DIR (see the module's
+    docstring). `write_folder` writes a folder at once; `sim.engine.stream` opens one, streams
+    tables into `tmp` while a run goes on, and commits at the end. `discard` removes the
+    sibling; an existing DIR is replaced only if it holds nothing but `names`."""
+
+    def __init__(self, folder: str | Path, names: Collection[str]):
+        self.shown = Path(folder)
+        self.real = Path(os.path.realpath(self.shown))
+        self.tmp = self.real.parent / f".{self.real.name}.tmp-{os.getpid()}"
+        self.old = self.real.parent / f".{self.real.name}.old-{os.getpid()}"
+        self.names = names
+        self.existed = self.real.is_dir()
+        self.before = "the previous folder is intact" if self.existed else "nothing was written"
+        self.entries: dict[str, dict] = {}
+        self.committed = False
+
+    def open(self) -> None:
+        """Check that DIR may be replaced, and make the empty temporary sibling."""
+        other = foreign(self.real, self.names) if self.existed else []
+        if other:
+            raise InputError(f"{self.shown}: holds files that are not results "
+                             f"({', '.join(other[:3])}); it is not replaced")
+        self.real.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir()
+
+    def write(self, name: str, write: Writer) -> None:
+        """Write one file into the temporary sibling (to disk, not only the page cache)."""
+        self.entries[name] = _write_file(self.tmp / name, write)
+
+    def written(self, name: str) -> None:
+        """Enter a file already written into the temporary sibling (streamed)."""
+        path = self.tmp / name
+        with open(path, "rb+") as handle:
+            os.fsync(handle.fileno())
+        self.entries[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+    def commit(self, kind: str, meta: dict, signals: _Signals) -> None:
+        """Write the manifest and put the folder in place (signals wait during the swap)."""
+        manifest = {"format": FORMAT, "version": 1, "kind": kind,
+                    "written_by": f"ladder {__version__}", **meta, "files": self.entries}
+        text = json.dumps(manifest, indent=2) + "\n"
+        _write_file(self.tmp / MANIFEST, lambda handle: handle.write(text))
+        _fsync_dir(self.tmp)
+        signals.deferring = True  # Ctrl-C and SIGTERM wait until the names are swapped
+        if not self.existed:
+            os.rename(self.tmp, self.real)
+        elif not _exchange(self.tmp, self.real):  # then tmp holds the previous folder
+            os.rename(self.real, self.old)
+            os.rename(self.tmp, self.real)
+        self.committed = True
+        _fsync_dir(self.real.parent)
+        signals.resume()
+        self.discard()  # the previous folder
+
+    def discard(self) -> None:
+        """Remove the temporary sibling (and a previous folder renamed aside)."""
+        for leftover in (self.tmp, self.old):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    def result(self) -> Written:
+        return Written(self.shown, [*self.entries, MANIFEST], self.existed)
+
+
 def write_folder(folder: str | Path, files: Sequence[tuple[str, Writer]],
                  kind: str, meta: dict, replaceable: Collection[str] = ()) -> Written:
     """Write `files` (name, write(text handle); its `.buffer` takes bytes) and the manifest
@@ -219,119 +286,93 @@ def write_folder(folder: str | Path, files: Sequence[tuple[str, Writer]],
             `folder` is as it was (or, when the signal came after the swap, complete).
         InputError: an OSError while writing (a full disk, say); `folder` is as it was.
     """
-    shown = Path(folder)
-    real = Path(os.path.realpath(shown))
-    tmp = real.parent / f".{real.name}.tmp-{os.getpid()}"
-    old = real.parent / f".{real.name}.old-{os.getpid()}"
-    existed = real.is_dir()
-    before = "the previous folder is intact" if existed else "nothing was written"
-    committed = False
+    staging = Staging(folder, [*replaceable, *(n for n, _ in files)])
+    return finish(staging, files, kind, meta, fresh=True)
+
+
+def finish(staging: Staging, files: Sequence[tuple[str, Writer | None]], kind: str,
+           meta: dict, fresh: bool = False) -> Written:
+    """Write `files` into `staging` (opened first when `fresh`; a file whose writer is None
+    was streamed into it already and is only entered in the manifest), and commit it; on any
+    failure or signal, discard it (see `write_folder` for what is raised)."""
     with _Signals() as signals:
         try:
-            other = foreign(real, [*replaceable, *(n for n, _ in files)]) if existed else []
-            if other:
-                raise InputError(f"{shown}: holds files that are not results "
-                                 f"({', '.join(other[:3])}); it is not replaced")
-            real.parent.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-            entries = {}
+            if fresh:
+                staging.open()
             for name, write in files:
+                if write is None:
+                    staging.written(name)
+                    continue
                 _pause()
-                entries[name] = _write_file(tmp / name, write)
+                staging.write(name, write)
             _pause()
-            manifest = {"format": FORMAT, "version": 1, "kind": kind,
-                        "written_by": f"ladder {__version__}", **meta, "files": entries}
-            text = json.dumps(manifest, indent=2) + "\n"
-            _write_file(tmp / MANIFEST, lambda handle: handle.write(text))
-            _fsync_dir(tmp)
-            signals.deferring = True  # Ctrl-C and SIGTERM wait until the names are swapped
-            if not existed:
-                os.rename(tmp, real)
-            elif not _exchange(tmp, real):  # then tmp holds the previous folder
-                os.rename(real, old)
-                os.rename(tmp, real)
-            committed = True
-            _fsync_dir(real.parent)
-            signals.resume()
-            for leftover in (tmp, old):  # the previous folder
-                shutil.rmtree(leftover, ignore_errors=True)
+            staging.commit(kind, meta, signals)
         except (_Stop, KeyboardInterrupt) as exc:
             signum = exc.signum if isinstance(exc, _Stop) else signal.SIGINT
-            how = "interrupted" if signum == signal.SIGINT else "terminated"
-            state = (f"{how} after writing {shown}: it is complete" if committed
-                     else f"{how} while writing {shown}: {before}")
-            raise Interrupted(state, SIGNAL_EXIT[signum]) from None
+            raise interrupted(staging, signum) from None
         except OSError as exc:
-            if committed:
+            if staging.committed:
                 raise
-            reason = exc.strerror or str(exc)
-            where = f" ({Path(exc.filename).name})" if exc.filename else ""
-            raise InputError(f"cannot write {shown}: {reason}{where}; {before}") from None
+            raise cannot_write(staging, exc) from None
         finally:
             signals.deferring = True  # the cleanup is not cut short
-            for leftover in (tmp, old):
-                shutil.rmtree(leftover, ignore_errors=True)
-    return Written(shown, [*entries, MANIFEST], existed)
+            staging.discard()
+    return staging.result()
 
 
-def read_folder(folder: str | Path, kind: str, names: Sequence[str],
-                optional: Sequence[str] = ()) -> tuple[dict, dict[str, bytes]]:
-    """A folder's manifest, checked against every file it lists (size) and against the
-    contents of `names` and of the `optional` names it lists (SHA-256), and those files'
-    bytes.
+def interrupted(staging: Staging, signum: int) -> Interrupted:
+    """What a signal during a write raises: the state the folder was left in."""
+    how = "interrupted" if signum == signal.SIGINT else "terminated"
+    state = (f"{how} after writing {staging.shown}: it is complete" if staging.committed
+             else f"{how} while writing {staging.shown}: {staging.before}")
+    return Interrupted(state, SIGNAL_EXIT[signum])
 
-    Raises:
-        InputError: "not a results folder" (no manifest and no files), "incomplete results
-            folder" (no manifest, or files that do not match it), or a folder of another
-            command.
-    """
-    folder = Path(folder)
+
+def cannot_write(staging: Staging, exc: OSError) -> InputError:
+    """What an OSError during a write raises (`cannot write DIR: No space left on device
+    (runs.csv); nothing was written`)."""
+    reason = exc.strerror or str(exc)
+    where = f" ({Path(exc.filename).name})" if exc.filename else ""
+    return InputError(f"cannot write {staging.shown}: {reason}{where}; {staging.before}")
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then take effect as they would have
+    (in the main thread; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    saved = {s: signal.signal(s, lambda signum, frame: pending.append(signum))
+             for s in SIGNAL_EXIT}
     try:
-        return _read(folder, kind, names, optional)
-    except OSError as exc:
-        raise InputError(f"{folder}: cannot read the results folder ({exc.strerror or exc})"
-                         ) from None
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+        if pending:
+            signal.raise_signal(pending[0])
 
 
-def _read(folder: Path, kind: str, names: Sequence[str], optional: Sequence[str]
-          ) -> tuple[dict, dict[str, bytes]]:
-    again = ("ladder sweep SCENARIO --vary ... --out" if kind == "sweep"
-             else "ladder run SCENARIO --out")
-    incomplete = f"{folder}: incomplete results folder"
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """In the block, SIGTERM raises `_Stop` in this process (so a write in progress can be
+    cleaned up) rather than ending it at once; `interrupted` says what it left. A forked
+    worker process that inherited the handler ends as it would have."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def handle(signum, frame) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        raise _Stop(signum)
+
+    saved = signal.signal(signal.SIGTERM, handle)
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if any(p.is_file() for p in folder.iterdir()):
-            raise InputError(f"{incomplete}: no {MANIFEST} (its writing was interrupted, or "
-                             f"an older ladder wrote it); write it again with `{again} "
-                             f"{folder}`") from None
-        raise InputError(f"{folder}: not a results folder (no {MANIFEST}; write one with "
-                         f"`{again} DIR`)") from None
-    except ValueError as exc:
-        raise InputError(f"{incomplete}: {MANIFEST} is not valid JSON ({exc})") from None
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(files, dict) or manifest.get("format") != FORMAT or not all(
-            isinstance(e, dict) and isinstance(e.get("bytes"), int)
-            and isinstance(e.get("sha256"), str) for e in files.values()):
-        raise InputError(f"{incomplete}: {MANIFEST} is not a ladder manifest")
-    if manifest.get("kind") != kind:
-        raise InputError(f"{folder}: a results folder of `ladder {manifest.get('kind')}`, "
-                         f"not of `ladder {kind}`")
-    for name, entry in files.items():
-        path = folder / name
-        if not path.is_file():
-            raise InputError(f"{incomplete}: {name} is missing ({MANIFEST} lists it)")
-        size = path.stat().st_size
-        if size != entry["bytes"]:
-            raise InputError(f"{incomplete}: {name} has {size:,} bytes, {MANIFEST} says "
-                             f"{entry['bytes']:,}")
-    data = {}
-    for name in [*names, *(n for n in optional if n in files)]:
-        if name not in files:
-            raise InputError(f"{folder}: the results folder has no {name}")
-        data[name] = (folder / name).read_bytes()
-        if hashlib.sha256(data[name]).hexdigest() != files[name]["sha256"]:
-            raise InputError(f"{incomplete}: {name} does not match its SHA-256 in "
-                             f"{MANIFEST} (changed or damaged since it was written)")
-    return manifest, data
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, saved)

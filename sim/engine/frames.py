@@ -36,12 +36,11 @@ def stage_column(codes: np.ndarray, stages: Sequence[str]) -> pd.Categorical:
 
 
 def runs_dtypes(stages: Sequence[str], columns: Iterable[str]) -> dict[str, Any]:
-    """The dtype of each column of the per-run table (docs/results.md, runs.csv): `run`,
-    `steps` and the action counts int64, `peak` and `final` the stage dtype, `absorbed`
-    bool, `first_<stage>` Int64 (empty: never reached), `time_<stage>` int32, the drawn
-    numbers (`drawn:<path>`) float64."""
+    """The dtype of each column of the per-run table (docs/results.md, runs.csv): `run`
+    int64, `steps` and the action counts int32, `peak` and `final` the stage dtype,
+    `absorbed` bool, `first_<stage>` Int64 (empty: never reached), `time_<stage>` int32, the
+    drawn numbers (`drawn:<path>`) float64."""
     firsts = {f"first_{s}" for s in stages}
-    times = {f"time_{s}" for s in stages}
     out: dict[str, Any] = {}
     for c in columns:
         if c in ("peak", "final"):
@@ -50,12 +49,12 @@ def runs_dtypes(stages: Sequence[str], columns: Iterable[str]) -> dict[str, Any]
             out[c] = "bool"
         elif c in firsts:
             out[c] = "Int64"
-        elif c in times:
-            out[c] = "int32"
         elif c.startswith("drawn:"):
             out[c] = "float64"
-        else:
+        elif c == "run":
             out[c] = "int64"
+        else:  # steps, time_<stage>, the action counts
+            out[c] = "int32"
     return out
 
 

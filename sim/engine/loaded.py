@@ -1,6 +1,6 @@
 """A results folder (`ladder run --out DIR`) read back as pandas objects: `load_results`
 (`sim.load_results`) returns a `LoadedResults` with the same tables, and the same dtypes, as
-the `RunResult` that was written. It reads through `sim.engine.folder.read_folder`, which
+the `RunResult` that was written. It reads through `sim.engine.folder_read.read_folder`, which
 refuses a folder whose files do not match its manifest.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import InputError
 from . import coupled
-from .folder import read_folder
+from .folder_read import read_folder
 from .frames import Tables, runs_dtypes
 from .moves import DTYPES
 from .results import has_parquet

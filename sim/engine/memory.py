@@ -1,8 +1,10 @@
 """The memory a run will need, estimated before it starts, and the bound it must stay under.
 
 Two things grow: what a run keeps per run (`keep_runs`: the per-run arrays, and the per-run
-table built from them for `--out`), which grows with the number of runs, and one chunk of the
-model (every state array has a run axis of up to 10,000), which grows with stages x actions.
+table built from them; `compare` keeps only the outcome arrays), which grows with the number
+of runs unless the table is written chunk by chunk (`ladder run --out`: `streamed`), and one
+chunk of the model (every state array has a run axis of up to 10,000), which grows with
+stages x actions.
 Both are modelled from the scenario's shape; the coefficients are the array sizes the engine
 allocates, checked against measured peak RSS (docs/results.md, "Memory";
 tests/test_results_integrity.py compares the estimate with a measurement).
@@ -82,18 +84,25 @@ MOVES_PER_RUN = 4  # stage moves per run and ladder, for the estimate (measured:
 
 
 def kept_per_run(scenario: Scenario) -> int:
-    """Bytes per run of the per-run arrays a run keeps (`sim.engine.outcomes.collect`): peak,
-    final, steps (int64), absorbed (bool), first and time_in (int32 per stage), and each
-    actor's action counts (int64 per action), each drawn number (float64), the move log
-    (7 int32 per move: counted as MOVES_PER_RUN moves per ladder, the bundled files' most),
-    and the `observe:` records (`observed_bytes`)."""
+    """Bytes per run of every per-run array a run keeps (`sim.engine.outcomes.per_run_arrays`
+    with `keep="all"`): peak and final (int8), absorbed (bool), steps (int32), first and
+    time_in (int32 per stage), each actor's action counts (int32 per action), each drawn
+    number (float64), the move log (7 int32 per move: counted as MOVES_PER_RUN moves per
+    ladder, the bundled files' most), and the `observe:` records (`observed_bytes`)."""
     stages, actions, _ = _shape(scenario)
-    coupled = sum(16 + 8 * len(c.ladder.stage_ids) for c in scenario.coupled)
-    shown = sum(8 * len(a.action_ids) for a in scenario.actors
+    coupled = sum(2 + 8 * len(c.ladder.stage_ids) for c in scenario.coupled)
+    shown = sum(4 * len(a.action_ids) for a in scenario.actors
                 if any(act.signal for act in a.actions))  # what others saw, per action
     moves = 28 * MOVES_PER_RUN * (1 + len(scenario.coupled))
-    return (25 + 8 * stages + 8 * actions + coupled + shown + moves + 8 * drawn(scenario)
+    return (7 + 8 * stages + 4 * actions + coupled + shown + moves + 8 * drawn(scenario)
             + observed_bytes(scenario))
+
+
+def outcomes_per_run(scenario: Scenario) -> int:
+    """Bytes per run of the outcome arrays `ladder compare` keeps (`keep="outcomes"`): peak
+    and final (int8), absorbed, first (int32 per stage), each coupled ladder's peak and
+    final."""
+    return 3 + 4 * _shape(scenario)[0] + 2 * len(scenario.coupled)
 
 
 def observed_bytes(scenario: Scenario) -> int:
@@ -115,29 +124,29 @@ def _months(scenario: Scenario) -> int:
 
 
 def table_per_run(scenario: Scenario) -> int:
-    """Bytes per run of the per-run table (`runs_table`, pandas): run and steps (int64),
-    absorbed, peak and final (strings: 8-byte offset and the characters), first_<stage>
-    (nullable Int64: 9 bytes), time_<stage> (int32), the action counts (int64), the draws
-    (float64); and the observations table's rows (run, period, the quantities: one row
-    per period)."""
+    """Bytes per run of the per-run table (`sim.engine.tables`, pandas): run (int64), steps
+    (int32), absorbed, peak and final (strings: 8-byte offset and the characters),
+    first_<stage> (nullable Int64: 9 bytes), time_<stage> (int32), the action counts
+    (int32), the draws (float64); and the observations table's rows (run, period, the
+    quantities: one row per period)."""
     stages, actions, longest = _shape(scenario)
     coupled = sum(2 * (8 + max(map(len, c.ladder.stage_ids))) + 13 * len(c.ladder.stage_ids)
                   for c in scenario.coupled)  # <key>.peak, .final, .first_*, .time_*
-    shown = sum(8 * len(a.action_ids) for a in scenario.actors
+    shown = sum(4 * len(a.action_ids) for a in scenario.actors
                 if any(act.signal for act in a.actions))  # <actor>.shown.<action>
     observed = observed_bytes(scenario) + 16 * _months(scenario)  # + run, period
-    return 17 + 2 * (8 + longest) + 13 * stages + 8 * actions + coupled + shown + 8 * drawn(
+    return 13 + 2 * (8 + longest) + 13 * stages + 4 * actions + coupled + shown + 8 * drawn(
         scenario) + observed  # drawn:<path> (float64)
 
 
 def per_run_bytes(scenario: Scenario, table: bool) -> int:
-    """What each run adds when runs are kept: the arrays, and either the per-run table's
-    write-phase peak (`table`, as `--out` builds it) or the outcome arrays `ladder compare`
-    and `ladder report` concatenate from them (peak, final, first, absorbed) and their
-    per-run temporaries."""
-    stages = _shape(scenario)[0]
-    extra = TABLE_PEAK * table_per_run(scenario) if table else 17 + 4 * stages + 32
-    return int(kept_per_run(scenario) + extra)
+    """What each run adds when runs are kept: with `table`, every array and the per-run
+    table's write-phase peak (as `sim.run(...).runs` builds it); without, the outcome
+    arrays `ladder compare` keeps, their concatenation, and about 32 bytes of
+    temporaries."""
+    if table:
+        return int(kept_per_run(scenario) + TABLE_PEAK * table_per_run(scenario))
+    return 2 * outcomes_per_run(scenario) + 32
 
 
 def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
@@ -213,6 +222,8 @@ class Estimate:
         chunk_runs: runs in that chunk.
         models: how many chunks are in memory at once (one per worker process).
         table: whether `kept` counts the per-run table (`--out`).
+        streamed: whether the table is written chunk by chunk (`ladder run --out`), so
+            that `kept` is a few chunks' worth, not every run's.
     """
 
     runs: int
@@ -222,6 +233,7 @@ class Estimate:
     chunk_runs: int
     models: int
     table: bool
+    streamed: bool = False
 
     @property
     def total(self) -> int:
@@ -231,7 +243,10 @@ class Estimate:
         """`about 93 GiB of memory (100,000,000 runs x 997 bytes kept per run for the per-run
         table, and 24 MiB for one chunk of 10,000 runs of the model)`."""
         parts = []
-        if self.kept:
+        if self.kept and self.streamed:
+            parts.append(f"{format_size(self.kept)} for the per-run tables of the chunks "
+                         "being written")
+        elif self.kept:
             what = "for the per-run table" if self.table else "of per-run outcomes"
             parts.append(f"{self.runs:,} runs x {self.per_run:,} bytes kept per run {what}")
         each = "one chunk" if self.models == 1 else f"{self.models} chunks (one per worker)"
@@ -241,14 +256,16 @@ class Estimate:
 
 
 def estimate(scenarios: Sequence[Scenario], runs: int, models: int = 1, keep_runs: bool = True,
-             table: bool = True) -> Estimate:
+             table: bool = True, streamed: bool = False) -> Estimate:
     """The memory `runs` runs of each scenario will need, with `models` chunks in memory at
-    once."""
-    kept = sum(runs * per_run_bytes(s, table) for s in scenarios) if keep_runs else 0
+    once; `streamed`: the kept runs are written chunk by chunk, so at most the chunks in
+    flight (one per model, and the one being written) are held."""
     n = min(runs, CHUNK_RUNS)
-    return Estimate(runs * len(scenarios), kept, kept // max(1, runs * len(scenarios)),
+    held = min(runs, (models + 1) * n) if streamed else runs
+    kept = sum(held * per_run_bytes(s, table) for s in scenarios) if keep_runs else 0
+    return Estimate(runs * len(scenarios), kept, kept // max(1, held * len(scenarios)),
                     max(chunk_bytes(s, n) for s in scenarios), n, models,
-                    keep_runs and table)
+                    keep_runs and table, keep_runs and streamed)
 
 
 def check(est: Estimate, limit: float | None = None, out: str = "--out") -> None:
@@ -262,7 +279,7 @@ def check(est: Estimate, limit: float | None = None, out: str = "--out") -> None
     if est.total <= limit:
         return
     ways = []
-    if est.kept:
+    if est.kept and not est.streamed:
         ways.append("fewer runs")
     if est.table:
         ways.append(f"no {out} (the run then needs about "

@@ -20,13 +20,21 @@ def moves_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     """One row per stage move, in run order then step order: run, step, ladder (its key),
     from, to, cause (`threshold up`, `threshold down`, `trigger`, `joint decision`,
     `event`, `accident`) and by (the actor's action for a trigger or joint decision, the
-    event's name, the hazard's description or `hazards[i]`; empty for a threshold)."""
+    event's name, the hazard's description or `hazards[i]`; empty for a threshold). Every
+    chunk's rows (`chunk_moves_frame`), in chunk order."""
+    frames = [chunk_moves_frame(scenario, k, p["moves"])
+              for k, p in zip(totals.chunks, totals.per_run, strict=True)]
+    frames = [f for f in frames if len(f)] or frames[:1]  # concat warns of empty frames
+    if not frames:
+        return chunk_moves_frame(scenario, 0, np.zeros((0, len(MOVE_COLUMNS)), np.int64))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def chunk_moves_frame(scenario: Scenario, index: int, log: np.ndarray) -> pd.DataFrame:
+    """Chunk `index`'s rows of `moves_table`, from its move log (`MOVE_COLUMNS`)."""
     keys = [scenario.key] + [c.key for c in scenario.coupled]
     ladders = [scenario.ladder] + [c.ladder for c in scenario.coupled]
-    parts = [np.column_stack([m[:, 0] + k * CHUNK, m[:, 1:]]) if len(m) else m
-             for k, m in ((k, p["moves"]) for k, p in zip(totals.chunks, totals.per_run,
-                                                            strict=True))]
-    moves = (np.concatenate(parts) if parts else np.zeros((0, len(MOVE_COLUMNS)), np.int64))
+    moves = np.column_stack([log[:, 0] + index * CHUNK, log[:, 1:]]) if len(log) else log
     col = {name: moves[:, i] for i, name in enumerate(MOVE_COLUMNS)}
     order = np.lexsort((col["ladder"], col["step"], col["run"]))
     col = {name: values[order] for name, values in col.items()}

@@ -9,7 +9,8 @@ Recording draws no random numbers; a model of a scenario without `observe:` has 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -107,18 +108,24 @@ class Observer:
 def observations_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
     """One row per run and period, runs in order: `run` (int64), `period` ('YYYY-MM'), then
     each quantity: a stage index (int16: 0 is the ladder's lowest stage), a count times its
-    scale (float64), a mean (float64)."""
+    scale (float64), a mean (float64). Every chunk's rows (`chunk_observations_frame`)."""
+    return pd.concat([chunk_observations_frame(scenario, k, part)
+                      for k, part in zip(totals.chunks, totals.per_run, strict=True)],
+                     ignore_index=True)
+
+
+def chunk_observations_frame(scenario: Scenario, index: int, part: Mapping[str, Any]
+                             ) -> pd.DataFrame:
+    """Chunk `index`'s rows of `observations_table`, from its per-run arrays."""
     from .outcomes import CHUNK  # outcomes imports the model, which imports this module
 
     assert scenario.observe is not None
     labels = np.array(periods(scenario)[1], dtype=object)
-    frames = []
-    for k, part in zip(totals.chunks, totals.per_run, strict=True):
-        records = cast(dict[str, np.ndarray], part["observations"])  # (runs, periods) each
-        n = len(part["peak"])
-        cols: dict[str, object] = {
-            "run": np.repeat(np.arange(k * CHUNK, k * CHUNK + n, dtype=np.int64), len(labels)),
-            "period": np.tile(labels, n)}
-        cols.update({name: values.reshape(-1) for name, values in records.items()})
-        frames.append(pd.DataFrame(cols))
-    return pd.concat(frames, ignore_index=True)
+    records = cast(dict[str, np.ndarray], part["observations"])  # (runs, periods) each
+    n = len(part["peak"])
+    cols: dict[str, object] = {
+        "run": np.repeat(np.arange(index * CHUNK, index * CHUNK + n, dtype=np.int64),
+                         len(labels)),
+        "period": np.tile(labels, n)}
+    cols.update({name: values.reshape(-1) for name, values in records.items()})
+    return pd.DataFrame(cols)

@@ -113,33 +113,63 @@ class ChunkResult:
     assumptions: dict[str, Bins] = field(default_factory=dict)
 
 
-def collect(model: EscalationModel, index: int, keep_runs: bool) -> ChunkResult:
-    """Read the records of a finished model into a ChunkResult."""
+KEEP = ("outcomes", "all")  # what `collect` keeps per run: see `per_run_arrays`
+
+
+def stage_int(stages: int) -> type[np.signedinteger]:
+    """The compact integer type of a stage index (int8 up to 127 stages)."""
+    return np.int8 if stages <= 127 else np.int16
+
+
+def per_run_arrays(model: EscalationModel, keep: str) -> dict:
+    """A finished model's per-run rows, in compact integer types.
+
+    `keep="outcomes"` is what `ladder compare` pairs runs on: peak, final (int8 stage
+    indices), first (int32 step at each stage, -1: never), absorbed, and each coupled ladder's
+    peak and final. `keep="all"` adds what the per-run table, moves.csv and observations.csv
+    are made of: steps and time_in (int32), each actor's action counts (int32, runs x
+    actions) and faces shown, the move log, the drawn numbers (float64) and the `observe:`
+    records.
+    """
+    small = stage_int(len(model.ladder.stages))
+    out: dict = {"peak": model.peak.astype(small), "final": model.stage.astype(small),
+                 "absorbed": ~model.active, "first": model.first.copy()}
+    if keep == "outcomes":
+        for track in model.tracks[1:]:
+            kind = stage_int(len(track.up))
+            out[f"ladder:{track.key}"] = {"peak": track.peak.astype(kind),
+                                          "final": track.stage.astype(kind)}
+        return out
+    out["steps"] = model.time_in.sum(axis=1, dtype=np.int32)
+    out["time_in"] = model.time_in.copy()
+    for agent in model.actors:
+        out[f"actions:{agent.actor.id}"] = agent.counts.T.astype(np.int32)
+        if agent.signals is not None:
+            out[f"shown:{agent.actor.id}"] = agent.shown_counts.T.astype(np.int32)
+    logs = [np.column_stack([log, np.full(len(log), k, dtype=np.int32)])
+            for k, track in enumerate(model.tracks) if track.log
+            for log in [np.concatenate(track.log)]]
+    out["moves"] = (np.concatenate(logs) if logs
+                    else np.zeros((0, len(MOVE_COLUMNS)), dtype=np.int32))
+    for path, (_, _, values) in model.drawn.items():
+        out[f"drawn:{path}"] = values.astype(np.float64)
+    for track in model.tracks[1:]:
+        kind = stage_int(len(track.up))
+        out[f"ladder:{track.key}"] = {
+            "peak": track.peak.astype(kind), "final": track.stage.astype(kind),
+            "first": track.first.copy(), "time_in": track.time_in.copy()}
+    if model.observer is not None:  # `observe:`: quantity -> (runs, periods)
+        out["observations"] = model.observer.read()
+    return out
+
+
+def collect(model: EscalationModel, index: int, keep: str | None) -> ChunkResult:
+    """Read the records of a finished model into a ChunkResult, with per-run rows as `keep`
+    says (None: none; `per_run_arrays`)."""
     n_stages, horizon = len(model.ladder.stages), model.horizon
     first = _first_histogram(model.first, horizon)
     steps_per_run = model.time_in.sum(axis=1)
-    per_run = None
-    if keep_runs:
-        per_run = {"peak": model.peak.copy(), "final": model.stage.copy(),
-                   "absorbed": ~model.active, "steps": steps_per_run,
-                   "first": model.first.copy(), "time_in": model.time_in.copy()}
-        for agent in model.actors:
-            per_run[f"actions:{agent.actor.id}"] = agent.counts.T.copy()
-            if agent.signals is not None:
-                per_run[f"shown:{agent.actor.id}"] = agent.shown_counts.T.copy()
-        logs = [np.column_stack([log, np.full(len(log), k, dtype=np.int32)])
-                for k, track in enumerate(model.tracks) if track.log
-                for log in [np.concatenate(track.log)]]
-        per_run["moves"] = (np.concatenate(logs) if logs
-                            else np.zeros((0, len(MOVE_COLUMNS)), dtype=np.int32))
-        for path, (_, _, values) in model.drawn.items():
-            per_run[f"drawn:{path}"] = values.astype(np.float64)
-        for track in model.tracks[1:]:
-            per_run[f"ladder:{track.key}"] = {
-                "peak": track.peak.copy(), "final": track.stage.copy(),
-                "first": track.first.copy(), "time_in": track.time_in.copy()}
-        if model.observer is not None:  # `observe:`: quantity -> (runs, periods)
-            per_run["observations"] = model.observer.read()
+    per_run = per_run_arrays(model, keep) if keep is not None else None
     decisions = 0
     for agent in model.actors:
         if hasattr(agent, "size"):

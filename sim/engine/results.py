@@ -69,13 +69,14 @@ def write_results(result: RunResult, folder: str | Path) -> Written:
     occupancy.csv, incidence.csv, tension.csv, with coupled ladders `occupancy-<key>.csv`
     and `incidence-<key>.csv` for each, and manifest.json, all or nothing: into a temporary
     sibling of `folder`, then put in its place (`sim.engine.folder.write_folder`).
+    `ladder run --out` streams the per-run tables instead (`sim.engine.stream`), to the same
+    files.
 
     Raises:
         Interrupted: Ctrl-C or SIGTERM while writing; `folder` is as it was.
         InputError: an OSError while writing (a full disk, say); `folder` is as it was.
     """
-    files: list[tuple[str, Writer]] = [
-        ("summary.json", lambda h: h.write(summary_json(result.summary)))]
+    files = [summary_file(result)]
     table = result.runs
     if table is not None:
         files.append(("runs.csv", lambda h: table.to_csv(h, index=False)))
@@ -91,15 +92,31 @@ def write_results(result: RunResult, folder: str | Path) -> Written:
         observed = result.observations
         if observed is not None:
             files.append(("observations.csv", lambda h: observed.to_csv(h, index=False)))
+    files += step_files_of(result)
+    return write_folder(folder, files, "run", folder_meta(result),
+                        result_names(folder, RESULT_FILES))
+
+
+def summary_file(result: RunResult) -> tuple[str, Writer]:
+    """summary.json and its writer."""
+    return ("summary.json", lambda h: h.write(summary_json(result.summary)))
+
+
+def step_files_of(result: RunResult) -> list[tuple[str, Writer]]:
+    """The per-step tables and their writers: occupancy.csv, incidence.csv, tension.csv,
+    and each coupled ladder's occupancy and incidence."""
     tension = result.mean_tension.to_frame("mean")
     if result.tension_bands is not None:
         tension = tension.join(result.tension_bands)
-    for name, frame in (("occupancy", result.occupancy), ("incidence", result.incidence),
-                        ("tension", tension)):
-        files.append((f"{name}.csv", _csv(frame)))
-    for name, frame in step_files(result.coupled_occupancy, result.coupled_incidence):
-        files.append((name, _csv(frame)))
+    files = [(f"{name}.csv", _csv(frame)) for name, frame in (
+        ("occupancy", result.occupancy), ("incidence", result.incidence), ("tension", tension))]
+    files += [(name, _csv(frame)) for name, frame in step_files(result.coupled_occupancy,
+                                                                  result.coupled_incidence)]
+    return files
+
+
+def folder_meta(result: RunResult) -> dict:
+    """The manifest's run count, planned runs and whether the runs are partial."""
     runs = result.summary["runs"]
-    meta = {"runs": runs, "planned_runs": result.planned or runs,
+    return {"runs": runs, "planned_runs": result.planned or runs,
             "partial": bool(result.summary.get("partial"))}
-    return write_folder(folder, files, "run", meta, result_names(folder, RESULT_FILES))

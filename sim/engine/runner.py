@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import mesa
@@ -25,15 +25,18 @@ from .. import __version__
 from ..errors import InputError
 from ..format.scenario import MAX_RUNS, Scenario
 from . import assumptions, coupled, memory
-from .frames import Tables, runs_dtypes, stage_column
+from .folder import signals_held
+from .frames import Tables
 from .model import TENSION_QUANTILES, EscalationModel
 from .moves import moves_table
 from .notes import StepNote
 from .observations import observations_table
 from .outcomes import CHUNK, ChunkResult, Totals, collect, summarise, summarise_ladders
 from .precision import NAMES, Plan, block
+from .tables import runs_table
 
 DEFAULT_MAX_RUNS = 1_000_000  # the cap in precision mode unless runs are given
+Sink = Callable[[ChunkResult], None]  # takes a chunk's per-run rows (`run`'s `sink`)
 
 
 @dataclass(repr=False)
@@ -75,21 +78,27 @@ class RunResult(Tables):
 
     @functools.cached_property
     def runs(self) -> pd.DataFrame | None:
-        """One row per run (see docs/results.md), or None unless run with `keep_runs`."""
-        return runs_table(self.scenario, self.totals) if self.totals.per_run else None
+        """One row per run (see docs/results.md), or None unless run with `keep_runs` (and
+        not streamed to a folder: `sink`)."""
+        return runs_table(self.scenario, self.totals) if self._rows else None
+
+    @property
+    def _rows(self) -> bool:
+        """Whether every per-run array was kept (not only the outcomes compare pairs on)."""
+        return bool(self.totals.per_run) and "moves" in self.totals.per_run[0]
 
     @functools.cached_property
     def moves(self) -> pd.DataFrame | None:
         """One row per stage move of each run, with its step and cause (docs/results.md,
         moves.csv), or None unless run with `keep_runs`."""
-        return moves_table(self.scenario, self.totals) if self.totals.per_run else None
+        return moves_table(self.scenario, self.totals) if self._rows else None
 
     @functools.cached_property
     def observations(self) -> pd.DataFrame | None:
         """One row per run and period of the scenario's `observe:` quantities (columns run,
         period 'YYYY-MM', then each quantity; docs/results.md, observations.csv), or None
         without `observe:` or unless run with `keep_runs`."""
-        if self.scenario.observe is None or not self.totals.per_run:
+        if self.scenario.observe is None or not self._rows:
             return None
         return observations_table(self.scenario, self.totals)
 
@@ -101,26 +110,29 @@ def chunk_sizes(runs: int) -> list[int]:
 
 
 def run_chunk(scenario: Scenario, index: int, n: int, seed: np.random.SeedSequence,
-              keep_runs: bool = False, trace: bool = False, traced: int = 0) -> ChunkResult:
-    """Simulate one chunk of `n` runs to the horizon (with `trace`, keeping the story of its
-    run `traced`)."""
+              keep: str | None = None, trace: bool = False, traced: int = 0) -> ChunkResult:
+    """Simulate one chunk of `n` runs to the horizon, keeping per-run rows as `keep` says
+    (`sim.engine.outcomes.per_run_arrays`; None: none), with `trace` the story of its run
+    `traced`."""
     model = EscalationModel(scenario, n=n, rng=seed, trace=trace, bands=index == 0)
     model.traced = traced
-    if keep_runs:
+    if keep == "all":
         for track in model.tracks:
             track.log = []
     else:
         model.observer = None  # `observe:` records are read only with the runs
     model.run_to_end()
-    result = collect(model, index, keep_runs)
+    result = collect(model, index, keep)
     model.release()
     return result
 
 
 def ignore_sigint() -> None:
     """Pool initializer: workers leave Ctrl-C to the parent, which stops them and keeps the
-    finished chunks."""
+    finished chunks, and die on SIGTERM (the parent's handler, if it set one, is not
+    theirs)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
@@ -164,7 +176,8 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         keep_runs: bool = True, trace: bool = False, progress: bool = False,
         precision: float | None = None, max_memory: float | None = None,
         watch: str | None = None, trace_run: int | None = None,
-        precision_on: str = "reach", scheduler: str | None = None) -> RunResult:
+        precision_on: str = "reach", scheduler: str | None = None,
+        sink: Sink | None = None) -> RunResult:
     """Simulate `runs` runs of a scenario and summarise them.
 
     Args:
@@ -188,6 +201,9 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
             simulated whole, so the story is that of row `trace_run` of `result.runs`).
         scheduler: run the chunks on Dask instead ("local": a LocalCluster of `jobs` worker
             processes; "tcp://HOST:PORT": a running scheduler); the same numbers.
+        sink: with `keep_runs`, each chunk's per-run rows go to `sink(chunk)` as the chunk
+            is merged, in chunk order, and are not kept (`result.runs` is None): how
+            `ladder run --out` writes its tables chunk by chunk (`sim.engine.stream`).
 
     Returns:
         A RunResult. If interrupted (Ctrl-C), the finished chunks are summarised and
@@ -205,14 +221,15 @@ def run(scenario: Scenario, runs: int | None = None, seed: int | None = None, jo
         raise InputError(f"--trace-run {trace_run}: the ensemble has runs 0 to {cap - 1}")
     return run_many([scenario], [seed], Plan(cap, precision, precision_on), jobs, keep_runs,
                     trace, progress, max_memory, watch=watch, trace_run=trace_run,
-                    scheduler=scheduler)[0]
+                    scheduler=scheduler, sinks=None if sink is None else [sink])[0]
 
 
 def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jobs: int = 1,
              keep_runs: bool = True, trace: bool = False, progress: bool = False,
              max_memory: float | None = None, table: bool = True,
              watch: str | None = None, trace_run: int | None = None,
-             scheduler: str | None = None) -> list[RunResult]:
+             scheduler: str | None = None, sinks: Sequence[Sink] | None = None
+             ) -> list[RunResult]:
     """Simulate several scenarios in lockstep: chunk k of every scenario before chunk k + 1.
 
     Scenario i draws chunk k from `SeedSequence(seeds[i]).spawn(...)[k]`, exactly as a run
@@ -220,14 +237,17 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     of chunks, in chunk order, so the number of runs does not depend on `jobs` either.
     Before anything runs, the memory estimate is checked against `max_memory` (see `run`);
     `table` says whether the per-run table (`RunResult.runs`) will be built from kept runs
-    (False: only the outcome arrays, as `ladder compare` and `ladder report` use them);
+    (False: only the outcome arrays `ladder compare` pairs runs on are kept); `sinks` take
+    each scenario's chunks instead of keeping them (see `run`);
     `watch` is the stage the assumptions are measured on, `trace_run` the run whose story is
     kept instead of run 0's (see `run`), `scheduler` a Dask cluster to run the chunks on.
     """
     _check(plan, seeds, jobs)
     sizes = chunk_sizes(plan.runs)
     workers = min(jobs, len(sizes) * len(scenarios))
-    memory.check(memory.estimate(scenarios, plan.runs, workers, keep_runs, table), max_memory)
+    memory.check(memory.estimate(scenarios, plan.runs, workers, keep_runs, table,
+                                 streamed=sinks is not None), max_memory)
+    keep = ("all" if table else "outcomes") if keep_runs else None
     roots = [np.random.SeedSequence(s) for s in seeds]
     totals = [Totals() for _ in scenarios]
 
@@ -235,9 +255,9 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
         for k, n in enumerate(sizes):
             for scenario, root in zip(scenarios, roots, strict=True):
                 if trace_run is None:
-                    yield (scenario, k, n, root.spawn(1)[0], keep_runs, trace and k == 0)
+                    yield (scenario, k, n, root.spawn(1)[0], keep, trace and k == 0)
                 else:
-                    yield (scenario, k, n, root.spawn(1)[0], keep_runs,
+                    yield (scenario, k, n, root.spawn(1)[0], keep,
                            k == trace_run // CHUNK, trace_run % CHUNK)
 
     started = time.perf_counter()
@@ -255,8 +275,7 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
             round_.append(chunk)
             if len(round_) < len(scenarios):
                 continue
-            for t, c in zip(totals, round_, strict=True):
-                t.add(c)
+            _merge(totals, round_, sinks)
             round_ = []
             if bar is not None:
                 bar.update(totals[0].n * len(scenarios) - bar.n)
@@ -278,6 +297,21 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
     rule = plan.widest(totals) if plan.precision is not None else None
     return [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch, rule)
             for sc, t, seed, root in zip(scenarios, totals, seeds, roots, strict=True)]
+
+
+def _merge(totals: Sequence[Totals], round_: Sequence[ChunkResult],
+           sinks: Sequence[Sink] | None) -> None:
+    """Add each scenario's chunk to its totals, its per-run rows first to its sink; Ctrl-C
+    and SIGTERM wait until both are done, so what was written matches what was merged."""
+    if sinks is None:
+        for t, c in zip(totals, round_, strict=True):
+            t.add(c)
+        return
+    with signals_held():
+        for t, c, sink in zip(totals, round_, sinks, strict=True):
+            sink(c)
+            c.per_run = None
+            t.add(c)
 
 
 def _check(plan: Plan, seeds: Sequence[int], jobs: int) -> None:
@@ -361,34 +395,3 @@ def _result(scenario: Scenario, totals: Totals, seed: int, root: np.random.SeedS
         scenario, totals.coupled, totals.n, scenario.clock.horizon)
     return RunResult(summary, occupancy, incidence, mean_tension, partial, totals.notes,
                      totals, scenario, bands, plan.runs, ladder_occupancy, ladder_incidence)
-
-
-def runs_table(scenario: Scenario, totals: Totals) -> pd.DataFrame:
-    """One row per run: peak, final, absorbed, steps, first step and time at each stage,
-    each coupled ladder's (`<key>.peak`, ...: `sim.engine.coupled`), each actor's action
-    counts, and each drawn number's per-run value (`drawn:<path>`)."""
-    stage_ids = scenario.ladder.stage_ids
-    ladders = coupled.scenario_ladders(scenario)
-    frames = []
-    for k, part in zip(totals.chunks, totals.per_run, strict=True):
-        n = len(part["peak"])
-        cols = {"run": np.arange(k * CHUNK, k * CHUNK + n),
-                "peak": stage_column(part["peak"], stage_ids),
-                "final": stage_column(part["final"], stage_ids),
-                "absorbed": part["absorbed"], "steps": part["steps"],
-                **coupled.first_and_time_columns(part, stage_ids)}
-        cols.update(coupled.run_columns(part, ladders))
-        for actor in scenario.actors:
-            counts = part[f"actions:{actor.id}"]
-            for j, a in enumerate(actor.action_ids):
-                cols[f"{actor.id}.{a}"] = counts[:, j]
-            shown = part.get(f"shown:{actor.id}")
-            if shown is not None:  # what the others saw of an actor that signals
-                for j, a in enumerate(actor.action_ids):
-                    cols[f"{actor.id}.shown.{a}"] = shown[:, j]
-        cols.update({k: v for k, v in part.items() if k.startswith("drawn:")})
-        frames.append(pd.DataFrame(cols))
-    table = pd.concat(frames, ignore_index=True)
-    dtypes = runs_dtypes(stage_ids, table.columns)
-    return table.astype(coupled.table_dtypes(table.columns, dtypes, ladders)
-                        if ladders else dtypes)

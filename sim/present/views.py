@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..engine.folder import read_folder
+from ..engine.folder_read import read_folder
 from ..engine.runner import RunResult
 from ..errors import InputError, LadderError
 from ..format.ladder import Ladder, load_ladder
@@ -64,7 +64,7 @@ class RunView:
         """The view of a results folder written by `ladder run --out`.
 
         Raises:
-            InputError: if the folder is not complete (`sim.engine.folder.read_folder`: no
+            InputError: if the folder is not complete (`sim.engine.folder_read.read_folder`: no
                 manifest, or files that do not match it), or its tables do not match the
                 summary's stages.
         """
