@@ -9,7 +9,7 @@ are used. Every comparison states its test; p-values are Holm-adjusted over all 
 
 from __future__ import annotations
 
-import io
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..engine.coupled import summary_ladders
 from ..engine.folder_read import read_folder
 from ..engine.outcomes import Totals, step_interval
 from ..engine.results import has_parquet
@@ -137,13 +138,12 @@ def from_folder(folder: str | Path) -> Outcomes:
     if runs_name not in manifest["files"]:
         raise InputError(f"{folder}: the results folder has no per-run table (runs.csv); it "
                          "was written without the runs kept")
-    data = read_folder(folder, "run", ["summary.json", runs_name])[1]
+    data = read_folder(folder, "run", ["summary.json"], checked=[runs_name])[1]
     runs_path = folder / runs_name
     try:
         summary = json.loads(data["summary.json"].decode("utf-8"))
         stages = tuple(summary["stages"])
-        table = io.BytesIO(data[runs_name])
-        runs = pd.read_parquet(table) if runs_name == "runs.parquet" else pd.read_csv(table)
+        runs, columns = _outcome_columns(runs_path, summary)
         index = {s: i for i, s in enumerate(stages)}
         peak = runs["peak"].map(index).to_numpy()
         final = runs["final"].map(index).to_numpy()
@@ -160,11 +160,31 @@ def from_folder(folder: str | Path) -> Outcomes:
     if len(runs) != summary.get("runs"):
         raise InputError(f"{runs_path}: {len(runs)} rows but summary.json says "
                          f"{summary.get('runs')} runs")
-    names = action_columns(runs.columns, summary)
+    names = action_columns(columns, summary)
     return Outcomes(id=summary["scenario"], source=str(folder), stages=stages,
                     structure=structure_of(stages, names), seed=seed, horizon=horizon,
                     peak=peak.astype(np.int64), final=final.astype(np.int64), first=first,
                     absorbed=absorbed, summary=summary, ladders=ladders)
+
+
+def _outcome_columns(path: Path, summary: dict) -> tuple[pd.DataFrame, list[str]]:
+    """The columns of a per-run table that compare reads (peak, final, absorbed, each
+    first_<stage>, each coupled ladder's peak and final), and the names of all its columns
+    (whose action counts say whether two folders' runs can be paired)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        columns = list(pq.read_schema(path).names)
+    else:
+        with open(path, encoding="utf-8", newline="") as handle:
+            columns = next(csv.reader(handle), [])
+    wanted = ["peak", "final", "absorbed", *(f"first_{s}" for s in summary["stages"]),
+              *(f"{key}.{c}" for key in summary_ladders(summary)
+                for c in ("peak", "final"))]
+    use = [c for c in columns if c in set(wanted)]
+    runs = (pd.read_parquet(path, columns=use) if path.suffix == ".parquet"
+            else pd.read_csv(path, usecols=use))
+    return runs, columns
 
 
 def paired(a: Outcomes, b: Outcomes) -> bool:

@@ -10,14 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
-from .folder import FORMAT, MANIFEST
+from .folder import FORMAT, MANIFEST, _sha256
 
 
 def read_folder(folder: str | Path, kind: str, names: Sequence[str],
-                optional: Sequence[str] = ()) -> tuple[dict, dict[str, bytes]]:
+                optional: Sequence[str] = (), checked: Sequence[str] = ()
+                ) -> tuple[dict, dict[str, bytes]]:
     """A folder's manifest, checked against every file it lists (size) and against the
     contents of `names` and of the `optional` names it lists (SHA-256), and those files'
-    bytes.
+    bytes; the `checked` files' SHA-256 is checked too, reading them a block at a time,
+    without keeping their bytes (for a large table the caller then reads in part).
 
     Raises:
         InputError: "not a results folder" (no manifest and no files), "incomplete results
@@ -26,14 +28,14 @@ def read_folder(folder: str | Path, kind: str, names: Sequence[str],
     """
     folder = Path(folder)
     try:
-        return _read(folder, kind, names, optional)
+        return _read(folder, kind, names, optional, checked)
     except OSError as exc:
         raise InputError(f"{folder}: cannot read the results folder ({exc.strerror or exc})"
                          ) from None
 
 
-def _read(folder: Path, kind: str, names: Sequence[str], optional: Sequence[str]
-          ) -> tuple[dict, dict[str, bytes]]:
+def _read(folder: Path, kind: str, names: Sequence[str], optional: Sequence[str],
+          checked: Sequence[str]) -> tuple[dict, dict[str, bytes]]:
     again = ("ladder sweep SCENARIO --vary ... --out" if kind == "sweep"
              else "ladder run SCENARIO --out")
     incomplete = f"{folder}: incomplete results folder"
@@ -65,11 +67,15 @@ def _read(folder: Path, kind: str, names: Sequence[str], optional: Sequence[str]
             raise InputError(f"{incomplete}: {name} has {size:,} bytes, {MANIFEST} says "
                              f"{entry['bytes']:,}")
     data = {}
-    for name in [*names, *(n for n in optional if n in files)]:
+    for name in [*names, *(n for n in optional if n in files), *checked]:
         if name not in files:
             raise InputError(f"{folder}: the results folder has no {name}")
-        data[name] = (folder / name).read_bytes()
-        if hashlib.sha256(data[name]).hexdigest() != files[name]["sha256"]:
+        if name in checked:
+            digest = _sha256(folder / name)
+        else:
+            data[name] = (folder / name).read_bytes()
+            digest = hashlib.sha256(data[name]).hexdigest()
+        if digest != files[name]["sha256"]:
             raise InputError(f"{incomplete}: {name} does not match its SHA-256 in "
                              f"{MANIFEST} (changed or damaged since it was written)")
     return manifest, data
