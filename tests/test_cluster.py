@@ -98,7 +98,8 @@ def cluster(tmp_path_factory) -> Iterator[str]:
         assert all(Path(p).is_relative_to(ROOT) for p in where.values()), where
         yield address
     finally:
-        _stop(procs)
+        _stop(procs[1:])  # the workers first: without their scheduler they linger, reconnecting
+        _stop(procs[:1])
 
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -211,3 +212,20 @@ def test_a_bare_host_and_port_is_a_tcp_address():
 
     args = build_parser().parse_args(["run", RUIN, "--scheduler", "10.0.0.5:8786"])
     assert args.scheduler == "tcp://10.0.0.5:8786"
+
+
+def test_workers_need_no_scenario_files(cluster, tmp_path):
+    """The scenario is loaded here and sent pickled: its files may be gone when it runs."""
+    import shutil
+
+    import sim
+
+    (tmp_path / "ladders").mkdir()
+    shutil.copy(ROOT / "ladders" / "examples-walk.yaml", tmp_path / "ladders")
+    shutil.copy(RUIN, tmp_path / "ruin.yaml")
+    scenario = sim.load_scenario(tmp_path / "ruin.yaml")
+    shutil.rmtree(tmp_path / "ladders")
+    (tmp_path / "ruin.yaml").unlink()
+    there = sim.run(scenario, runs=10_500, seed=2, scheduler=cluster)
+    here = sim.run(scenario, runs=10_500, seed=2)
+    assert here.runs.equals(there.runs) and here.moves.equals(there.moves)

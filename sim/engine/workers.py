@@ -1,5 +1,6 @@
 """Where the points of a sweep run: in this process, in local worker processes, or as tasks
-on a Dask distributed cluster.
+on a Dask distributed cluster; and the chunks of an ensemble on Dask (`chunks_on_dask`, for
+`sim.engine.runner.run_many`; docs/scale.md).
 
 A task is one design point: a loaded Scenario (it pickles, so workers need no files), a number
 of runs and a seed. Its result depends on nothing else, so a sweep gives the same numbers
