@@ -117,12 +117,12 @@ def _without_timing(text: str) -> str:
 
 
 def test_run_on_the_cluster_writes_the_same_files_less_timing(cluster, tmp_path, capsys):
-    """30,000 runs: three chunks, spread over the two workers."""
+    """20,001 runs: three chunks (the last of one run), spread over the two workers."""
     here, there = tmp_path / "here", tmp_path / "there"
-    assert _cli(capsys, "run", RUIN, "--runs", "30000", "--seed", "5", "--out", str(here))[0] == 0
-    code, out, _ = _cli(capsys, "run", RUIN, "--runs", "30000", "--seed", "5", "--out",
+    assert _cli(capsys, "run", RUIN, "--runs", "20001", "--seed", "5", "--out", str(here))[0] == 0
+    code, out, _ = _cli(capsys, "run", RUIN, "--runs", "20001", "--seed", "5", "--out",
                         str(there), "--scheduler", cluster)
-    assert code == 0 and "30,000 runs" in out
+    assert code == 0 and "20,001 runs" in out
     names = sorted(p.name for p in here.iterdir())
     assert names == sorted(p.name for p in there.iterdir()) and "runs.csv" in names
     for name in set(names) - {"summary.json", "manifest.json"}:
@@ -143,7 +143,7 @@ def test_compare_on_the_cluster_is_the_local_comparison(cluster, tmp_path, capsy
     luck = tmp_path / "luck.yaml"
     luck.write_text(Path(RUIN).read_text().replace("id: gamblers-ruin", "id: gamblers-luck")
                     .replace("escalate: 4, de_escalate: 5", "escalate: 5, de_escalate: 4"))
-    args = ["compare", RUIN, str(luck), "--runs", "15000", "--json"]
+    args = ["compare", RUIN, str(luck), "--runs", "10500", "--json"]
     code, local, _ = _cli(capsys, *args)
     assert code == 0
     code, remote, _ = _cli(capsys, *args, "--scheduler", cluster)

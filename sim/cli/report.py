@@ -19,8 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "first input, with a flow diagram of its pathways), and provenance. Inputs "
                     "are scenario files (simulated now, as `ladder compare` does) or results "
                     "folders. Needs the plots extra (matplotlib). With --scheduler, the "
-                    "scenarios' runs go to Dask; the 'Why runs escalate' section (its "
-                    "narratives, and off-ramp forks) is computed here.",
+                    "scenarios' chunks run on Dask; the 'Why runs escalate' section (its "
+                    "narratives and off-ramp forks) is computed in this process.",
         epilog="examples:\n"
                "  ladder report scenarios/belarus-poland-2024.yaml --out report.html\n"
                "  ladder report base.yaml variant.yaml --runs 20000 --jobs 2 --out cmp.html\n"
