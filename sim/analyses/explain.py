@@ -52,10 +52,13 @@ class Inputs:
 
 
 def simulate(scenario: Scenario, runs: int | None, seed: int | None, jobs: int = 1,
-             progress: bool = False, max_memory: float | None = None) -> Inputs:
-    """Run the scenario with its runs kept."""
+             progress: bool = False, max_memory: float | None = None,
+             scheduler: str | None = None) -> Inputs:
+    """Run the scenario with its runs kept (its chunks on Dask with `scheduler`, as
+    `sim.engine.runner.run` takes it; the off-ramp forks and narratives run here)."""
     return of_result(run(scenario, runs=runs, seed=seed, jobs=jobs, keep_runs=True,
-                         progress=progress, max_memory=max_memory), "simulated now")
+                         progress=progress, max_memory=max_memory, scheduler=scheduler),
+                     "simulated now")
 
 
 def of_result(result: RunResult, source: str) -> Inputs:

@@ -59,7 +59,7 @@ def _structure(x: Scenario | Outcomes) -> tuple:
 def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | None = None,
                   jobs: int = 1, precision: float | None = None, max_runs: int | None = None,
                   progress: bool = False, max_memory: float | None = None,
-                  precision_on: str = "reach") -> list[Variant]:
+                  precision_on: str = "reach", scheduler: str | None = None) -> list[Variant]:
     """Read results folders and simulate scenario files, in the order given.
 
     Args:
@@ -76,6 +76,8 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
         progress: show a progress bar on stderr.
         max_memory: the bound on the scenarios' memory estimate, in bytes (see
             `sim.engine.runner.run`).
+        scheduler: run the chunks on Dask ("local" or tcp://HOST:PORT; see
+            `sim.engine.runner.run`); the same numbers.
 
     Returns:
         One Variant per path.
@@ -104,7 +106,8 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
     measure = _differences(loaded, paths, seeds) if precision_on == "diff" else None
     plan = Plan(runs, precision, precision_on, measure)
     results = iter(run_many(scenarios, seeds, plan, jobs=jobs, keep_runs=True,
-                            progress=progress, max_memory=max_memory, table=False)
+                            progress=progress, max_memory=max_memory, table=False,
+                            scheduler=scheduler)
                    if scenarios else ())
     out = []
     for x, path in zip(loaded, paths, strict=True):

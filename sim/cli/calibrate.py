@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..format.vocabulary import MAX_RUNS
-from .options import add_allow_outside, add_plot
+from .options import add_allow_outside, add_jobs, add_plot, add_scheduler, scheduler_jobs
 from .parsing import whole
 
 FILES = ("calibration.json", "posterior.csv")
@@ -63,10 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--accept", type=_share, default=0.1, metavar="SHARE",
                    help="the share of the prior's runs kept (default 0.1)")
     p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
-    p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
-    p.add_argument("--scheduler", metavar="local|tcp://HOST:PORT",
-                   help="run the ensembles' chunks on Dask: a local cluster of --jobs workers, "
-                        "or a running scheduler (needs the dask extra); the same numbers")
+    add_jobs(p)
+    add_scheduler(p, "the ensembles' chunks of 10,000 runs")
     p.add_argument("--out", metavar="DIR",
                    help="write calibration.json and posterior.csv into DIR, all or nothing")
     p.add_argument("--json", action="store_true", help="print the summary as JSON only")
@@ -92,6 +90,7 @@ def execute(args: argparse.Namespace) -> int:
     if args.json and args.markdown:
         raise InputError("--json and --markdown are two forms of the output: choose one")
     fit, test = window(args.fit, "--fit"), window(args.test, "--test")
+    scheduler, jobs = scheduler_jobs(args)
     if args.out:
         for note in check_out_folder(args.out, FILES):
             print(note, file=sys.stderr)
@@ -102,9 +101,9 @@ def execute(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     record = load_record(resolve_input(args.history))
     summary, table, draws = calibrate(scenario, record, fit, test, args.runs, args.accept,
-                                      args.seed, args.jobs, args.test_runs,
+                                      args.seed, jobs, args.test_runs,
                                       progress=not args.json and sys.stderr.isatty(),
-                                      scheduler=args.scheduler)
+                                      scheduler=scheduler)
     if args.out:
         text = summary_json(summary)
         write_folder(args.out, [("calibration.json", lambda h: h.write(text)),

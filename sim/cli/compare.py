@@ -13,6 +13,8 @@ from .options import (
     add_variant_inputs,
     precision_note,
     precision_target,
+    refuse_idle_scheduler,
+    scheduler_jobs,
 )
 
 
@@ -34,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "  ladder compare base.yaml a.yaml b.yaml --runs 50000 --jobs 2 --json\n"
                "  ladder compare base.yaml variant.yaml --precision 0.005\n"
                "  ladder compare base.yaml variant.yaml --precision 0.005 --precision-on diff\n"
+               "  ladder compare base.yaml variant.yaml --runs 500000 "
+               "--scheduler tcp://scheduler-host:8786\n"
                "  ladder run base.yaml --out results/base && "
                "ladder compare results/base variant.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -55,13 +59,15 @@ def execute(args: argparse.Namespace) -> int:
     if len(args.inputs) < 2:
         raise InputError("compare needs at least two scenarios or results folders")
     on = precision_target(args, variants=True)
+    scheduler, jobs = scheduler_jobs(args)
+    refuse_idle_scheduler(scheduler, args.inputs)
     if args.plot:
         from ..present.plots import check_path
 
         check_path(args.plot)
-    loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs, args.precision,
+    loaded = load_variants(args.inputs, args.runs, args.seed, jobs, args.precision,
                            args.max_runs, progress=not args.json and sys.stderr.isatty(),
-                           max_memory=args.max_memory, precision_on=on)
+                           max_memory=args.max_memory, precision_on=on, scheduler=scheduler)
     variants = [v.outcomes for v in loaded]
     report = compare(variants)
     if args.plot:

@@ -8,7 +8,14 @@ import os
 import sys
 
 from ..format.vocabulary import MAX_RUNS
-from .options import add_max_memory, add_overrides, load_overridden
+from .options import (
+    add_jobs,
+    add_max_memory,
+    add_overrides,
+    add_scheduler,
+    load_overridden,
+    scheduler_jobs,
+)
 from .parsing import whole
 
 PARTS = ("pathways", "drivers", "offramps", "must_be_true", "narratives")
@@ -28,13 +35,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "ensemble). What must be true: the chains of rules that can reach each "
                     "run-ending stage, from the files. Narratives: a representative run of "
                     "each outcome class, told from its trace. The input is a scenario "
-                    "(simulated now) or a results folder of `ladder run --out`. See "
-                    "docs/explain.md.",
+                    "(simulated now) or a results folder of `ladder run --out`. With "
+                    "--scheduler, the ensemble's chunks run on Dask; the off-ramp forks (each "
+                    "from a position of a model held here) and the narratives (a traced chunk "
+                    "per outcome class) run in this process. See docs/explain.md.",
         epilog="examples:\n"
                "  ladder explain belarus-poland-2024\n"
                "  ladder explain scenarios/belarus-poland-2024.yaml --runs 5000 --json\n"
                "  ladder explain belarus-poland-2024 --outcome nato:article_4\n"
                "  ladder explain belarus-poland-2024 --parts pathways,drivers\n"
+               "  ladder explain belarus-poland-2024 --runs 200000 --parts pathways,drivers "
+               "\\\n      --scheduler tcp://scheduler-host:8786\n"
                "  ladder run belarus-poland-2024 --runs 20000 --out results/seed && "
                "ladder explain results/seed",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,7 +58,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", type=whole(1, MAX_RUNS),
                    help="runs of a scenario (default: the scenario's runs)")
     p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
-    p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
+    add_jobs(p)
+    add_scheduler(p, "the ensemble's chunks of 10,000 runs (not the off-ramp forks or the "
+                     "narratives)")
     p.add_argument("--parts", default=",".join(PARTS), metavar="LIST",
                    help=f"comma-separated parts to compute (default all: {','.join(PARTS)})")
     p.add_argument("--fork-runs", type=whole(10, 100_000), default=400, metavar="N",
@@ -84,13 +97,15 @@ def execute(args: argparse.Namespace) -> int:
 
     parts = parts_of(args.parts)
     folder = os.path.isdir(args.scenario)
-    if folder and (args.runs or args.seed is not None or args.set or args.horizon):
-        raise InputError("--runs, --seed, --set and --horizon apply to a scenario; a results "
-                         "folder's runs are already made")
+    if folder and (args.runs or args.seed is not None or args.set or args.horizon
+                   or args.jobs or args.scheduler):
+        raise InputError("--runs, --seed, --set, --horizon, --jobs and --scheduler apply to a "
+                         "scenario; a results folder's runs are already made")
+    scheduler, jobs = scheduler_jobs(args)
     show = not args.json and sys.stderr.isatty()
     inputs = (from_folder(args.scenario) if folder else
-              simulate(load_overridden(args), args.runs, args.seed, args.jobs, show,
-                       args.max_memory))
+              simulate(load_overridden(args), args.runs, args.seed, jobs, show,
+                       args.max_memory, scheduler))
     bar = None
     if show and "offramps" in parts:
         from tqdm import tqdm

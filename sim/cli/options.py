@@ -102,7 +102,7 @@ def horizon_named(args: argparse.Namespace) -> Iterator[None]:
 
 
 def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
-    """Inputs, runs, seed and jobs, shared by `compare` and `report`."""
+    """Inputs, runs, seed, jobs and scheduler, shared by `compare` and `report`."""
     p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RESULTS", help=inputs_help)
     p.add_argument("--runs", type=whole(1, MAX_RUNS),
                    help="runs per scenario (default: the first results folder's, else the first "
@@ -110,7 +110,8 @@ def add_variant_inputs(p: argparse.ArgumentParser, inputs_help: str) -> None:
     p.add_argument("--seed", type=whole(0),
                    help="root seed (default: the first results folder's, else the first "
                         "scenario's seed)")
-    p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
+    add_jobs(p)
+    add_scheduler(p, "the scenarios' chunks of 10,000 runs")
     add_allow_outside(p)
 
 
@@ -180,3 +181,73 @@ def precision_note(prec: dict, runs: int) -> str:
         line += (f"\nprecision: not targeted and still wider than {target}: "
                  f"{', '.join(wider)}; --precision-on {targets} targets them")
     return line
+
+
+# -- where the runs go: --jobs and --scheduler ---------------------------------------------------
+SCHEMES = ("tcp://", "tls://")
+
+
+def add_jobs(p: argparse.ArgumentParser) -> None:
+    """--jobs J, on every command that simulates: local worker processes, or with
+    `--scheduler local` the LocalCluster's workers (`scheduler_jobs` gives the default)."""
+    p.add_argument("--jobs", type=whole(1), metavar="J",
+                   help="worker processes (default 1: in this process); with --scheduler "
+                        "local, the LocalCluster's workers (default 2); not with a tcp:// "
+                        "scheduler, whose cluster has its own workers")
+
+
+def add_scheduler(p: argparse.ArgumentParser, what: str) -> None:
+    """--scheduler local|tcp://HOST:PORT: run `what` (chunks of runs, design points) as tasks
+    on Dask distributed; the same numbers as in this process."""
+    p.add_argument("--scheduler", type=_scheduler, metavar="local|tcp://HOST:PORT",
+                   help=f"run {what} as tasks on Dask: `local` starts a LocalCluster of --jobs "
+                        "worker processes on this machine (and stops it at the end); "
+                        "tcp://HOST:PORT sends them to a running `dask scheduler`, whose "
+                        "workers need the same ladder version installed but not the scenario "
+                        "files (docs/scale.md). The same numbers as without it. Needs the "
+                        "dask extra: pip install -e '.[dask]'")
+
+
+def _scheduler(text: str) -> str:
+    """`local`, or a scheduler address: tcp://HOST:PORT (tls:// too; a bare HOST:PORT gets
+    tcp://)."""
+    text = text.strip()
+    if text == "local":
+        return text
+    address = text if "://" in text else f"tcp://{text}"
+    host, _, port = address.partition("://")[2].rpartition(":")
+    if not address.startswith(SCHEMES) or not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"expected local or tcp://HOST:PORT (a running Dask scheduler, e.g. "
+            f"tcp://10.0.0.5:8786), got {text!r}")
+    return address
+
+
+def scheduler_jobs(args: argparse.Namespace) -> tuple[str | None, int]:
+    """The scheduler (None: no Dask) and the jobs to pass on: --jobs, else 2 for a
+    LocalCluster and 1 otherwise. Refused, before anything runs: --jobs with a tcp://
+    scheduler, and --scheduler without Dask installed."""
+    scheduler, jobs = getattr(args, "scheduler", None), args.jobs
+    if scheduler is None:
+        return None, 1 if jobs is None else jobs
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise InputError("--scheduler needs Dask (dask[distributed]), which is not installed: "
+                         "pip install -e '.[dask]'")
+    if scheduler == "local":
+        return scheduler, 2 if jobs is None else jobs
+    if jobs is not None:
+        raise InputError(f"--jobs {jobs} sizes a run on this machine; the cluster at "
+                         f"{scheduler} has its own workers (start more `dask worker`s to add "
+                         "some): drop --jobs")
+    return scheduler, 1
+
+
+def refuse_idle_scheduler(scheduler: str | None, inputs: list[str]) -> None:
+    """--scheduler runs scenarios; refused when every input is a finished results folder."""
+    import os
+
+    if scheduler is not None and all(os.path.isdir(x) for x in inputs):
+        raise InputError(f"--scheduler {scheduler} runs the scenarios' chunks on Dask, but "
+                         "every input is a finished results folder: drop --scheduler")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_max_memory, add_variant_inputs
+from .options import add_max_memory, add_variant_inputs, refuse_idle_scheduler, scheduler_jobs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "inputs (as `ladder compare`), why runs escalate (`ladder explain` of the "
                     "first input, with a flow diagram of its pathways), and provenance. Inputs "
                     "are scenario files (simulated now, as `ladder compare` does) or results "
-                    "folders. Needs the plots extra (matplotlib).",
+                    "folders. Needs the plots extra (matplotlib). With --scheduler, the "
+                    "scenarios' chunks run on Dask; the 'Why runs escalate' section (its "
+                    "narratives and off-ramp forks) is computed in this process.",
         epilog="examples:\n"
                "  ladder report scenarios/belarus-poland-2024.yaml --out report.html\n"
                "  ladder report base.yaml variant.yaml --runs 20000 --jobs 2 --out cmp.html\n"
@@ -65,8 +67,11 @@ def execute(args: argparse.Namespace) -> int:
 
     out = check_out(args.out)
     require_matplotlib("ladder report")
-    loaded = load_variants(args.inputs, args.runs, args.seed, args.jobs,
-                           progress=sys.stderr.isatty(), max_memory=args.max_memory)
+    scheduler, jobs = scheduler_jobs(args)
+    refuse_idle_scheduler(scheduler, args.inputs)
+    loaded = load_variants(args.inputs, args.runs, args.seed, jobs,
+                           progress=sys.stderr.isatty(), max_memory=args.max_memory,
+                           scheduler=scheduler)
     text = report_html(loaded, None if args.no_explain else _explained(loaded[0], args))
     atomic_write(out, lambda handle: handle.write(text))
     print(f"wrote {out}", file=sys.stderr)

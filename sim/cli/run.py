@@ -9,13 +9,16 @@ import sys
 from ..errors import InputError
 from ..format.vocabulary import MAX_RUNS
 from .options import (
+    add_jobs,
     add_max_memory,
     add_overrides,
     add_plot,
     add_precision,
+    add_scheduler,
     load_overridden,
     precision_note,
     precision_target,
+    scheduler_jobs,
 )
 from .parsing import whole
 
@@ -28,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "reaching it and of ending in it, with Wilson 95% intervals, the time to "
                     "reach it (median and quartiles, each with its 95% interval), and a "
                     "provenance line. Same scenario and seed give the same "
-                    "numbers whatever --jobs is.",
+                    "numbers whatever --jobs or --scheduler is.",
         epilog="examples:\n"
                "  ladder run scenarios/belarus-poland-2024.yaml\n"
                "  ladder run scenarios/belarus-poland-2024.yaml --runs 100000 --jobs 2\n"
@@ -42,13 +45,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                "  ladder run scenarios/belarus-poland-2024.yaml --runs 20000 --trace-run 137 "
                "--out results/base\n"
                "  ladder run scenarios/belarus-poland-2024.yaml --precision 0.005 "
-               "--precision-on final",
+               "--precision-on final\n"
+               "  ladder run scenarios/belarus-poland-2024.yaml --runs 1000000 "
+               "--scheduler tcp://scheduler-host:8786 --out results/big",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--runs", type=whole(1, MAX_RUNS),
                    help="number of runs (default: the scenario's runs)")
     p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
-    p.add_argument("--jobs", type=whole(1), default=1, help="worker processes (default 1)")
+    add_jobs(p)
+    add_scheduler(p, "the chunks of 10,000 runs")
     add_overrides(p)
     p.add_argument("--out", metavar="DIR",
                    help="write summary.json, runs.csv, moves.csv (and runs.parquet and "
@@ -94,6 +100,7 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError("--trace-run K tells the story of run K of a fixed ensemble as text; "
                          "drop --trace, --json and --precision")
     on = precision_target(args)
+    scheduler, jobs = scheduler_jobs(args)
     scenario = load_overridden(args)
     if args.posterior:
         from ..engine.assumptions import with_posterior
@@ -120,7 +127,8 @@ def execute(args: argparse.Namespace) -> int:
         raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(ResultsStream(args.out, scenario)) if args.out else None
-        result = run(scenario, runs=runs, seed=args.seed, jobs=args.jobs,
+        result = run(scenario, runs=runs, seed=args.seed, jobs=jobs,
+                     scheduler=scheduler,
                      keep_runs=bool(args.out), trace=args.trace, progress=progress,
                      precision=args.precision, max_memory=args.max_memory, watch=args.watch,
                      trace_run=args.trace_run, precision_on=on, sink=sink)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_allow_outside, add_max_memory, add_plot, parse_sets
+from .options import (
+    add_allow_outside,
+    add_jobs,
+    add_max_memory,
+    add_plot,
+    add_scheduler,
+    parse_sets,
+    scheduler_jobs,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,11 +59,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", choices=("common", "independent"), default="common",
                    help="common: every point runs from --seed (common random numbers, the "
                         "default); independent: a seed per point")
-    p.add_argument("--jobs", type=int,
-                   help="worker processes (default 1), or LocalCluster workers (default 2)")
-    p.add_argument("--scheduler", metavar="local|tcp://HOST:PORT",
-                   help="run the points on Dask: a LocalCluster started here, or a running "
-                        "scheduler (needs the dask extra)")
+    add_jobs(p)
+    add_scheduler(p, "the design points")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="fix a value of the scenario file at every point (as in `ladder run`)")
     p.add_argument("--out", metavar="DIR",
@@ -73,6 +78,7 @@ def execute(args: argparse.Namespace) -> int:
     from ..explore.sweep import parse_vary, sweep
     from ..present.sweep_output import sweep_table, write_sweep
 
+    scheduler, jobs = scheduler_jobs(args)
     axes = parse_vary(args.vary)
     if args.out:
         from ..engine.targets import check_out_folder
@@ -86,8 +92,8 @@ def execute(args: argparse.Namespace) -> int:
         check_path(args.plot)
     result = sweep(args.scenario, axes, design=args.design, points=args.points,
                    runs=args.runs_per_point, outcome=args.outcome, seed=args.seed,
-                   seeds=args.seeds, threshold=args.threshold, jobs=args.jobs,
-                   scheduler=args.scheduler, fixed=parse_sets(args.set),
+                   seeds=args.seeds, threshold=args.threshold, jobs=jobs,
+                   scheduler=scheduler, fixed=parse_sets(args.set),
                    progress=not args.json and sys.stderr.isatty(), max_memory=args.max_memory)
     notes = []
     if args.out:

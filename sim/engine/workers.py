@@ -1,5 +1,6 @@
 """Where the points of a sweep run: in this process, in local worker processes, or as tasks
-on a Dask distributed cluster.
+on a Dask distributed cluster; and the chunks of an ensemble on Dask (`chunks_on_dask`, for
+`sim.engine.runner.run_many`; docs/scale.md).
 
 A task is one design point: a loaded Scenario (it pickles, so workers need no files), a number
 of runs and a seed. Its result depends on nothing else, so a sweep gives the same numbers
@@ -20,12 +21,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import __version__
 from ..errors import InputError
 from ..format.scenario import Scenario
 from .outcomes import ChunkResult
 from .runner import ignore_sigint, run, run_chunk, worker_context
 
 CONNECT_TIMEOUT = "5s"  # how long to wait for a running Dask scheduler to answer
+WORKER_TIMEOUT = "10s"  # how long to wait for a running scheduler's first worker
 
 
 @dataclass(frozen=True)
@@ -224,12 +227,48 @@ def _client(scheduler: str, jobs: int) -> Iterator:
             except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError(f"no Dask scheduler answered at {scheduler}: {exc}") from None
         try:
+            if cluster is None:
+                check_workers(client, scheduler)
             yield client
         finally:
             client.close()
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def ladder_version() -> str:
+    """This `sim`'s version (run on each worker by `check_workers`)."""
+    return __version__
+
+
+def check_workers(client, scheduler: str) -> None:
+    """A running cluster has a worker within WORKER_TIMEOUT, and each of its workers imports
+    this version of `sim` (a task's result depends on the code that ran it).
+
+    Raises:
+        InputError: no worker, a worker that cannot import `sim`, or another version.
+    """
+    from dask.utils import parse_timedelta
+
+    seconds = parse_timedelta(WORKER_TIMEOUT)
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except TimeoutError:
+        raise InputError(f"the Dask scheduler at {scheduler} has no workers (none joined within "
+                         f"{seconds:g} s): start `dask worker {scheduler}` on the machines "
+                         "that should run the chunks (docs/scale.md)") from None
+    try:
+        versions = client.run(ladder_version)
+    except Exception as exc:  # a worker without `sim` fails to unpickle the function
+        raise InputError(f"a Dask worker of {scheduler} cannot run ladder's tasks "
+                         f"({type(exc).__name__}: {exc}): install the same ladder on every "
+                         "worker (docs/scale.md)") from None
+    other = {w: v for w, v in versions.items() if v != __version__}
+    if other:
+        listed = ", ".join(f"{w} has {v}" for w, v in sorted(other.items()))
+        raise InputError(f"Dask workers of {scheduler} run another ladder version than this "
+                         f"one ({__version__}): {listed}; install the same version everywhere")
 
 
 def _dask(tasks: Iterable[PointTask], jobs: int, scheduler: str, finished: Callable) -> None:
