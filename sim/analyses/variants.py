@@ -59,7 +59,8 @@ def _structure(x: Scenario | Outcomes) -> tuple:
 def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | None = None,
                   jobs: int = 1, precision: float | None = None, max_runs: int | None = None,
                   progress: bool = False, max_memory: float | None = None,
-                  precision_on: str = "reach", scheduler: str | None = None) -> list[Variant]:
+                  precision_on: str = "reach", scheduler: str | None = None,
+                  every_array: bool = False) -> list[Variant]:
     """Read results folders and simulate scenario files, in the order given.
 
     Args:
@@ -78,6 +79,9 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
             `sim.engine.runner.run`).
         scheduler: run the chunks on Dask ("local" or tcp://HOST:PORT; see
             `sim.engine.runner.run`); the same numbers.
+        every_array: keep every per-run array of a simulated scenario (its `result.runs`
+            and `.moves`, as `ladder report`'s explain section reads them), not only the
+            outcomes compare pairs runs on.
 
     Returns:
         One Variant per path.
@@ -106,7 +110,7 @@ def load_variants(paths: Sequence[str], runs: int | None = None, seed: int | Non
     measure = _differences(loaded, paths, seeds) if precision_on == "diff" else None
     plan = Plan(runs, precision, precision_on, measure)
     results = iter(run_many(scenarios, seeds, plan, jobs=jobs, keep_runs=True,
-                            progress=progress, max_memory=max_memory, table=False,
+                            progress=progress, max_memory=max_memory, table=every_array,
                             scheduler=scheduler)
                    if scenarios else ())
     out = []

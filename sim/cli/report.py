@@ -71,7 +71,7 @@ def execute(args: argparse.Namespace) -> int:
     refuse_idle_scheduler(scheduler, args.inputs)
     loaded = load_variants(args.inputs, args.runs, args.seed, jobs,
                            progress=sys.stderr.isatty(), max_memory=args.max_memory,
-                           scheduler=scheduler)
+                           scheduler=scheduler, every_array=not args.no_explain)
     text = report_html(loaded, None if args.no_explain else _explained(loaded[0], args))
     atomic_write(out, lambda handle: handle.write(text))
     print(f"wrote {out}", file=sys.stderr)
