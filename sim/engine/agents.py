@@ -113,9 +113,7 @@ class ActorAgent(mesa.Agent):
         stage_run = model.stage_run if stage_run is None else stage_run
         w = np.take(self.weights.reshape(self.n_actions, -1), stage_run, axis=1)
         for when, scale in self.modifiers:
-            holds = when.evaluate(self.view)
-            if holds.any():
-                np.multiply(w, scale, out=w, where=holds)
+            _scale_where(w, scale, when.evaluate(self.view))
         return w
 
     def choose(self) -> None:
@@ -123,12 +121,7 @@ class ActorAgent(mesa.Agent):
         model = self.model
         w = self.current_weights()
         total = w.sum(axis=0)
-        u = model.rng.random(model.n) * total
-        choice = np.zeros(model.n, dtype=np.int64)
-        below = np.zeros(model.n)
-        for row in w[:-1]:  # inverse CDF: count the cumulative weights at or below u
-            below += row
-            choice += u >= below
+        choice = _inverse_cdf(w, model.rng.random(model.n) * total)
         acted = (total > 0) & model.active
         if self.forced is not None:
             acted = self._impose(choice, acted)
@@ -168,6 +161,12 @@ class ActorAgent(mesa.Agent):
         w = self.current_weights(model.stage * model.n + model.run_index)[:, run]
         total = w.sum()
         return w / total if total > 0 else w
+
+    def can_trigger(self, key: str) -> bool:
+        """Whether some action of this actor triggers a move on ladder `key`."""
+        if key == self.model.scenario.key:
+            return bool((self.triggers >= 0).any())
+        return key in self.triggers_on
 
     def trigger_targets(self, key: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """Stage index each run's chosen action triggers on ladder `key` (None or the main
@@ -223,6 +222,9 @@ class PopulationAgent(ActorAgent):
             self.var_effect[name] = (members * effects).sum(axis=0)
         self.shown = self.choice
 
+    def can_trigger(self, key: str) -> bool:
+        return False
+
     def trigger_targets(self, key: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         return np.full(self.model.n, NONE), None
 
@@ -230,6 +232,41 @@ class PopulationAgent(ActorAgent):
         parts = [f"{self.members[i, run]} {a.id}" for i, a in enumerate(self.actor.actions)
                  if self.members[i, run]]
         return ", ".join(parts) or "(nothing)"
+
+
+def _scale_where(w: np.ndarray, scale: np.ndarray, holds: np.ndarray) -> None:
+    """w *= scale (both (actions, runs)) in the runs where `holds`, in place.
+
+    The same numbers as `np.multiply(w, scale, out=w, where=holds)`, cheaper: a masked
+    multiply is slow when the mask is mixed, so rare runs are indexed, and otherwise the
+    other runs are multiplied by exactly 1.0.
+    """
+    k = np.count_nonzero(holds)
+    if k == 0:
+        return
+    if k == holds.size:
+        np.multiply(w, scale, out=w)
+    elif 16 * k < holds.size:
+        rows = np.flatnonzero(holds)
+        w[:, rows] *= scale[:, rows]
+    else:
+        np.multiply(w, np.where(holds, scale, 1.0), out=w)
+
+
+def _inverse_cdf(w: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Per run, the action drawn by `u` (uniform times the total weight): the number of
+    cumulative weights of the actions before the last at or below u."""
+    choice = np.zeros(u.size, dtype=np.int64)
+    if len(w) < 2:
+        return choice
+    below = w[0].copy()
+    at = np.greater_equal(u, below)
+    choice += at
+    for row in w[1:-1]:
+        below += row
+        np.greater_equal(u, below, out=at)
+        choice += at
+    return choice
 
 
 def _multinomial(rng: np.random.Generator, n: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -118,6 +118,7 @@ class EscalationModel(MainLadder, mesa.Model):
             self.track(hazard.ladder).add_hazard(hazard)
         for track in self.tracks:
             track.draw_thresholds()
+            track.find_triggers(self.actors)
         self.dynamic = bool(scenario.coupled or scenario.variables or scenario.flags
                             or views or self.recall.last_at or scenario.hazards)
         self.observer = Observer(self) if scenario.observe is not None else None
