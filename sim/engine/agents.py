@@ -28,6 +28,8 @@ class ActorAgent(mesa.Agent):
             the action is not allowed.
         effects: (actions, runs) tension effect of each action.
         modifiers: one (condition, scale) pair per modifier, scale (actions, runs).
+        scaled: per modifier, the actions whose scale can differ from 1 (those the file
+            scales and those an event sets; the others' scale is 1 in every run).
         choice: this step's action code per run (-1: none); `last`: the previous step's.
         counts: (actions, runs) how often each action was chosen.
         forced: (runs, action code) imposed on the next step (`EscalationModel.force`), or
@@ -58,6 +60,8 @@ class ActorAgent(mesa.Agent):
             (m.when, np.stack([draw(model, m.scale.get(a.id, 1.0)) for a in actions]))
             for m in actor.policy.modifiers
         ]
+        self.scaled = [sorted(actor.action_ids.index(a) for a in m.scale)
+                       for m in actor.policy.modifiers]
         self.triggers = np.array([stage_ids.index(a.trigger) if a.trigger else NONE
                                   for a in actions] + [NONE])  # last slot: code -1
         self.choice = np.full(n, NONE)
@@ -112,9 +116,14 @@ class ActorAgent(mesa.Agent):
         model = self.model
         stage_run = model.stage_run if stage_run is None else stage_run
         w = np.take(self.weights.reshape(self.n_actions, -1), stage_run, axis=1)
-        for when, scale in self.modifiers:
-            _scale_where(w, scale, when.evaluate(self.view))
+        for (when, scale), rows in zip(self.modifiers, self.scaled, strict=True):
+            _scale_where(w, scale, when.evaluate(self.view), rows)
         return w
+
+    def may_scale(self, modifier: int, action: int) -> None:
+        """Note that an event can set modifier `modifier`'s scale of action `action`."""
+        if action not in self.scaled[modifier]:
+            self.scaled[modifier] = sorted([*self.scaled[modifier], action])
 
     def choose(self) -> None:
         """Draw this step's action in every run (simultaneous: `last` is not touched)."""
@@ -234,8 +243,10 @@ class PopulationAgent(ActorAgent):
         return ", ".join(parts) or "(nothing)"
 
 
-def _scale_where(w: np.ndarray, scale: np.ndarray, holds: np.ndarray) -> None:
-    """w *= scale (both (actions, runs)) in the runs where `holds`, in place.
+def _scale_where(w: np.ndarray, scale: np.ndarray, holds: np.ndarray, rows: list[int]
+                 ) -> None:
+    """w *= scale (both (actions, runs)) in the runs where `holds`, in place, for the
+    actions `rows` (every other action's scale is 1).
 
     The same numbers as `np.multiply(w, scale, out=w, where=holds)`, cheaper: a masked
     multiply is slow when the mask is mixed, so rare runs are indexed, and otherwise the
@@ -245,12 +256,15 @@ def _scale_where(w: np.ndarray, scale: np.ndarray, holds: np.ndarray) -> None:
     if k == 0:
         return
     if k == holds.size:
-        np.multiply(w, scale, out=w)
+        for a in rows:
+            w[a] *= scale[a]
     elif 16 * k < holds.size:
-        rows = np.flatnonzero(holds)
-        w[:, rows] *= scale[:, rows]
+        runs = np.flatnonzero(holds)
+        for a in rows:
+            w[a, runs] *= scale[a, runs]
     else:
-        np.multiply(w, np.where(holds, scale, 1.0), out=w)
+        for a in rows:
+            w[a] *= np.where(holds, scale[a], 1.0)
 
 
 def _inverse_cdf(w: np.ndarray, u: np.ndarray) -> np.ndarray:
