@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .model import EscalationModel
 
 NONE = -1  # action code for "no action" (before the first step, or every weight zero)
+FEW_RUNS = 1024  # below this many runs numpy's cost per call dominates: fewer, larger calls
 
 
 class ActorAgent(mesa.Agent):
@@ -138,7 +139,7 @@ class ActorAgent(mesa.Agent):
         self.choice = choice
         flat = np.maximum(choice, 0) * model.n + model.run_index
         self.effect = np.where(acted, np.take(self.effects, flat), 0.0)
-        self.counts.reshape(-1)[flat[acted]] += 1
+        np.add.at(self.counts.reshape(-1), flat[acted], 1)
         for name, effects in self.var_effects.items():
             self.var_effect[name] = np.where(acted, np.take(effects, flat), 0.0)
         self.shown = choice
@@ -255,7 +256,9 @@ def _scale_where(w: np.ndarray, scale: np.ndarray, holds: np.ndarray, rows: list
     k = np.count_nonzero(holds)
     if k == 0:
         return
-    if k == holds.size:
+    if holds.size < FEW_RUNS:
+        np.multiply(w, scale, out=w, where=holds)
+    elif k == holds.size:
         for a in rows:
             w[a] *= scale[a]
     elif 16 * k < holds.size:
@@ -269,7 +272,10 @@ def _scale_where(w: np.ndarray, scale: np.ndarray, holds: np.ndarray, rows: list
 
 def _inverse_cdf(w: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Per run, the action drawn by `u` (uniform times the total weight): the number of
-    cumulative weights of the actions before the last at or below u."""
+    cumulative weights of the actions before the last at or below u (the same sums either
+    way: each adds the next action's weight to the one before)."""
+    if u.size < FEW_RUNS:
+        return (u >= np.add.accumulate(w[:-1], axis=0)).sum(axis=0)
     choice = np.zeros(u.size, dtype=np.int64)
     if len(w) < 2:
         return choice
