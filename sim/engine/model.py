@@ -239,6 +239,7 @@ class EscalationModel(MainLadder, mesa.Model):
         self.views.clear()
         for track in self.tracks:
             track.guard_view = None  # type: ignore[assignment]  # released
+            track.triggering.clear()  # (index, agent) pairs: the agents point at the model
         for part in (*self.tracks, self.vars, self.recall, self.perception, self.observer):
             if part is not None:  # each points back at the model
                 part.model = None  # type: ignore[assignment]  # released

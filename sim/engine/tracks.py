@@ -128,6 +128,7 @@ class Track:
         self.up_guarded = self.guarded[np.arange(n_stages), self.up_to]
         self.down_guarded = self.guarded[np.arange(n_stages), self.down_to]
         self.unguarded = np.ones(n, dtype=bool)
+        self.row_starts = np.arange(n) * n_stages  # where each run's row of a table starts
         self.unguarded.flags.writeable = False
         self.triggering: list = []  # (index, agent) of the actors that can trigger here
 
@@ -154,8 +155,8 @@ class Track:
         """Each run's `up` and `down` at its stage `stage`."""
         if self.drawn is None:
             return self.up[stage], self.down[stage]
-        runs = self.model.run_index
-        return self.drawn[0][runs, stage], self.drawn[1][runs, stage]
+        cells = self.row_starts + stage  # (runs, stages) tables, read flat: a cheaper gather
+        return self.drawn[0].reshape(-1)[cells], self.drawn[1].reshape(-1)[cells]
 
     def add_hazard(self, hazard) -> None:
         """Prepare a scenario hazard on this ladder (its p drawn per run)."""
@@ -227,7 +228,12 @@ class Track:
             wants = wanted >= 0
             if not wants.any():  # no effect on the target, the joint flags or the causes
                 continue
-            ok = self.edges[stage, wanted] & self.guard_ok(stage, wanted)
+            # Edge stage -> wanted in the flat (stages + 1)^2 tables; wanted -1 (none) lands
+            # in the none column of the row before (or the none row): False in both tables.
+            cells = stage * len(self.edges) + wanted
+            ok = self.edges.reshape(-1)[cells]
+            if self.guards:
+                ok &= self.guard_ok(stage, wanted, self.guarded.reshape(-1)[cells])
             if note is not None:
                 r = model.traced
                 blocked |= bool(wants[r] and not ok[r] and model.active[r])
