@@ -11,8 +11,8 @@ the time. For each repeat the baseline and this checkout are measured one after 
 each in a fresh interpreter with PYTHONPATH set to its checkout (alternating which goes
 first), and only the `sim.run(scenario, runs=N, seed=1, jobs=1, keep_runs=False)` call is
 timed (Mesa and the engine are imported first); both read the scenario from this checkout.
-Printed per size: wall seconds, CPU seconds of the child and wall ms per model step (median,
-min, max), the median of the paired ratios baseline / this (above 1: this checkout is
+Printed per size: wall and CPU seconds of the child, and both per model step (median, min,
+max), the median of the paired ratios baseline / this (above 1: this checkout is
 faster) with their range, for wall and for CPU time (steadier on a shared machine), whether
 both gave the same summary (less `timing`), and the load average before and after. It
 asserts nothing, and exits 1 only if the summaries differ or a measurement fails.
@@ -51,6 +51,7 @@ def _child(spec: dict) -> None:
     summary = {k: v for k, v in result.summary.items() if k != "timing"}
     steps = math.ceil(spec["n"] / CHUNK) * scenario.clock.horizon  # model steps, at most
     print(json.dumps({"seconds": seconds, "cpu": cpu, "step_ms": 1e3 * seconds / steps,
+                      "step_cpu_ms": 1e3 * cpu / steps,
                       "summary": json.dumps(summary, sort_keys=True), "package": sim.__file__}))
 
 
@@ -96,6 +97,7 @@ def compare(sides: dict[str, Path], scenario: str, n: int, repeat: int) -> bool:
         print(f"  {name:<14} seconds  {_spread([m['seconds'] for m in ms], 's ')}")
         print(f"  {'':<14} CPU      {_spread([m['cpu'] for m in ms], 's ')}")
         print(f"  {'':<14} per step {_spread([m['step_ms'] for m in ms], 'ms')}")
+        print(f"  {'':<14} CPU/step {_spread([m['step_cpu_ms'] for m in ms], 'ms')}")
     if "baseline" not in seen:
         return True
     old, new = seen["baseline"], seen["this checkout"]
