@@ -128,7 +128,6 @@ class Track:
         self.up_guarded = self.guarded[np.arange(n_stages), self.up_to]
         self.down_guarded = self.guarded[np.arange(n_stages), self.down_to]
         self.unguarded = np.ones(n, dtype=bool)
-        self.row_starts = np.arange(n) * n_stages  # where each run's row of a table starts
         self.unguarded.flags.writeable = False
         self.triggering: list = []  # (index, agent) of the actors that can trigger here
 
@@ -150,6 +149,7 @@ class Track:
                     path = f"ladders.{self.key}.stages.{s.id}.{key}"
                     table[:, i] = draw(self.model, replace(dist, path=path))
         self.drawn = (up, down)
+        self.row_starts = np.arange(self.model.n) * len(stages)  # each run's row, read flat
 
     def thresholds(self, stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each run's `up` and `down` at its stage `stage`."""
