@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .model import EscalationModel
 
 NONE = -1  # action code for "no action" (before the first step, or every weight zero)
+FEW_RUNS = 1024  # below this many runs numpy's cost per call dominates: fewer, larger calls
 
 
 class ActorAgent(mesa.Agent):
@@ -28,6 +29,8 @@ class ActorAgent(mesa.Agent):
             the action is not allowed.
         effects: (actions, runs) tension effect of each action.
         modifiers: one (condition, scale) pair per modifier, scale (actions, runs).
+        scaled: per modifier, the actions whose scale can differ from 1 (those the file
+            scales and those an event sets; the others' scale is 1 in every run).
         choice: this step's action code per run (-1: none); `last`: the previous step's.
         counts: (actions, runs) how often each action was chosen.
         forced: (runs, action code) imposed on the next step (`EscalationModel.force`), or
@@ -58,6 +61,8 @@ class ActorAgent(mesa.Agent):
             (m.when, np.stack([draw(model, m.scale.get(a.id, 1.0)) for a in actions]))
             for m in actor.policy.modifiers
         ]
+        self.scaled = [sorted(actor.action_ids.index(a) for a in m.scale)
+                       for m in actor.policy.modifiers]
         self.triggers = np.array([stage_ids.index(a.trigger) if a.trigger else NONE
                                   for a in actions] + [NONE])  # last slot: code -1
         self.choice = np.full(n, NONE)
@@ -112,23 +117,21 @@ class ActorAgent(mesa.Agent):
         model = self.model
         stage_run = model.stage_run if stage_run is None else stage_run
         w = np.take(self.weights.reshape(self.n_actions, -1), stage_run, axis=1)
-        for when, scale in self.modifiers:
-            holds = when.evaluate(self.view)
-            if holds.any():
-                np.multiply(w, scale, out=w, where=holds)
+        for (when, scale), rows in zip(self.modifiers, self.scaled, strict=True):
+            _scale_where(w, scale, when.evaluate(self.view), rows)
         return w
+
+    def may_scale(self, modifier: int, action: int) -> None:
+        """Note that an event can set modifier `modifier`'s scale of action `action`."""
+        if action not in self.scaled[modifier]:
+            self.scaled[modifier] = sorted([*self.scaled[modifier], action])
 
     def choose(self) -> None:
         """Draw this step's action in every run (simultaneous: `last` is not touched)."""
         model = self.model
         w = self.current_weights()
         total = w.sum(axis=0)
-        u = model.rng.random(model.n) * total
-        choice = np.zeros(model.n, dtype=np.int64)
-        below = np.zeros(model.n)
-        for row in w[:-1]:  # inverse CDF: count the cumulative weights at or below u
-            below += row
-            choice += u >= below
+        choice = _inverse_cdf(w, model.rng.random(model.n) * total)
         acted = (total > 0) & model.active
         if self.forced is not None:
             acted = self._impose(choice, acted)
@@ -136,7 +139,7 @@ class ActorAgent(mesa.Agent):
         self.choice = choice
         flat = np.maximum(choice, 0) * model.n + model.run_index
         self.effect = np.where(acted, np.take(self.effects, flat), 0.0)
-        self.counts.reshape(-1)[flat[acted]] += 1
+        np.add.at(self.counts.reshape(-1), flat[acted], 1)
         for name, effects in self.var_effects.items():
             self.var_effect[name] = np.where(acted, np.take(effects, flat), 0.0)
         self.shown = choice
@@ -168,6 +171,12 @@ class ActorAgent(mesa.Agent):
         w = self.current_weights(model.stage * model.n + model.run_index)[:, run]
         total = w.sum()
         return w / total if total > 0 else w
+
+    def can_trigger(self, key: str) -> bool:
+        """Whether some action of this actor triggers a move on ladder `key`."""
+        if key == self.model.scenario.key:
+            return bool((self.triggers >= 0).any())
+        return key in self.triggers_on
 
     def trigger_targets(self, key: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """Stage index each run's chosen action triggers on ladder `key` (None or the main
@@ -223,6 +232,9 @@ class PopulationAgent(ActorAgent):
             self.var_effect[name] = (members * effects).sum(axis=0)
         self.shown = self.choice
 
+    def can_trigger(self, key: str) -> bool:
+        return False
+
     def trigger_targets(self, key: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         return np.full(self.model.n, NONE), None
 
@@ -230,6 +242,51 @@ class PopulationAgent(ActorAgent):
         parts = [f"{self.members[i, run]} {a.id}" for i, a in enumerate(self.actor.actions)
                  if self.members[i, run]]
         return ", ".join(parts) or "(nothing)"
+
+
+def _scale_where(w: np.ndarray, scale: np.ndarray, holds: np.ndarray, rows: list[int]
+                 ) -> None:
+    """w *= scale (both (actions, runs)) in the runs where `holds`, in place, for the
+    actions `rows` (every other action's scale is 1).
+
+    The same numbers as `np.multiply(w, scale, out=w, where=holds)`, cheaper: a masked
+    multiply is slow when the mask is mixed, so rare runs are indexed, and otherwise the
+    other runs are multiplied by exactly 1.0.
+    """
+    k = np.count_nonzero(holds)
+    if k == 0:
+        return
+    if holds.size < FEW_RUNS:
+        np.multiply(w, scale, out=w, where=holds)
+    elif k == holds.size:
+        for a in rows:
+            w[a] *= scale[a]
+    elif 16 * k < holds.size:
+        runs = np.flatnonzero(holds)
+        for a in rows:
+            w[a, runs] *= scale[a, runs]
+    else:
+        for a in rows:
+            w[a] *= np.where(holds, scale[a], 1.0)
+
+
+def _inverse_cdf(w: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Per run, the action drawn by `u` (uniform times the total weight): the number of
+    cumulative weights of the actions before the last at or below u (the same sums either
+    way: each adds the next action's weight to the one before)."""
+    if u.size < FEW_RUNS:
+        return (u >= np.add.accumulate(w[:-1], axis=0)).sum(axis=0)
+    choice = np.zeros(u.size, dtype=np.int64)
+    if len(w) < 2:
+        return choice
+    below = w[0].copy()
+    at = np.greater_equal(u, below)
+    choice += at
+    for row in w[1:-1]:
+        below += row
+        np.greater_equal(u, below, out=at)
+        choice += at
+    return choice
 
 
 def _multinomial(rng: np.random.Generator, n: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -101,6 +101,7 @@ def _setter(model: EscalationModel, path: str):
         stages = np.array([s] if agent.allowed[a, s] else [], dtype=int)
     else:
         scale = agent.modifiers[int(rest[2])][1]
+        agent.may_scale(int(rest[2]), a)
 
         def set_scale(mask, values):
             scale[a, mask] = values[mask]

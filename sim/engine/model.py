@@ -118,6 +118,7 @@ class EscalationModel(MainLadder, mesa.Model):
             self.track(hazard.ladder).add_hazard(hazard)
         for track in self.tracks:
             track.draw_thresholds()
+            track.find_triggers(self.actors)
         self.dynamic = bool(scenario.coupled or scenario.variables or scenario.flags
                             or views or self.recall.last_at or scenario.hazards)
         self.observer = Observer(self) if scenario.observe is not None else None
@@ -238,6 +239,7 @@ class EscalationModel(MainLadder, mesa.Model):
         self.views.clear()
         for track in self.tracks:
             track.guard_view = None  # type: ignore[assignment]  # released
+            track.triggering.clear()  # (index, agent) pairs: the agents point at the model
         for part in (*self.tracks, self.vars, self.recall, self.perception, self.observer):
             if part is not None:  # each points back at the model
                 part.model = None  # type: ignore[assignment]  # released

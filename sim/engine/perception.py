@@ -111,6 +111,14 @@ class Perception:
                 lags[p.name] = max(lags.get(p.name, 0), p.lag)
         self.past = {name: np.repeat(self.truth(name)[None, :].astype(float), lag + 1, axis=0)
                      for name, lag in lags.items()}
+        self.rungs = {name: self._rungs(name) for name in lags}  # a stage's rungs, or None
+
+    def _rungs(self, name: str) -> int | None:
+        """How many stages the ladder of a perceived stage has (None: not a stage)."""
+        model = self.model
+        if name == "stage" or name.endswith(".stage") and name[:-6] in model.track_keys:
+            return len(model.track(model.scenario.key if name == "stage" else name[:-6]).up)
+        return None
 
     def truth(self, name: str) -> np.ndarray:
         model = self.model
@@ -138,8 +146,8 @@ class Perception:
             value = past[(t - lag) % len(past)] + bias
             if noise is not None:
                 value = value + noise * model.rng.standard_normal(model.n)
-            if name == "stage" or name.endswith(".stage") and name[:-6] in model.track_keys:
-                top = len(model.track(model.scenario.key if name == "stage" else name[:-6]).up)
+            top = self.rungs[name]
+            if top is not None:
                 value = np.clip(np.rint(value), 0, top - 1).astype(np.int64)
             view.seen[name] = value
 
@@ -153,8 +161,9 @@ class Recall:
         n = model.n
         self.last_at = {}
         self.ring = {}
+        self.index = {a.actor.id: i for i, a in enumerate(model.actors)}  # actor -> agent
         for (actor_id, face), window in needs.items():
-            agent = model.agent_of(actor_id)
+            agent = model.actors[self.index[actor_id]]
             self.last_at[(actor_id, face)] = np.full((agent.n_actions, n), -1, dtype=np.int32)
             if window:
                 self.ring[(actor_id, face)] = np.full((window, n), -1, dtype=np.int16)
@@ -169,7 +178,7 @@ class Recall:
         model = self.model
         t = model.t
         for (actor_id, face), last_at in self.last_at.items():
-            agent = model.agent_of(actor_id)
+            agent = model.actors[self.index[actor_id]]
             codes = agent.choice if face == DEEDS else agent.shown
             acted = codes >= 0
             last_at[codes[acted], np.flatnonzero(acted)] = t

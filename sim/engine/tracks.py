@@ -98,6 +98,7 @@ class Track:
                 self.edges[i, ladder.index(target)] = True
         self.guards = [(ladder.index(e.source), ladder.index(e.target), e.guard)
                        for e in ladder.edges if e.guard is not None]
+        self._prepare_moves(n)
         self.guard_view = model.view if reads == "tension" else GuardView(model, self)
         self.stage = np.full(n, self.start)
         self.below = np.zeros(n, dtype=np.int64)
@@ -114,6 +115,27 @@ class Track:
         self.hazards: list = []  # (at mask over stages, target, p per run, when), `add_hazard`
         self.drawn: tuple[np.ndarray, np.ndarray] | None = None  # `draw_thresholds`
 
+    def _prepare_moves(self, n: int) -> None:
+        """What `plan` looks up rather than recomputes each step: per stage the stage a
+        threshold moves up and down to and whether that edge has a guard, which edges have
+        guards, and the all-true answer of `guard_ok` off them."""
+        n_stages = len(self.up)
+        self.up_to = np.minimum(np.arange(n_stages) + 1, n_stages - 1)
+        self.down_to = np.maximum(np.arange(n_stages) - 1, 0)
+        self.guarded = np.zeros_like(self.edges)  # (stages + 1, stages + 1): -1 is none
+        for a, b, _ in self.guards:
+            self.guarded[a, b] = True
+        self.up_guarded = self.guarded[np.arange(n_stages), self.up_to]
+        self.down_guarded = self.guarded[np.arange(n_stages), self.down_to]
+        self.unguarded = np.ones(n, dtype=bool)
+        self.unguarded.flags.writeable = False
+        self.triggering: list = []  # (index, agent) of the actors that can trigger here
+
+    def find_triggers(self, actors: list) -> None:
+        """Note which actors have an action that triggers a move on this ladder (`plan`
+        asks only them)."""
+        self.triggering = [(i, a) for i, a in enumerate(actors) if a.can_trigger(self.key)]
+
     def draw_thresholds(self) -> None:
         """Per-run `up` and `down` where the ladder file gives a distribution: (runs, stages)
         tables, drawn after every other draw and only for a ladder that has one."""
@@ -127,13 +149,14 @@ class Track:
                     path = f"ladders.{self.key}.stages.{s.id}.{key}"
                     table[:, i] = draw(self.model, replace(dist, path=path))
         self.drawn = (up, down)
+        self.row_starts = np.arange(self.model.n) * len(stages)  # each run's row, read flat
 
     def thresholds(self, stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each run's `up` and `down` at its stage `stage`."""
         if self.drawn is None:
             return self.up[stage], self.down[stage]
-        runs = self.model.run_index
-        return self.drawn[0][runs, stage], self.drawn[1][runs, stage]
+        cells = self.row_starts + stage  # (runs, stages) tables, read flat: a cheaper gather
+        return self.drawn[0].reshape(-1)[cells], self.drawn[1].reshape(-1)[cells]
 
     def add_hazard(self, hazard) -> None:
         """Prepare a scenario hazard on this ladder (its p drawn per run)."""
@@ -153,36 +176,24 @@ class Track:
     def plan(self, note: StepNote | None) -> np.ndarray:
         """This step's new stage per run (triggers, thresholds, hazards); `rule` says why."""
         model, stage = self.model, self.stage
-        blocked = np.zeros(model.n, dtype=bool)
-        target = np.full(model.n, NONE)
-        joint = np.zeros(model.n, dtype=bool)
-        logging = self.log is not None or note is not None  # causes: move log and trace
-        if logging:
+        if self.log is not None or note is not None:  # causes: move log and trace
             self.cause[:] = NONE
-        for i, agent in enumerate(model.actors):
-            wanted, by_joint = agent.trigger_targets(self.key)
-            ok = self.edges[stage, wanted] & self.guard_ok(stage, wanted)
-            blocked |= (wanted >= 0) & ~ok & model.active
-            better = ok & (wanted > target)
-            target = np.where(better, wanted, target)
-            if logging:
-                self.cause[better] = i * ACTION_CODES + agent.choice[better]
-            if by_joint is not None:
-                joint = np.where(better, by_joint, joint)
-        triggered = (target >= 0) & model.active
-        free = model.active & ~triggered
-        up_to = np.minimum(stage + 1, len(self.up) - 1)
+        found, blocked = self._triggered(note)
+        triggered = None if found is None else (found[0] >= 0) & model.active
+        free = model.active if triggered is None else model.active & ~triggered
+        up_to, down_to = self.up_to[stage], self.down_to[stage]
         level = model.value(self.reads)
         at_up, at_down = self.thresholds(stage)
-        up_ok = self.guard_ok(stage, up_to)
+        up_ok = self.guard_ok(stage, up_to, self.up_guarded[stage])
         up = free & (level >= at_up) & up_ok
         self.below = np.where(free & (level <= at_down), self.below + 1, 0)
-        down_to = np.maximum(stage - 1, 0)
-        down_ok = self.guard_ok(stage, down_to)
+        down_ok = self.guard_ok(stage, down_to, self.down_guarded[stage])
         down = free & ~up & (self.below >= self.dwell[stage]) & down_ok
-        new = np.where(triggered, target, np.where(up, stage + 1, np.where(down, stage - 1, stage)))
-        self.rule[triggered] = RULE_TRIGGER
-        self.rule[triggered & joint] = RULE_JOINT
+        new = stage + up - down  # up and down never both hold
+        if found is not None and triggered is not None:
+            new = np.where(triggered, found[0], new)
+            self.rule[triggered] = RULE_TRIGGER
+            self.rule[triggered & found[1]] = RULE_JOINT
         self.rule[up] = RULE_UP
         self.rule[down] = RULE_DOWN
         if self.hazards:
@@ -190,7 +201,7 @@ class Track:
         if note is not None:
             r = model.traced
             on = "" if self is model.main else f" on ladder {self.key}"
-            if blocked[r]:
+            if blocked:
                 note.blocked.append(f"a trigger{on} was blocked (no edge, or its guard did not "
                                     "hold)")
             if model.active[r]:
@@ -201,6 +212,40 @@ class Track:
                 if going[r] and not ok[r]:
                     note.blocked.append(self._blocked(on, int(stage[r]), int(to[r])))
         return new
+
+    def _triggered(self, note: StepNote | None
+                   ) -> tuple[tuple[np.ndarray, np.ndarray] | None, bool]:
+        """Part 6's triggers: per run the highest stage this step's actions trigger on this
+        ladder whose edge exists and whose guard holds (-1: none), and whether a joint
+        decision gave it (None when no action of this step triggers here); and whether a
+        trigger of the traced run was blocked (when tracing)."""
+        model, stage = self.model, self.stage
+        target: np.ndarray | None = None
+        joint = np.zeros(0, dtype=bool)
+        blocked = False
+        for i, agent in self.triggering:
+            wanted, by_joint = agent.trigger_targets(self.key)
+            wants = wanted >= 0
+            if not wants.any():  # no effect on the target, the joint flags or the causes
+                continue
+            # Edge stage -> wanted in the flat (stages + 1)^2 tables; wanted -1 (none) lands
+            # in the none column of the row before (or the none row): False in both tables.
+            cells = stage * len(self.edges) + wanted
+            ok = self.edges.reshape(-1)[cells]
+            if self.guards:
+                ok &= self.guard_ok(stage, wanted, self.guarded.reshape(-1)[cells])
+            if note is not None:
+                r = model.traced
+                blocked |= bool(wants[r] and not ok[r] and model.active[r])
+            if target is None:
+                target, joint = np.full(model.n, NONE), np.zeros(model.n, dtype=bool)
+            better = ok & (wanted > target)
+            target = np.where(better, wanted, target)
+            if self.log is not None or note is not None:
+                self.cause[better] = i * ACTION_CODES + agent.choice[better]
+            if by_joint is not None:
+                joint = np.where(better, by_joint, joint)
+        return (None if target is None else (target, joint)), blocked
 
     def _blocked(self, on: str, source: int, target: int) -> str:
         """The trace's line for a threshold move of the traced run that a guard stopped."""
@@ -220,14 +265,25 @@ class Track:
             hit = still & at[self.stage] & (u < p)
             if when is not None and hit.any():
                 hit &= when.evaluate(model.view)
-            hit &= self.guard_ok(self.stage, np.full(model.n, to))
-            new = np.where(hit, to, new)
-            self.rule[hit] = RULE_ACCIDENT
-            self.cause[hit] = i
-            still = still & ~hit
+            hit &= self.guard_ok(self.stage, to)
+            if hit.any():
+                new = np.where(hit, to, new)
+                self.rule[hit] = RULE_ACCIDENT
+                self.cause[hit] = i
+                still = still & ~hit
         return new
 
-    def guard_ok(self, stage: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def guard_ok(self, stage: np.ndarray, target: np.ndarray | int,
+                 guarded: np.ndarray | None = None) -> np.ndarray:
+        """Per run, whether the guard of the edge stage -> target holds (True off guarded
+        edges). `guarded`: whether each run's edge has a guard, if the caller knows. The
+        result may be a shared read-only array: do not write to it."""
+        if not self.guards:
+            return self.unguarded
+        if guarded is None:
+            guarded = self.guarded[stage, target]
+        if not guarded.any():
+            return self.unguarded
         ok = np.ones(self.model.n, dtype=bool)
         for a, b, guard in self.guards:
             on_edge = (stage == a) & (target == b)

@@ -56,7 +56,10 @@ class Variables:
         model = self.model
         active = model.active
         for name in self.decay:
-            effects = sum(agent.var_effect.get(name, 0.0) for agent in model.actors)
+            # Only the actors with an effect on it: adding a 0.0 to the sum, which never
+            # holds a -0.0 (it starts at 0), changes no number.
+            effects = sum(agent.var_effect[name] for agent in model.actors
+                          if name in agent.var_effect)
             self.values[name] = np.where(active, self.decay[name] * self.values[name] + effects,
                                          self.values[name])
             self.clip(name)
