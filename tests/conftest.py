@@ -1,11 +1,14 @@
-"""Session set-up: when tests/test_typing.py is collected, mypy starts in the background
-as soon as collection ends, beside the other tests (pytest uses one core of these two-core
-machines), and test_mypy_is_clean waits for it. Its output goes to files, never a pipe that
-could fill up."""
+"""Session set-up: when tests/test_typing.py is collected in a single-process session,
+mypy starts in the background as soon as collection ends, beside the other tests, and
+test_mypy_is_clean waits for it. Its output goes to files, never a pipe that could fill up.
+Under pytest-xdist (pyproject's addopts: two worker processes, one per core) every worker
+collects every test, so none starts it: the test runs mypy itself, beside the other
+worker's tests."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +19,7 @@ BACKGROUND: dict = {}  # "mypy" -> (process, output file)
 
 
 def pytest_collection_finish(session) -> None:
-    if importlib.util.find_spec("mypy") is None:
+    if importlib.util.find_spec("mypy") is None or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if not any(Path(str(item.fspath)).name == "test_typing.py" for item in session.items):
         return

@@ -172,7 +172,7 @@ def _outcome_columns(path: Path, summary: dict) -> tuple[pd.DataFrame, list[str]
     first_<stage>, each coupled ladder's peak and final), and the names of all its columns
     (whose action counts say whether two folders' runs can be paired)."""
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq
 
         columns = list(pq.read_schema(path).names)
     else:

@@ -107,8 +107,8 @@ class ResultsStream:
         frame.to_csv(handle, index=False, header=handle.tell() == 0)
 
     def _parquet(self, name: str, frame: pd.DataFrame) -> None:
-        import pyarrow as pa  # type: ignore[import-untyped]
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
         writer = self.tables.get(name)
         schema = writer.schema if writer is not None else (
