@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -33,3 +34,24 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine() or "unknown"
+
+
+def run_child_in(python: str, script: str, spec: dict, label: str) -> dict | None:
+    """`run_child` in another interpreter (`python`, e.g. a private venv's): the same JSON
+    protocol, the same environment (so PYTHONPATH still points at this checkout)."""
+    proc = subprocess.run([python, str(Path(script).resolve()), "--child", json.dumps(spec)],
+                          capture_output=True, text=True, cwd=ROOT)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        print(f"  ! {label} failed (exit {proc.returncode}):\n"
+              f"{proc.stderr.strip()[-2000:]}", flush=True)
+        return None
+    return json.loads(lines[-1])
+
+
+def load_average() -> str:
+    """The machine's 1-, 5- and 15-minute load averages, as text ("n/a" where unknown)."""
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
