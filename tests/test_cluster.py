@@ -129,7 +129,10 @@ def test_run_on_the_cluster_writes_the_same_files_less_timing(cluster, tmp_path,
         assert (here / name).read_bytes() == (there / name).read_bytes(), name
     a, b = ((d / "summary.json").read_text() for d in (here, there))
     assert _without_timing(a) == _without_timing(b)
-    assert json.loads(b)["timing"]["jobs"] == 1  # where it ran shows in `timing` only
+    # where it ran shows in `timing` only
+    assert json.loads(b)["timing"] == {**json.loads(b)["timing"], "jobs": 1,
+                                       "scheduler": cluster}
+    assert "scheduler" not in json.loads(a)["timing"]
     ma, mb = (json.loads((d / "manifest.json").read_text()) for d in (here, there))
     ma["files"].pop("summary.json"), mb["files"].pop("summary.json")
     assert ma == mb

@@ -295,8 +295,11 @@ def run_many(scenarios: Sequence[Scenario], seeds: Sequence[int], plan: Plan, jo
             bar.close()
     seconds = time.perf_counter() - started
     rule = plan.widest(totals) if plan.precision is not None else None
-    return [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch, rule)
-            for sc, t, seed, root in zip(scenarios, totals, seeds, roots, strict=True)]
+    out = [_result(sc, t, seed, root, jobs, seconds, partial, plan, watch, rule)
+           for sc, t, seed, root in zip(scenarios, totals, seeds, roots, strict=True)]
+    for r in out if scheduler is not None else ():  # where the chunks ran: timing only
+        r.summary["timing"]["scheduler"] = scheduler
+    return out
 
 
 def _merge(totals: Sequence[Totals], round_: Sequence[ChunkResult],
