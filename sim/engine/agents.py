@@ -35,6 +35,8 @@ class ActorAgent(mesa.Agent):
         counts: (actions, runs) how often each action was chosen.
         forced: (runs, action code) imposed on the next step (`EscalationModel.force`), or
             None.
+        gathered: (actions, runs) `weights` at the stage column `gathered_at` of each run, kept
+            between steps (`_stage_weights`), or None; `forget_weights` drops it.
     """
 
     def __init__(self, model: EscalationModel, actor: Actor):
@@ -70,6 +72,8 @@ class ActorAgent(mesa.Agent):
         self.effect = np.zeros(n)
         self.counts = np.zeros((self.n_actions, n), dtype=np.int64)
         self.forced: tuple[np.ndarray, int] | None = None
+        self.gathered: np.ndarray | None = None
+        self.gathered_at = np.full(n, NONE)
         self.view = model.view  # what its conditions see (an ActorView when it perceives)
         # The dynamics (`prepare_dynamics`): none unless the scenario uses them.
         self.var_effects: dict[str, np.ndarray] = {}  # variable -> (actions, runs)
@@ -115,11 +119,35 @@ class ActorAgent(mesa.Agent):
         start of this step).
         """
         model = self.model
-        stage_run = model.stage_run if stage_run is None else stage_run
-        w = np.take(self.weights.reshape(self.n_actions, -1), stage_run, axis=1)
+        if stage_run is None:
+            w = self._stage_weights(model.stage_run)
+        else:
+            w = np.take(self.weights.reshape(self.n_actions, -1), stage_run, axis=1)
         for (when, scale), rows in zip(self.modifiers, self.scaled, strict=True):
             _scale_where(w, scale, when.evaluate(self.view), rows)
         return w
+
+    def _stage_weights(self, stage_run: np.ndarray) -> np.ndarray:
+        """A fresh (actions, runs) array of `weights` at each run's column `stage_run`: the
+        same gather as `current_weights`'s, from last step's where a run's column is
+        unchanged (with many runs; with few, one gather costs less than the bookkeeping)."""
+        flat = self.weights.reshape(self.n_actions, -1)
+        if stage_run.size < FEW_RUNS:
+            return np.take(flat, stage_run, axis=1)
+        if self.gathered is None:
+            self.gathered = np.take(flat, stage_run, axis=1)
+            np.copyto(self.gathered_at, stage_run)
+        else:
+            moved = np.flatnonzero(stage_run != self.gathered_at)
+            if moved.size:
+                at = stage_run[moved]
+                self.gathered[:, moved] = np.take(flat, at, axis=1)
+                self.gathered_at[moved] = at
+        return self.gathered.copy()
+
+    def forget_weights(self) -> None:
+        """Drop the gathered weights (after `weights` changed: an event, a restore)."""
+        self.gathered = None
 
     def may_scale(self, modifier: int, action: int) -> None:
         """Note that an event can set modifier `modifier`'s scale of action `action`."""
@@ -225,7 +253,7 @@ class PopulationAgent(ActorAgent):
         live = (w.sum(axis=0) > 0) & model.active
         members = _multinomial(model.rng, np.where(live, self.size, 0), w)
         self.members = members
-        self.choice = np.where(live, members.argmax(axis=0), NONE)
+        self.choice = np.where(live, _first_max(members), NONE)
         self.effect = (members * self.effects).sum(axis=0)
         self.counts += members
         for name, effects in self.var_effects.items():
@@ -274,19 +302,32 @@ def _inverse_cdf(w: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Per run, the action drawn by `u` (uniform times the total weight): the number of
     cumulative weights of the actions before the last at or below u (the same sums either
     way: each adds the next action's weight to the one before)."""
-    if u.size < FEW_RUNS:
+    if u.size < FEW_RUNS or len(w) > 127:
         return (u >= np.add.accumulate(w[:-1], axis=0)).sum(axis=0)
-    choice = np.zeros(u.size, dtype=np.int64)
     if len(w) < 2:
-        return choice
+        return np.zeros(u.size, dtype=np.int64)
+    choice = np.zeros(u.size, dtype=np.int8)  # counted in bytes: cheaper, and < 128 actions
     below = w[0].copy()
     at = np.greater_equal(u, below)
-    choice += at
+    choice += at.view(np.int8)
     for row in w[1:-1]:
         below += row
         np.greater_equal(u, below, out=at)
-        choice += at
-    return choice
+        choice += at.view(np.int8)
+    return choice.astype(np.int64)
+
+
+def _first_max(counts: np.ndarray) -> np.ndarray:
+    """Per run, the first action with the most members: `counts.argmax(axis=0)`, cheaper
+    (an argmax over the short axis of an (actions, runs) array is slow)."""
+    if counts.shape[1] < FEW_RUNS:
+        return counts.argmax(axis=0)
+    best, first = counts[0].copy(), np.zeros(counts.shape[1], dtype=np.int64)
+    for j in range(1, len(counts)):
+        more = counts[j] > best
+        np.copyto(first, j, where=more)
+        np.maximum(best, counts[j], out=best)
+    return first
 
 
 def _multinomial(rng: np.random.Generator, n: np.ndarray, weights: np.ndarray) -> np.ndarray:

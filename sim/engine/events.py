@@ -110,4 +110,5 @@ def _setter(model: EscalationModel, path: str):
     def set_weight(mask, values):
         rows = np.flatnonzero(mask)
         agent.weights[a, stages[:, None], rows] = values[rows]
+        agent.forget_weights()
     return set_weight

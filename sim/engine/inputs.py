@@ -56,4 +56,36 @@ def collector(stage_ids: tuple[str, ...]) -> mesa.DataCollector:
         reporters[f"reach_{s}"] = lambda m, i=i: float(np.count_nonzero(m.peak >= i) / m.n)
     for i, s in enumerate(stage_ids):
         reporters[f"time_{s}"] = lambda m, i=i: float(m.time_in[:, i].mean())
-    return mesa.DataCollector(model_reporters=reporters)
+    return _Collector(reporters)
+
+
+class _Collector(mesa.DataCollector):
+    """Mesa's DataCollector over the reporters of `collector`, which `collect` computes in
+    one pass (the same values: the reporters' sums are of integers, exact in any order) and
+    stores without Mesa's deepcopy (they are fresh ints, floats and lists). Reporters added
+    later, or agent reporters, are collected by Mesa's own `collect`."""
+
+    def __init__(self, reporters: dict[str, Callable[..., object]]):
+        super().__init__(model_reporters=reporters)
+        self._own = tuple(reporters)
+
+    def collect(self, model) -> None:
+        if (tuple(self.model_reporters) != self._own or self.agent_reporters
+                or self.agenttype_reporters):
+            super().collect(model)
+            return
+        for name, value in zip(self._own, _row(model), strict=True):
+            self.model_vars[name].append(value)
+
+
+def _row(model) -> list:
+    """One row of `collector`'s reporters, in their order. The sums over runs are of whole
+    numbers below 2**53, so exact in any order: a product with ones is each column's sum, the
+    one numpy's mean takes (and cheaper than a sum over the long axis of a (runs, stages)
+    array)."""
+    n, stages = model.n, model.time_in.shape[1]
+    reached = np.bincount(model.peak, minlength=stages)[::-1].cumsum()[::-1]  # peak >= i
+    times = np.ones(n) @ model.time_in.astype(np.float64) / n
+    return [model.t, model.occupancy[model.t].tolist(), float(model.tension_sum[model.t] / n),
+            int(np.count_nonzero(model.active)), *(int(k) / n for k in reached[:stages]),
+            *(float(x) for x in times)]

@@ -349,6 +349,7 @@ class EscalationModel(MainLadder, mesa.Model):
             np.copyto(live, saved)
         for a in self.actors:
             a.forced = None
+            a.forget_weights()
         self.t, self.steps, self.running = snap["t"], snap["steps"], snap["running"]
         self.recall.recorded = snap["recorded"]
         records: list[np.ndarray] = [t.occupancy for t in self.tracks] + [self.tension_sum]

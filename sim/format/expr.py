@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .expr_eval import _deps, _eval, _memories
+from .expr_eval import Evaluator, _deps, _memories, evaluator
 from .expr_syntax import (
     _EXAMPLE,
     KEYWORDS,
@@ -320,10 +320,18 @@ class Condition:
         Returns:
             A fresh bool array of shape (N,).
         """
-        out = np.asarray(_eval(self.tree, state), dtype=bool)
+        fn: Evaluator | None = self.__dict__.get("_evaluator")
+        if fn is None:  # made on first use; not pickled (see __getstate__)
+            fn = evaluator(self.tree)
+            object.__setattr__(self, "_evaluator", fn)
+        out = np.asarray(fn(state), dtype=bool)
         if out.shape != (state.n,):
             out = np.broadcast_to(out, (state.n,)).copy()
         return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The text and tree (the evaluator, closures, is made again on first use)."""
+        return {"text": self.text, "tree": self.tree}
 
     def memories(self) -> Iterator[Memory]:
         """Every memory function the condition uses."""

@@ -3,8 +3,7 @@ state it reads (`sim.format.expr` resolves and type-checks; this module only eva
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import reduce
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -26,30 +25,63 @@ from .expr_syntax import (
 _OPS = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
         ">": np.greater, ">=": np.greater_equal}
 
+Evaluator = Callable[[Any], Any]  # state -> a value or array
 
-def _eval(node: Node, state: Any) -> Any:
+
+def evaluator(node: Node) -> Evaluator:
+    """A function of the state that evaluates a resolved tree: closures over the numpy calls
+    of each node, in the order a walk of the tree makes them (so the same values), with the
+    node types looked at once rather than on every evaluation."""
     if isinstance(node, Const):
-        return node.value
+        value = node.value
+        return lambda state: value
     if isinstance(node, Var):
-        return np.asarray(getattr(state, node.name))
+        name = node.name
+        return lambda state: np.asarray(getattr(state, name))
     if isinstance(node, Last):
-        return np.asarray(state.last[node.actor])
-    if isinstance(node, Value):
-        return state.value(node.name)
-    if isinstance(node, Flag):
-        return state.flag(node.name)
-    if isinstance(node, StageOf):
-        return state.stage_of(node.key)
-    if isinstance(node, Memory):
-        return state.memory(node)
+        actor = node.actor
+        return lambda state: np.asarray(state.last[actor])
+    if isinstance(node, Value | Flag | StageOf | Memory):
+        return _reader(node)
     if isinstance(node, Not):
-        return np.logical_not(_eval(node.operand, state))
+        operand = evaluator(node.operand)
+        return lambda state: np.logical_not(operand(state))
     if isinstance(node, BoolOp):
-        fn = np.logical_and if node.op == "and" else np.logical_or
-        return reduce(fn, (_eval(o, state) for o in node.operands))
+        return _bool_op(node)
     if isinstance(node, Compare):
-        return _OPS[node.op](_eval(node.left, state), _eval(node.right, state))
+        op, left, right = _OPS[node.op], evaluator(node.left), evaluator(node.right)
+        return lambda state: op(left(state), right(state))
     raise TypeError(f"unresolved node {node!r}")  # pragma: no cover - resolver bug
+
+
+def _reader(node: Value | Flag | StageOf | Memory) -> Evaluator:
+    """What a state method gives: a variable's value, a flag, a coupled stage, a memory."""
+    if isinstance(node, Value):
+        name = node.name
+        return lambda state: state.value(name)
+    if isinstance(node, Flag):
+        flag = node.name
+        return lambda state: state.flag(flag)
+    if isinstance(node, StageOf):
+        key = node.key
+        return lambda state: state.stage_of(key)
+    return lambda state: state.memory(node)
+
+
+def _bool_op(node: BoolOp) -> Evaluator:
+    """`and`/`or` over the operands, folded left to right as `functools.reduce` does."""
+    fn = np.logical_and if node.op == "and" else np.logical_or
+    parts = [evaluator(o) for o in node.operands]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda state: fn(first(state), second(state))
+
+    def fold(state: Any) -> Any:
+        out = parts[0](state)
+        for part in parts[1:]:
+            out = fn(out, part(state))
+        return out
+    return fold
 
 
 def walk(node: Node) -> Iterator[Node]:
