@@ -152,15 +152,16 @@ def per_run_bytes(scenario: Scenario, table: bool) -> int:
 def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
     """Bytes of one model of `runs` runs (`EscalationModel`): its per-run state and records,
     each actor's weights (float64 per action x stage: the term that grows with stages x
-    actions), effects, counts, modifier scales and population members, the events' drawn
-    values, the temporaries of one step, nine bytes per drawn number (each run's draw and
+    actions), effects, counts, modifier scales, population members and the stage weights it
+    keeps between steps (float64 per action, and the step they were gathered), the events'
+    drawn values, the temporaries of one step, nine bytes per drawn number (each run's draw and
     its fifth, `sim.engine.assumptions`), and the `observe:` records with their read-out."""
     stages = len(scenario.ladder.stage_ids)
     per_run = 70 + 8 * stages  # stage, tension, decay, below, peak ...; first, time_in
     widest = 0
     for actor in scenario.actors:
         a = len(actor.action_ids)
-        per_run += 8 * a * stages + 16 * a + 24 + 8 * a * len(actor.policy.modifiers)
+        per_run += 8 * a * stages + 24 * a + 32 + 8 * a * len(actor.policy.modifiers)
         if actor.is_population:
             per_run += 8 + 8 * a
         widest = max(widest, a)
