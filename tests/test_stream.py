@@ -106,3 +106,26 @@ def test_the_estimate_of_a_streamed_run_does_not_grow_with_runs():
     assert small == large
     held = memory.estimate([scenario], 10_000_000, models=2, streamed=True)
     assert held.kept == 3 * 10_000 * memory.per_run_bytes(scenario, True)
+
+
+def test_a_run_whose_tables_will_not_fit_stops_after_its_first_chunk(tmp_path, capsys,
+                                                                    monkeypatch):
+    """The bytes a run took on the first chunk, times the runs asked for, against the free
+    disk: refused at once (exit 2), the previous folder intact, no temporary left."""
+    import shutil
+
+    from sim.engine import stream
+
+    out = tmp_path / "o"
+    assert cli(capsys, "run", GAMBLER, "--runs", 100, "--out", out)[0] == 0
+    before = (out / "manifest.json").read_bytes()
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(stream.shutil, "disk_usage",
+                        lambda path: usage._replace(free=2 * 1024**2))
+    code, _, err = cli(capsys, "run", GAMBLER, "--runs", 10_000_000, "--out", out)
+    assert code == 2
+    assert err.startswith(f"ladder: error: cannot write {out}: its per-run tables need about ")
+    assert "for 10,000,000 runs (" in err and "bytes a run on the first chunk) and the disk " \
+        "has only 2.0 MiB free; the previous folder is intact" in err
+    assert (out / "manifest.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["o"]

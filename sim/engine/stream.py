@@ -20,15 +20,18 @@ write to DIR removes (`sim.engine.folder.tidy`).
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
+from ..errors import InputError
 from ..format.scenario import Scenario
 from . import coupled
 from .folder import Staging, Written, _Stop, cannot_write, finish, interrupted, sigterm_raises
+from .memory import format_size
 from .moves import DTYPES as MOVE_DTYPES
 from .moves import chunk_moves_frame
 from .observations import chunk_observations_frame
@@ -42,8 +45,9 @@ class ResultsStream:
     """A results folder being written chunk by chunk: a `sink` for `sim.engine.runner.run`
     (call it with each merged chunk), then `finish` with the result."""
 
-    def __init__(self, folder: str | Path, scenario: Scenario):
+    def __init__(self, folder: str | Path, scenario: Scenario, planned: int | None = None):
         self.scenario = scenario
+        self.planned = planned  # runs asked for: the disk space is checked on the first chunk
         self.staging = Staging(folder, coupled.result_names(folder, RESULT_FILES))
         self.ladders = coupled.scenario_ladders(scenario)
         self.parquet = has_parquet()
@@ -92,8 +96,27 @@ class ResultsStream:
             if self.scenario.observe is not None:
                 self._csv("observations.csv",
                           chunk_observations_frame(self.scenario, chunk.index, part))
+            if self.planned is not None:
+                self._check_space(chunk.n)
+                self.planned = None
         except OSError as exc:
             raise cannot_write(self.staging, exc) from None
+
+    def _check_space(self, runs: int) -> None:
+        """After the first chunk: refuse a run whose tables will not fit on the disk, by the
+        bytes a run this chunk took (before hours of simulating end in a full disk)."""
+        assert self.planned is not None
+        for handle in self.handles.values():
+            handle.flush()
+        written = sum(f.stat().st_size for f in self.staging.tmp.iterdir())
+        need = written / runs * self.planned
+        free = shutil.disk_usage(self.staging.tmp).free
+        if need - written > free:
+            raise InputError(
+                f"cannot write {self.staging.shown}: its per-run tables need about "
+                f"{format_size(need)} for {self.planned:,} runs ({written / runs:,.0f} bytes a "
+                f"run on the first chunk) and the disk has only {format_size(free)} free; "
+                f"{self.staging.before} (fewer runs, or --out on a larger disk)")
 
     def finish(self, result: RunResult) -> Written:
         """Close the streamed files, write the rest, and put the folder in place."""
