@@ -45,25 +45,20 @@ def collector(stage_ids: tuple[str, ...]) -> mesa.DataCollector:
     """The model-level series Mesa's tools see, one row after each step (docs/python.md):
     the step, occupancy, mean tension, active runs, and per stage the share of runs that
     have reached it (`reach_<stage>`) and the mean steps spent in it (`time_<stage>`, whole
-    only on the last row, once the model has finished)."""
+    only on the last row, once the model has finished). Each reporter reads its column of
+    `_row`, the one definition of the values."""
+    names = ["step", "occupancy", "mean_tension", "active", *(f"reach_{s}" for s in stage_ids),
+             *(f"time_{s}" for s in stage_ids)]
     reporters: dict[str, Callable[..., object]] = {
-        "step": lambda m: m.t,
-        "occupancy": lambda m: m.occupancy[m.t].tolist(),
-        "mean_tension": lambda m: float(m.tension_sum[m.t] / m.n),
-        "active": lambda m: int(m.active.sum()),
-    }
-    for i, s in enumerate(stage_ids):
-        reporters[f"reach_{s}"] = lambda m, i=i: float(np.count_nonzero(m.peak >= i) / m.n)
-    for i, s in enumerate(stage_ids):
-        reporters[f"time_{s}"] = lambda m, i=i: float(m.time_in[:, i].mean())
+        name: (lambda m, k=k: _row(m)[k]) for k, name in enumerate(names)}
     return _Collector(reporters)
 
 
 class _Collector(mesa.DataCollector):
-    """Mesa's DataCollector over the reporters of `collector`, which `collect` computes in
-    one pass (the same values: the reporters' sums are of integers, exact in any order) and
-    stores without Mesa's deepcopy (they are fresh ints, floats and lists). Reporters added
-    later, or agent reporters, are collected by Mesa's own `collect`."""
+    """Mesa's DataCollector over the reporters of `collector`, whose whole row `collect`
+    computes once (`_row`) and stores without Mesa's deepcopy (fresh ints, floats and
+    lists). Reporters added later, or agent reporters, are collected by Mesa's own
+    `collect`."""
 
     def __init__(self, reporters: dict[str, Callable[..., object]]):
         super().__init__(model_reporters=reporters)
@@ -79,10 +74,11 @@ class _Collector(mesa.DataCollector):
 
 
 def _row(model) -> list:
-    """One row of `collector`'s reporters, in their order. The sums over runs are of whole
-    numbers below 2**53, so exact in any order: a product with ones is each column's sum, the
-    one numpy's mean takes (and cheaper than a sum over the long axis of a (runs, stages)
-    array)."""
+    """One row of `collector`'s reporters, in their order: the step, the occupancy (a list),
+    mean tension, active runs (int), then per stage the share of runs whose peak is at or
+    above it, then the mean steps begun in it. The sums over runs are of whole numbers below
+    2**53, so exact in any order: a product with ones is each column's sum, the one numpy's
+    mean takes (and cheaper than a sum over the long axis of a (runs, stages) array)."""
     n, stages = model.n, model.time_in.shape[1]
     reached = np.bincount(model.peak, minlength=stages)[::-1].cumsum()[::-1]  # peak >= i
     times = np.ones(n) @ model.time_in.astype(np.float64) / n
