@@ -15,14 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_child(script: str, spec: dict, label: str) -> dict | None:
     """Run `script --child SPEC` in a fresh interpreter and return the JSON object it prints
     last; None (after printing why, under `label`) if it failed."""
-    proc = subprocess.run([sys.executable, str(Path(script).resolve()), "--child",
-                           json.dumps(spec)], capture_output=True, text=True, cwd=ROOT)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        print(f"  ! {label} failed (exit {proc.returncode}):\n"
-              f"{proc.stderr.strip()[-2000:]}", flush=True)
-        return None
-    return json.loads(lines[-1])
+    return run_child_in(sys.executable, script, spec, label)
 
 
 def cpu_model() -> str:

@@ -17,7 +17,12 @@ perception, signals, memory, hazards, drawn thresholds, joint decisions, ...) is
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,3 +257,34 @@ def load(path: str) -> Spec:
                 [int(st.dwell) for st in ladder.stages],
                 [bool(st.absorbing) for st in ladder.stages],
                 edges, guards, actors, events)
+
+
+def cli(name: str, doc: str, default_runs: int, simulate: Callable[[Spec, int, int], dict],
+         argv: list[str] | None = None) -> int:
+    """The command line the baselines share: `[SCENARIO] [--runs N] [--seed S]`; prints
+    `simulate(spec, runs, seed)` as JSON with the stage ids (exit 2 for a file the baselines
+    do not implement, saying why under `name`)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("scenario", nargs="?", default=V1_SEED)
+    ap.add_argument("--runs", type=int, default=default_runs)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    try:
+        spec = load(args.scenario)
+    except Unsupported as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        return 2
+    out = simulate(spec, args.runs, args.seed)
+    out["stages"] = spec.stage_ids
+    print(json.dumps(out))
+    return 0
+
+
+def timed(simulate: Callable[[Spec, int, int], dict]) -> Callable[[Spec, int, int], dict]:
+    """`simulate` with its wall time added to its result as `seconds`."""
+    def run(spec: Spec, runs: int, seed: int) -> dict:
+        started = time.perf_counter()
+        out = simulate(spec, runs, seed)
+        out["seconds"] = time.perf_counter() - started
+        return out
+    return run

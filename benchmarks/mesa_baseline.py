@@ -23,13 +23,10 @@ absorbing stage ends the run. It agrees with `ladder run` in distribution, not r
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 
 import mesa
-from _v1_spec import V1_SEED, ActorSpec, EventSpec, Spec, Unsupported, holds, load
+from _v1_spec import ActorSpec, EventSpec, Spec, cli, holds, timed
 
 
 class Actor(mesa.Agent):
@@ -188,22 +185,8 @@ def simulate(spec: Spec, runs: int, seed: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenario", nargs="?", default=V1_SEED)
-    ap.add_argument("--runs", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args(argv)
-    try:
-        spec = load(args.scenario)
-    except Unsupported as e:
-        print(f"mesa_baseline: {e}", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
-    out = simulate(spec, args.runs, args.seed)
-    out["seconds"] = time.perf_counter() - started
-    out["stages"] = spec.stage_ids
-    print(json.dumps(out))
-    return 0
+    return cli(name="mesa_baseline", doc=__doc__, default_runs=2000, simulate=timed(simulate),
+               argv=argv)
 
 
 if __name__ == "__main__":

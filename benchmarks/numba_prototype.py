@@ -22,14 +22,12 @@ population's multinomial split is drawn as a chain of binomials, as the engine d
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import sys
 import time
 
 import numpy as np
-from _v1_spec import V1_SEED, Num, Spec, Unsupported, load
+from _v1_spec import Num, Spec, cli
 
 try:
     import numba
@@ -289,30 +287,26 @@ def install_size_mb() -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenario", nargs="?", default=V1_SEED)
-    ap.add_argument("--runs", type=int, default=100_000)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args(argv)
     if numba is None:
         print("numba not installed; skipped", file=sys.stderr)
         return 2
-    try:
-        spec = load(args.scenario)
-    except Unsupported as e:
-        print(f"numba_prototype: {e}", file=sys.stderr)
-        return 2
+    return cli(name="numba_prototype", doc=__doc__, default_runs=100_000, simulate=compiled,
+               argv=argv)
+
+
+def compiled(spec: Spec, runs: int, seed: int) -> dict:
+    """`simulate` after a first one-run call that compiles it (its time: `compile_seconds`),
+    with numba's version and install size."""
     packed = pack(spec)
     started = time.perf_counter()
-    simulate(spec, 1, args.seed, packed)
+    simulate(spec, 1, seed, packed)
     compile_s = time.perf_counter() - started
     started = time.perf_counter()
-    out = simulate(spec, args.runs, args.seed, packed)
+    out = simulate(spec, runs, seed, packed)
     out["seconds"] = time.perf_counter() - started
-    out.update(compile_seconds=compile_s, stages=spec.stage_ids, numba=numba.__version__,
+    out.update(compile_seconds=compile_s, numba=numba.__version__,
                install_mb=install_size_mb())
-    print(json.dumps(out))
-    return 0
+    return out
 
 
 if __name__ == "__main__":

@@ -13,20 +13,16 @@ in mesa_baseline.py's docstring. It agrees with `ladder run` in distribution, no
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 
 import numpy as np
 from _v1_spec import (
     KIND_LAST,
     KIND_STAGE,
     OPS,
-    V1_SEED,
     Spec,
-    Unsupported,
-    load,
+    cli,
+    timed,
 )
 
 _OPS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
@@ -149,22 +145,8 @@ def simulate(spec: Spec, runs: int, seed: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenario", nargs="?", default=V1_SEED)
-    ap.add_argument("--runs", type=int, default=100_000)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args(argv)
-    try:
-        spec = load(args.scenario)
-    except Unsupported as e:
-        print(f"numpy_reference: {e}", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
-    out = simulate(spec, args.runs, args.seed)
-    out["seconds"] = time.perf_counter() - started
-    out["stages"] = spec.stage_ids
-    print(json.dumps(out))
-    return 0
+    return cli(name="numpy_reference", doc=__doc__, default_runs=100_000, simulate=timed(simulate),
+               argv=argv)
 
 
 if __name__ == "__main__":
