@@ -125,10 +125,9 @@ def execute(args: argparse.Namespace) -> int:
         runs = args.max_runs
     elif args.max_runs is not None:
         raise InputError("--max-runs caps --precision; use --runs for a fixed number of runs")
-    with contextlib.ExitStack() as stack:
-        planned = None if args.precision is not None else runs or scenario.runs
-        sink = (stack.enter_context(ResultsStream(args.out, scenario, planned))
-                if args.out else None)
+    planned = None if args.precision is not None else runs or scenario.runs
+    with (ResultsStream(args.out, scenario, planned) if args.out
+          else contextlib.nullcontext()) as sink:
         result = run(scenario, runs=runs, seed=args.seed, jobs=jobs,
                      scheduler=scheduler,
                      keep_runs=bool(args.out), trace=args.trace, progress=progress,

@@ -205,6 +205,11 @@ def _write_file(path: Path, write: Writer) -> dict:
         write(handle)
         handle.flush()
         os.fsync(handle.fileno())
+    return _entry(path)
+
+
+def _entry(path: Path) -> dict:
+    """A file's manifest entry: its size and SHA-256."""
     return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
 
 
@@ -245,7 +250,7 @@ class Staging:
         path = self.tmp / name
         with open(path, "rb+") as handle:
             os.fsync(handle.fileno())
-        self.entries[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        self.entries[name] = _entry(path)
 
     def commit(self, kind: str, meta: dict, signals: _Signals) -> None:
         """Write the manifest and put the folder in place (signals wait during the swap)."""

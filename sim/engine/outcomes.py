@@ -134,11 +134,14 @@ def per_run_arrays(model: EscalationModel, keep: str) -> dict:
     small = stage_int(len(model.ladder.stages))
     out: dict = {"peak": model.peak.astype(small), "final": model.stage.astype(small),
                  "absorbed": ~model.active, "first": model.first.copy()}
+    for track in model.tracks[1:]:
+        kind = stage_int(len(track.up))
+        out[f"ladder:{track.key}"] = {"peak": track.peak.astype(kind),
+                                      "final": track.stage.astype(kind)}
+        if keep == "all":
+            out[f"ladder:{track.key}"].update(first=track.first.copy(),
+                                              time_in=track.time_in.copy())
     if keep == "outcomes":
-        for track in model.tracks[1:]:
-            kind = stage_int(len(track.up))
-            out[f"ladder:{track.key}"] = {"peak": track.peak.astype(kind),
-                                          "final": track.stage.astype(kind)}
         return out
     out["steps"] = model.time_in.sum(axis=1, dtype=np.int32)
     out["time_in"] = model.time_in.copy()
@@ -153,11 +156,6 @@ def per_run_arrays(model: EscalationModel, keep: str) -> dict:
                     else np.zeros((0, len(MOVE_COLUMNS)), dtype=np.int32))
     for path, (_, _, values) in model.drawn.items():
         out[f"drawn:{path}"] = values.astype(np.float64)
-    for track in model.tracks[1:]:
-        kind = stage_int(len(track.up))
-        out[f"ladder:{track.key}"] = {
-            "peak": track.peak.astype(kind), "final": track.stage.astype(kind),
-            "first": track.first.copy(), "time_in": track.time_in.copy()}
     if model.observer is not None:  # `observe:`: quantity -> (runs, periods)
         out["observations"] = model.observer.read()
     return out
