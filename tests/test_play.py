@@ -13,7 +13,9 @@ import sim
 from sim.analyses.exact import analyse
 from sim.cli import main
 from sim.engine.model import EscalationModel
-from sim.workshop.play import HELP, parse_command, play, use_colour
+from sim.workshop.commands import HELP, parse_command
+from sim.workshop.play import play
+from sim.workshop.screen import use_colour
 from sim.workshop.session import CommandError, Session
 from tests.helpers import ROOT, make_scenario
 

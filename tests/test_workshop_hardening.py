@@ -23,8 +23,9 @@ import sim
 from sim.cli import main
 from sim.engine import workers
 from sim.workshop import debrief, demo
+from sim.workshop.commands import parse_command
 from sim.workshop.demo import DemoConfig, is_loopback, startup_message, token_allows
-from sim.workshop.play import parse_command, play
+from sim.workshop.play import play
 from sim.workshop.session import CommandError, whole_number
 from tests.helpers import ROOT, FakeServer
 

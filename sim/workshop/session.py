@@ -124,6 +124,7 @@ class Session:
         self.points: dict[str, list[Position]] = {}
         self.log: list[Turn | ForkResult | str] = []  # what the transcript tells
         self.pending: dict[str, int] = {}  # this turn's choices so far: actor -> action code
+        self.reasons: dict[str, str] = {}  # this turn's reasons so far: actor -> why
 
     # -- the position ----------------------------------------------------------------------
     @property
@@ -190,11 +191,32 @@ class Session:
         return next((a for a in self.players if a not in self.pending), None)
 
     # -- playing ---------------------------------------------------------------------------
-    def choose(self, actor_id: str, token: str) -> bool:
-        """Record a played actor's choice for this turn; True once every played actor chose."""
+    def choose(self, actor_id: str, token: str, why: str = "") -> bool:
+        """Record a played actor's choice for this turn, with the team's one-line reason;
+        True once every played actor chose."""
         self.check_running()
         self.pending[actor_id] = self.option(actor_id, token).code
+        self.reasons[actor_id] = why.strip()
         return self.waiting_for() is None
+
+    def perceived(self, actor_id: str) -> dict[str, str]:
+        """What a played actor perceives now, as text: each quantity it `perceives` (its
+        lagged, biased, noisy reading; a stage by its id), or the truth of the main stage and
+        level when it perceives nothing."""
+        view = self.model.view_of(actor_id)
+        seen = getattr(view, "seen", {})
+        if not seen:
+            return {"stage": self.stage, self.reads: self.level}
+        out = {}
+        for name, values in seen.items():
+            value = values[0]
+            if name == "stage":
+                out[name] = self.ladder.stage_ids[int(value)]
+            elif name.endswith(".stage") and name[:-6] in self.model.track_keys:
+                out[name] = self.model.track(name[:-6]).ladder.stage_ids[int(value)]
+            else:
+                out[name] = f"{float(value):.2f}"
+        return out
 
     def play(self) -> Turn:
         """Play one turn: the pending choices are forced, every other actor (and each played
