@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import InputError, ValidationError
 from ..format.access import read_input
 from ..format.check import suggest
-from .screen import Screen
+from .screen import Paint, Screen
 from .session import CommandError, Session, whole_number
 
 WORDS = {"n": "next", "next": "next", "u": "undo", "undo": "undo", "b": "save", "save": "save",
@@ -140,3 +140,14 @@ def obey(session: Session, screen: Screen, command: Command) -> str:
     if not words:
         return screen.fork_help()
     return screen.fork(session.fork(session.parse_change(list(words))))
+
+
+def run_command(session: Session, text: str, width: int = 80) -> str:
+    """Carry out one command line on `session` (as typed at `ladder play`'s prompt) and
+    return the text to show, plain (no colour), `width` columns wide.
+
+    Raises:
+        CommandError: a command that cannot be read or carried out here.
+    """
+    actions = {a for p in session.players for a in session.scenario.actor(p).action_ids}
+    return obey(session, Screen(session, Paint(False), width), parse_command(text, actions))

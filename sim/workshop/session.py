@@ -125,6 +125,7 @@ class Session:
         self.log: list[Turn | ForkResult | str] = []  # what the transcript tells
         self.pending: dict[str, int] = {}  # this turn's choices so far: actor -> action code
         self.reasons: dict[str, str] = {}  # this turn's reasons so far: actor -> why
+        self.turn_steps = 1  # steps per turn of the game
 
     # -- the position ----------------------------------------------------------------------
     @property
@@ -252,6 +253,12 @@ class Session:
                               for m in turn.note.on(c.key))
             lines.append(f"  {c.key + ' ladder':<10} " + (moves or f"at {now}"))
         return lines + dynamics_lines(turn.note)
+
+    def play_turn(self) -> list[Turn]:
+        """Play one turn of the game: the pending choices on its first step, then the steps
+        the turn length adds (`turn_steps`), in which played actors follow their policy."""
+        self.check_running()
+        return [self.play()] + self.advance(self.turn_steps - 1)
 
     def advance(self, turns: int) -> list[Turn]:
         """Play up to `turns` turns, the played actors following their policy (except any
