@@ -88,6 +88,7 @@ class ForkResult:
     branch: Outlook
     rows: list[dict]
     method: str = PAIRED
+    why: str = ""  # the room's reason for asking
 
 
 def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,

@@ -25,11 +25,26 @@ def add_session_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
                    help="an actor the room plays (not a population); repeatable")
+    p.add_argument("--turn", type=_turn, default=1, metavar="K|decision",
+                   help="steps per turn (default 1): the teams' moves are played on a turn's "
+                        "first step, and on the other steps played actors follow their "
+                        "standing order (order ACTOR ACTION) or their policy; 'decision': each "
+                        "turn runs to the next stage move or event")
     p.add_argument("--seed", type=whole(0),
                    help="session seed (default: the scenario's seed)")
     p.add_argument("--outlook-runs", type=whole(1), default=2000, metavar="N",
                    help="runs in each outlook (default 2000)")
     add_allow_outside(p)
+
+
+def _turn(text: str) -> int:
+    """--turn K (a whole number >= 1) or 'decision' (0: to the next decision point)."""
+    if text == "decision":
+        return 0
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 100_000:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a number of steps >= 1 or 'decision', got "
+                                     f"{text!r}")
 
 
 def add_plot(p: argparse.ArgumentParser, what: str) -> None:

@@ -8,17 +8,20 @@ on the clock or the machine, so the same scenario, seed and script give the same
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from ..analyses.compare import format_p
-from ..analyses.outlook import ODDS, ForkResult, Outlook
+from ..analyses.outlook import ODDS, PAIRED, ForkResult, Outlook
 from ..engine.results import atomic_write
 from ..engine.targets import check_file_target
 from ..errors import InputError
 from ..present.why import level_now
+from .entries import ControlAct, Decision
+from .record import record
 from .session import Session, Turn
 
 
@@ -79,6 +82,7 @@ def transcript(session: Session, ended: str) -> str:
     sc, model = session.scenario, session.model
     turns = [e for e in session.log if isinstance(e, Turn)]
     forks = [e for e in session.log if isinstance(e, ForkResult)]
+    acts = [e for e in session.log if isinstance(e, ControlAct)]
     notes = [e for e in session.log if isinstance(e, str)]
     undone = sum(1 for e in notes if e.startswith("Undo:"))
     returns = sum(1 for e in notes if e.startswith("Returned to"))
@@ -91,7 +95,9 @@ def transcript(session: Session, ended: str) -> str:
              f"{session.outlook_runs:,} runs stepped to the horizon, in which the played "
              "actors follow their policy",
              f"- turns played: {len(turns)} (undone: {undone}, returns to a branch point: "
-             f"{returns}); forks: {len(forks)}",
+             f"{returns}); forks: {len(forks)}; Control's judgements: {len(acts)}; turns of "
+             + ("a stage move or event" if session.turn_steps == 0 else
+                f"{session.turn_steps} step(s)") + " at the end",
              f"- session ended: {ended}, at {session.when(session.t)} in `{session.stage}`, "
              f"tension {session.level}, highest stage reached "
              f"`{sc.ladder.stage_ids[int(model.peak[0])]}`",
@@ -108,6 +114,10 @@ def transcript(session: Session, ended: str) -> str:
             lines += turn_md(session, entry)
         elif isinstance(entry, ForkResult):
             lines += fork_md(session, entry)
+        elif isinstance(entry, ControlAct):
+            lines += act_md(session, entry)
+        elif isinstance(entry, Decision):
+            lines += decision_md(session, entry)
         else:
             lines += [f"> {entry}", ""]
     lines += ["## The run as it stands", "",
@@ -115,12 +125,19 @@ def transcript(session: Session, ended: str) -> str:
               "| ---: | --- | --- | --- | ---: | --- |"]
     for pos in session.line[1:]:
         t = pos.turn
-        assert t is not None  # only the start, line[0], has no turn
+        if t is None:  # Control changed the state
+            assert pos.act is not None  # a position is a turn's or an act's
+            lines.append(f"| {pos.act.step} | - | Control: {pos.act.power} | "
+                         f"{pos.act.what} | - | Control's judgement: {pos.act.why} |")
+            continue
         date = sc.clock.date_of(t.step)
         played = ", ".join(f"{a}: {t.note.actions[a]} ({t.how[a]})" for a in t.how) or "-"
         move = t.why if t.why.startswith("MOVE") else "-"
         lines.append(f"| {t.step} | {date.isoformat() if date else '-'} | {played} | "
                      f"{t.stage_after} | {t.levels[1]} | {move} |")
+    lines += ["", "## Record", "", "The session as data, for `ladder debrief` (docs/debrief.md).",
+              "", "```json", json.dumps(record(session, ended), indent=1, sort_keys=False),
+              "```"]
     return "\n".join(lines) + "\n"
 
 
@@ -128,9 +145,15 @@ def turn_md(session: Session, turn: Turn) -> list[str]:
     note = turn.note
     lines = [f"### {session.when(turn.step).capitalize()}", ""]
     lines += [f"- event: {name}" for name in note.events]
+    for arg in turn.argued:
+        lines.append(f"- argued move of {arg.actor}: {arg.text}; Control's ruling: "
+                     f"{arg.terms()} (*Control's judgement: {arg.why}*); rolled "
+                     f"{arg.roll:.3f}: {'succeeded' if arg.success else 'failed'}")
     for actor, action in note.actions.items():
-        how = f" (played, {turn.how[actor]})" if actor in turn.how else ""
-        lines.append(f"- {actor}{how}: {action}")
+        who = "played, " if actor in session.players else "Control: "
+        how = f" ({who}{turn.how[actor]})" if actor in turn.how else ""
+        why = f" (why: {turn.reasons[actor]})" if turn.reasons.get(actor) else ""
+        lines.append(f"- {actor}{how}: {action}{why}")
     lines += [f"- note: {text}" for text in note.blocked + turn.refused]
     lines.append(f"- {session.reads} {turn.levels[0]} -> {turn.levels[1]}")
     lines += [f"- stage: {turn.why}", ""]
@@ -153,8 +176,63 @@ def outlook_md(session: Session, f: Outlook) -> list[str]:
     return lines
 
 
+def act_md(session: Session, act: ControlAct) -> list[str]:
+    """Control's act: what, and its reason, marked as judgement; for a change of the state,
+    P(reach) before and after."""
+    lines = [f"> **Control's judgement** ({act.power}) at {session.when(act.step)}: {act.what}. "
+             f"*Reason: {act.why}*", ""]
+    if act.before is not None and act.after is not None:
+        lines += ["| stage | P(reach) before | after |", "| --- | ---: | ---: |"]
+        for b, a in zip(reversed(act.before.rows()), reversed(act.after.rows()), strict=True):
+            lines.append(f"| {b['stage']} | {_p(b)} | {_p(a)} |")
+        lines += ["", f"n = {act.before.n:,} runs each, Wilson 95% intervals; the two are "
+                  "separate ensembles.", ""]
+    return lines
+
+
+def _p(row: dict) -> str:
+    if row["already"]:
+        return "reached"
+    return f"{100 * row['p']:.1f}% [{100 * row['lo']:.1f}, {100 * row['hi']:.1f}]"
+
+
+def decision_md(session: Session, d: Decision) -> list[str]:
+    """A decision point: each legal move's paired effect on P(reach the highest stage not
+    yet reached), against every actor following its policy."""
+    stage = watched(d)
+    what = "argued" if d.how == "argued" else "picked"
+    why = f" (why: {d.why})" if d.why else ""
+    lines = [f"#### Decision point at {session.when(d.step)}: {d.actor} {what} {d.chosen}{why}",
+             "", f"Each legal move forced this turn against every actor following its policy; "
+             f"P(reach {stage}), n = {d.n:,} paired runs, {PAIRED}.", "",
+             "| move | policy share | P(reach) | minus policy, points [95% CI] | p |",
+             "| --- | ---: | ---: | --- | --- |"]
+    for action, share, rows in d.options:
+        row = next(r for r in rows if r["stage"] == stage)
+        mark = " (chosen)" if action == d.chosen else ""
+        lines.append(f"| {action}{mark} | {100 * share:.0f}% | {100 * row['pb']:.1f}% | "
+                     f"{100 * row['diff']:+.1f} [{100 * row['lo']:+.1f}, {100 * row['hi']:+.1f}]"
+                     f" | {format_p(row['p'])} |")
+    return lines + [""]
+
+
+def watched(d: Decision) -> str:
+    """The stage a decision point is judged by: the highest not yet reached that some move
+    gives a chance (else the highest not reached)."""
+    rows = d.options[0][2]
+    open_ = [r for r in rows if not r["already"]]
+    if not open_:
+        return rows[-1]["stage"]
+    for r in reversed(open_):
+        if any(next(x for x in opt[2] if x["stage"] == r["stage"])["pb"] > 0
+               for opt in d.options):
+            return r["stage"]
+    return open_[0]["stage"]
+
+
 def fork_md(session: Session, r: ForkResult) -> list[str]:
-    lines = [f"#### Fork at {session.when(r.step)}: {r.change.describe()}", "",
+    why = f" (why: {r.why})" if r.why else ""
+    lines = [f"#### Fork at {session.when(r.step)}: {r.change.describe()}{why}", "",
              f"Beside the un-branched outlook (every actor, played ones too, following its "
              f"policy from here); n = {r.base.n:,} runs each, {r.method}.", "",
              "| stage | as is | branch | branch - as is, points [95% CI] | p |",

@@ -59,7 +59,8 @@ class Script:
 
 
 def play(scenario: Scenario, players: list[str] | None = None, seed: int | None = None,
-         outlook_runs: int = DEFAULT_OUTLOOK_RUNS, script: str | None = None,
+         outlook_runs: int = DEFAULT_OUTLOOK_RUNS, turn_steps: int = 1,
+         script: str | None = None,
          transcript: str | None = None, out: TextIO | None = None,
          stdin: TextIO | None = None) -> int:
     """Run a workshop session; returns the exit code, 0: the session ended by `q`, at the end
@@ -72,7 +73,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
     """
     out = out or sys.stdout
     path = check_transcript(transcript, script) if transcript else None
-    session = Session(scenario, players or [], seed, outlook_runs)
+    session = Session(scenario, players or [], seed, outlook_runs, turn_steps)
     actions = {a for p in session.players for a in scenario.actor(p).action_ids}
     source = (Script(read_script(script, actions), out) if script
               else Keyboard(stdin or sys.stdin, out))

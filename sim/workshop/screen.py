@@ -69,8 +69,11 @@ class Screen:
                     f"{s.level}\nplayed: {played_text(s)}")
         lines = [self.p.bold(f"WHAT HAPPENED at {s.when(turn.step)}")]
         lines += [f"  event      {name}" for name in turn.note.events]
+        lines += [f"  argued     {a.actor}: {a.text[:40]} (p = {a.p:.2f}, rolled {a.roll:.2f}: "
+                  f"{'succeeded' if a.success else 'failed'})" for a in turn.argued]
         for actor, action in turn.note.actions.items():
-            who = f"{actor} (you, {turn.how[actor]})" if actor in turn.how else actor
+            who = (f"{actor} (you, {turn.how[actor]})" if actor in s.players else
+                   f"{actor} (Control: {turn.how[actor]})" if actor in turn.how else actor)
             lines.append(f"  {who:<32}{action}")
         lines += [f"  note       {text}" for text in turn.note.blocked + turn.refused]
         lines.append(f"  {self.s.reads:<10} {turn.levels[0]} -> {turn.levels[1]}")

@@ -17,82 +17,32 @@ played run's dice too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..analyses.outlook import Change, ForkResult, Outlook, ensemble, paired_rows
 from ..engine.model import EscalationModel
-from ..engine.notes import StepNote
 from ..errors import InputError
-from ..format.actors import Action
 from ..format.check import suggest
 from ..format.scenario import Scenario
 from ..present.render import dynamics_lines
 from ..present.why import explain, level_now, step_levels, why_moved
+from .control import apply_change
+from .entries import (  # noqa: F401 (CommandError and whole_number: also the session's)
+    Argued,
+    CommandError,
+    ControlAct,
+    Decision,
+    Option,
+    Position,
+    Turn,
+    check_players,
+    whole_number,
+)
 
 DEFAULT_OUTLOOK_RUNS = 2000
 MAX_OUTLOOK_RUNS = 1_000_000
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-
-
-class CommandError(InputError):
-    """A command that cannot be carried out in the session's current position."""
-
-
-def whole_number(text: str) -> int | None:
-    """`text` as a number when it is 1 to 9 ASCII digits, else None (`str.isdigit` also takes
-    '²' and other digits that `int` refuses, and `int` refuses more than 4,300 digits)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
-@dataclass
-class Turn:
-    """One step of the played run: who did what, how the stage moved and why.
-
-    Attributes:
-        step: the step played.
-        note: the engine's StepNote (events, every actor's action, tension, move).
-        how: played actor -> "chosen" or "policy" (followed its scenario policy).
-        tension_before, stage_before, stage_after: the state around the step (tension_before
-            and level_after: what the main ladder reads, tension or the scenario's `reads`).
-        why: the stage move and the rule behind it, or why the stage did not move.
-        refused: played choices the engine did not apply (an event moved the stage first).
-        outlook: the outlook from the position after this step, once computed.
-        levels: tension_before and level_after as text, as the trace prints them (`level_text`).
-    """
-
-    step: int
-    note: StepNote
-    how: dict[str, str]
-    tension_before: float
-    stage_before: str
-    stage_after: str
-    why: str
-    refused: list[str] = field(default_factory=list)
-    outlook: Outlook | None = None
-    level_after: float = 0.0
-    levels: tuple[str, str] = ("", "")
-
-
-@dataclass
-class Position:
-    """The played run after some steps: its model snapshot, the turn that led there, and the
-    outlook from there (computed when first asked for)."""
-
-    snapshot: dict
-    turn: Turn | None
-    outlook: Outlook | None = None
-
-
-@dataclass(frozen=True)
-class Option:
-    """A legal action of a played actor at the current stage (allowed there), numbered."""
-
-    number: int
-    code: int
-    action: Action
-    share: float  # what the policy would give it now
 
 
 class Session:
@@ -103,10 +53,14 @@ class Session:
         players: ids of the actors the room plays (not populations).
         seed: the session seed (default: the scenario's).
         outlook_runs: runs per outlook ensemble.
+        turn_steps: steps per turn (0: each turn runs to the next stage move or event).
+        assess: at each decision point, work out the outlook of every legal move (the hot
+            wash's departures and off-ramps); off saves that time.
     """
 
     def __init__(self, scenario: Scenario, players: list[str] | tuple[str, ...] = (),
-                 seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS):
+                 seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
+                 turn_steps: int = 1, assess: bool = True):
         self.scenario = scenario
         self.players = check_players(scenario, players)
         self.seed = scenario.seed if seed is None else seed
@@ -122,10 +76,18 @@ class Session:
         self.start_tension = self.tension
         self.line: list[Position] = [Position(self.model.snapshot(), None)]
         self.points: dict[str, list[Position]] = {}
-        self.log: list[Turn | ForkResult | str] = []  # what the transcript tells
+        self.log: list[Turn | ForkResult | ControlAct | Decision | str] = []  # the story
         self.pending: dict[str, int] = {}  # this turn's choices so far: actor -> action code
         self.reasons: dict[str, str] = {}  # this turn's reasons so far: actor -> why
-        self.turn_steps = 1  # steps per turn of the game
+        self.turn_steps = turn_steps  # steps per turn of the game; 0: to a decision point
+        if turn_steps < 0:
+            raise InputError(f"a turn is 1 or more steps (0: to the next decision point), "
+                             f"got {turn_steps}")
+        self.assess = assess  # work out each decision point's legal moves' outlooks
+        self.forced: dict[str, int] = {}  # Control's forced moves this step: actor -> code
+        self.vetoed: dict[str, set[int]] = {}  # Control's vetoes this turn: actor -> codes
+        self.argued: dict[str, Argued] = {}  # argued moves this step: actor -> the move
+        self.orders: dict[str, int] = {}  # standing orders of played actors: actor -> code
 
     # -- the position ----------------------------------------------------------------------
     @property
@@ -189,7 +151,8 @@ class Session:
 
     def waiting_for(self) -> str | None:
         """The played actor whose choice this turn is asked next, or None."""
-        return next((a for a in self.players if a not in self.pending), None)
+        done = self.pending.keys() | self.forced.keys() | self.argued.keys()
+        return next((a for a in self.players if a not in done), None)
 
     # -- playing ---------------------------------------------------------------------------
     def choose(self, actor_id: str, token: str, why: str = "") -> bool:
@@ -220,27 +183,95 @@ class Session:
         return out
 
     def play(self) -> Turn:
-        """Play one turn: the pending choices are forced, every other actor (and each played
-        actor without a choice) follows its policy."""
+        """Play one step: argued moves are resolved, then the pending choices, Control's
+        forced moves and standing orders are forced; every other actor (and each played actor
+        without any) follows its policy, drawn again without any actions Control vetoed."""
         self.check_running()
-        model = self.model
+        unruled = next((a for a in self.argued.values() if a.p is None), None)
+        if unruled is not None:
+            raise CommandError(f"Control has not ruled on {unruled.actor}'s argued move "
+                               f"({unruled.text!r}): rule {unruled.actor} p=P [tension=+X] "
+                               "[stage=STAGE] ... -- why")
+        if self.assess:
+            self.log += self._assess()
+        model, t = self.model, self.model.t
         before = (self.stage, self.tension)
-        for actor_id, code in self.pending.items():
-            model.force(actor_id, code)
+        how: dict[str, str] = {}
+        codes: dict[str, int] = {}  # every action forced this step
+        argued = list(self.argued.values())
+        for k, arg in enumerate(argued):
+            arg.roll = float(self._dice(2, t, k).random())
+            if arg.success:
+                for kind, value in arg.effects:
+                    apply_change(self, kind, value)
+            if arg.stand_in is not None:
+                codes[arg.actor] = self.scenario.actor(arg.actor).action_ids.index(arg.stand_in)
+            how[arg.actor] = "argued"
+        for source, label in ((self.pending, "chosen"), (self.forced, "forced")):
+            for actor, code in source.items():
+                codes[actor], how[actor] = code, label
+        stage = int(model.stage[0])
+        for actor in self.players:
+            order = self.orders.get(actor)
+            if actor not in how and order is not None and model.agent_of(actor).allowed[order,
+                                                                                     stage]:
+                codes[actor], how[actor] = order, "standing"
+        for k, (actor, vetoed) in enumerate(self.vetoed.items()):
+            if actor not in how:
+                codes[actor], how[actor] = self._redraw(actor, vetoed, k), "vetoed"
+        for actor, code in codes.items():
+            model.force(actor, code)
         model.step()
         assert model.notes is not None  # a played model traces (trace=True)
         note = model.notes[-1]
         refused = [f"{a}: {self.scenario.actor(a).actions[c].id} was not applied (an event "
                    f"moved the stage to {self.stage} first); {a} did {note.actions[a]}"
-                   for a, c in self.pending.items() if int(model.agent_of(a).choice[0]) != c]
-        how = {a: "chosen" if a in self.pending else "policy" for a in self.players}
+                   for a, c in codes.items() if int(model.agent_of(a).choice[0]) != c]
+        how = {a: how.get(a, "policy") for a in self.players} | {
+            a: h for a, h in how.items() if a not in self.players}
+        reasons = {a: self.reasons[a] for a in how if self.reasons.get(a)}
         turn = Turn(model.t, note, how, before[1], before[0], self.stage,
                     explain(self.scenario, model, note), refused, level_after=self.tension,
-                    levels=step_levels(note, self.reads, before[1], self.tension))
-        self.pending = {}
+                    levels=step_levels(note, self.reads, before[1], self.tension),
+                    reasons=reasons, argued=argued)
+        self.pending, self.reasons, self.forced, self.argued = {}, {}, {}, {}
         self.line.append(Position(model.snapshot(), turn))
         self.log.append(turn)
         return turn
+
+    def _dice(self, *key: int) -> np.random.Generator:
+        """A generator of the session's own, apart from the played run's dice (argued moves'
+        rolls, vetoed draws), so using a power changes no other random number."""
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+    def _redraw(self, actor: str, vetoed: set[int], k: int) -> int:
+        """The actor's move drawn from its policy's shares here without the vetoed actions."""
+        agent = self.model.agent_of(actor)
+        shares = agent.policy_shares(0) * agent.allowed[:, int(self.model.stage[0])]
+        shares[list(vetoed)] = 0.0
+        if shares.sum() <= 0:
+            raise CommandError(f"with the veto, {actor}'s policy gives no action any weight at "
+                               f"{self.stage}; veto {actor} off to lift it")
+        u = self._dice(3, self.model.t, k).random()
+        return int(np.searchsorted(np.cumsum(shares / shares.sum()), u, side="right"))
+
+    def _assess(self) -> list[Decision]:
+        """The decision points of this step: for each played actor whose team picked (or
+        argued), every legal action's paired outlook against all following their policy."""
+        teams = [(a, "chosen") for a in self.pending] + [
+            (a, "argued") for a in self.argued if a in self.players]
+        if not teams:
+            return []
+        base = self.outlook()
+        out = []
+        for actor, how in teams:
+            options = [(o.action.id, o.share, paired_rows(base, self._ensemble(
+                Change("action", actor=actor, action=o.action.id)))) for o in self.options(actor)]
+            chosen = (self.scenario.actor(actor).actions[self.pending[actor]].id
+                      if how == "chosen" else self.argued[actor].text)
+            out.append(Decision(self.t, actor, self.stage, chosen, how,
+                                self.reasons.get(actor, ""), base.n, options))
+        return out
 
     def dynamics(self, turn: Turn) -> list[str]:
         """For a scenario with coupled ladders, variables or perception: each coupled ladder's
@@ -256,18 +287,25 @@ class Session:
 
     def play_turn(self) -> list[Turn]:
         """Play one turn of the game: the pending choices on its first step, then the steps
-        the turn length adds (`turn_steps`), in which played actors follow their policy."""
+        the turn length adds (`turn_steps`; 0: up to the next decision point, a stage move or
+        an event), in which played actors follow their standing order or their policy.
+        Control's vetoes hold for the whole turn."""
         self.check_running()
-        return [self.play()] + self.advance(self.turn_steps - 1)
+        turns = [self.play()]
+        while not self.ended and (len(turns) < self.turn_steps or self.turn_steps == 0 and not (
+                turns[-1].note.moved or turns[-1].note.events)):
+            turns.append(self.play())
+        self.vetoed = {}
+        return turns
 
     def advance(self, turns: int) -> list[Turn]:
-        """Play up to `turns` turns, the played actors following their policy (except any
-        choice already made this turn); stops early when the run ends."""
-        played = []
+        """Play up to `turns` turns (`play_turn`), the played actors following their standing
+        order or policy (except any choice already made this turn); stops when the run ends."""
+        played: list[Turn] = []
         for _ in range(turns):
             if self.ended:
                 break
-            played.append(self.play())
+            played += self.play_turn()
         return played
 
     def outlook(self) -> Outlook:
@@ -284,14 +322,15 @@ class Session:
         return ensemble(self.model, self.outlook_runs, seed, change)
 
     # -- undo, branch points, forks --------------------------------------------------------
-    def undo(self) -> Turn:
-        """Take back the last turn (dice included)."""
+    def undo(self) -> Position:
+        """Take back the last turn (dice included) or Control's last change of the state."""
         if len(self.line) == 1:
             raise CommandError("nothing to undo: this is the start of the run (step 0)")
-        gone = self.line.pop().turn
-        assert gone is not None  # only the start, line[0], has no turn, and it stays
+        gone = self.line.pop()
         self._goto(self.line)
-        self.log.append(f"Undo: {self.when(gone.step)} taken back; back at {self.when(self.t)}")
+        what = (f"Control's {gone.act.power} at {self.when(gone.act.step)}" if gone.act else
+                self.when(gone.turn.step) if gone.turn else "?")
+        self.log.append(f"Undo: {what} taken back; back at {self.when(self.t)}")
         return gone
 
     def save(self, name: str) -> None:
@@ -313,64 +352,22 @@ class Session:
 
     def _goto(self, line: list[Position]) -> None:
         self.line = line
-        self.pending = {}
+        self.pending, self.reasons, self.forced, self.argued, self.vetoed = {}, {}, {}, {}, {}
         self.model.restore(line[-1].snapshot)
 
-    def fork(self, change: Change) -> ForkResult:
-        """The outlook with `change` applied at this position, beside the un-branched one."""
+    def fork(self, change: Change, why: str = "") -> ForkResult:
+        """The outlook with `change` applied at this position, beside the un-branched one;
+        `why`: the room's reason for asking."""
         self.check_running()
         if change.kind == "action":
             assert change.actor is not None and change.action is not None  # an action's Change
             self.option(change.actor, change.action)  # legal here?
         base = self.outlook()
         branch = self._ensemble(change)
-        result = ForkResult(self.t, change, base, branch, paired_rows(base, branch))
+        result = ForkResult(self.t, change, base, branch, paired_rows(base, branch),
+                            why=why.strip())
         self.log.append(result)
         return result
-
-    def parse_change(self, words: list[str]) -> Change:
-        """A fork's change from its words: `[ACTOR=]ACTION`, `event N|NAME`, `tension +X`."""
-        self.check_running()
-        if not words:
-            raise CommandError("fork what? f [ACTOR=]ACTION | f event N|NAME | f tension +X")
-        if words[0] == "tension":
-            if len(words) != 2:
-                raise CommandError("f tension needs one number, e.g. f tension +2")
-            try:
-                delta = float(words[1])
-            except ValueError:
-                raise CommandError(f"f tension: {words[1]!r} is not a number") from None
-            if not np.isfinite(delta):
-                raise CommandError(f"f tension: {words[1]!r} is not a finite number")
-            return Change("tension", delta=delta)
-        if words[0] == "event":
-            return Change("event", event=self.event_name(" ".join(words[1:])))
-        if len(words) != 1:
-            raise CommandError(f"fork: cannot read {' '.join(words)!r}; "
-                               "f [ACTOR=]ACTION | f event N|NAME | f tension +X")
-        actor, sep, action = words[0].rpartition("=")
-        if not sep:
-            if not self.players:
-                raise CommandError("f ACTION needs a played actor (--as); "
-                                   "name one: f ACTOR=ACTION")
-            actor = self.players[0]
-        check_players(self.scenario, [actor], what="f", error=CommandError)
-        option = self.option(actor, action)
-        return Change("action", actor=actor, action=option.action.id)
-
-    def event_name(self, text: str) -> str:
-        """A scenario event by its number (from 1) or its name (case-insensitive)."""
-        names = [e.name for e in self.scenario.events]
-        if not names:
-            raise CommandError("this scenario has no events")
-        number = whole_number(text)
-        if number is not None and 1 <= number <= len(names):
-            return names[number - 1]
-        for name in names:
-            if name.lower() == text.lower():
-                return name
-        listed = "; ".join(f"{i} {n}" for i, n in enumerate(names, start=1))
-        raise CommandError(f"no event {text!r} (events: {listed})")
 
     def check_running(self) -> None:
         """Raise CommandError once the run has ended (absorbed, or at the horizon)."""
@@ -380,23 +377,3 @@ class Session:
                    else "the horizon")
             raise CommandError(f"the run has ended at {self.when(self.t)} in {stage} ({why}); "
                                "u to undo, r NAME to return to a branch point, q to quit")
-
-
-def check_players(scenario: Scenario, players, what: str = "--as",
-                  error: type[InputError] = InputError) -> list[str]:
-    """The played actors, checked: known, not populations, each once."""
-    ids = [a.id for a in scenario.actors]
-    out: list[str] = []
-    for p in players:
-        if p not in ids:
-            raise error(f"{what} {p}: unknown actor{suggest(p, ids)} (actors of "
-                             f"{scenario.id}: {', '.join(ids)})")
-        actor = scenario.actor(p)
-        if actor.is_population:
-            playable = [a.id for a in scenario.actors if not a.is_population]
-            raise error(f"{what} {p}: {p} is a population (members choose one by one), "
-                             f"so a team cannot play it; play one of: {', '.join(playable)}")
-        if p in out:
-            raise error(f"{what} {p}: given twice")
-        out.append(p)
-    return out
