@@ -132,7 +132,8 @@ class Session:
         agent = self.model.agent_of(actor_id)
         stage = int(self.model.stage[0])
         shares = agent.policy_shares(0)
-        codes = [i for i in range(agent.n_actions) if agent.allowed[i, stage]]
+        vetoed = self.vetoed.get(actor_id, set())
+        codes = [i for i in range(agent.n_actions) if agent.allowed[i, stage] and i not in vetoed]
         return [Option(k, i, agent.actor.actions[i], float(shares[i]))
                 for k, i in enumerate(codes, start=1)]
 
@@ -143,6 +144,11 @@ class Session:
             if token == str(o.number) or token == o.action.id:
                 return o
         legal = ", ".join(f"{o.number} {o.action.id}" for o in options)
+        actor = self.scenario.actor(actor_id)
+        if token in actor.action_ids and actor.action_ids.index(token) in self.vetoed.get(
+                actor_id, ()):
+            raise CommandError(f"{actor_id}.{token} is vetoed by Control this turn "
+                               f"(legal here: {legal})")
         if token in self.scenario.actor(actor_id).action_ids:
             raise CommandError(f"{actor_id}.{token} is not allowed at {self.stage} "
                                f"(legal here: {legal})")
