@@ -69,7 +69,8 @@ def test_bad_injects_are_refused_and_change_nothing(scenario, words, message):
     snap = s.model.snapshot()["arrays"]
     with pytest.raises(CommandError, match=re.escape(message)):
         control.change_now(s, "inject", words, "why")
-    assert all(np.array_equal(a, b) for a, b in zip(snap, s.model.snapshot()["arrays"]))
+    now = s.model.snapshot()["arrays"]
+    assert all(np.array_equal(a, b) for a, b in zip(snap, now, strict=True))
     assert len(s.line) == 1 and not s.log
 
 
