@@ -67,7 +67,7 @@ def entry_record(session: Session, entry) -> dict:
     if isinstance(entry, ForkResult):
         return {"kind": "fork", "step": entry.step, "change": entry.change.describe(),
                 "why": entry.why, "n": entry.base.n, "rows": rows_record(entry.rows)}
-    return {"kind": "note", "step": None, "text": str(entry)}
+    return {"kind": "note", "step": None, "text": str(entry)}  # `record` fills in the step
 
 
 def record(session: Session, ended: str) -> dict:
@@ -76,7 +76,10 @@ def record(session: Session, ended: str) -> dict:
     start = session.line[0]
     log = [{"kind": "start", "step": 0, "stage": sc.start,
             "outlook": outlook_record(start.outlook)}]
-    log += [entry_record(session, e) for e in session.log]
+    for entry in session.log:
+        log.append(entry_record(session, entry))
+        if log[-1]["step"] is None:  # a note: at the step of the entry before it
+            log[-1]["step"] = log[-2]["step"]
     return {"format": FORMAT,
             "scenario": {"id": sc.id, "title": sc.title, "ladder": sc.ladder.id},
             "seed": session.seed, "players": list(session.players),
