@@ -19,6 +19,7 @@ from . import (
     calibrate,
     compare,
     completion,
+    debrief,
     demo,
     exact,
     explain,
@@ -51,6 +52,7 @@ examples:
   ladder calibrate seed-2021-2024 --history record-2021-2024 --fit 2021-08:2022-12 \
       --test 2023-01:2024-12
   ladder play scenarios/belarus-poland-2024.yaml --as warsaw
+  ladder debrief room1.md room2.md
 
 A bundled scenario or ladder can be named by its id (ladder list) in place of a file.
 Shell completion: eval "$(ladder --print-completion bash)" (or zsh) in your shell's rc file.
@@ -62,7 +64,7 @@ interrupted, 2 bad input.
 # in the order `ladder --help` lists them
 COMMANDS = {module.__name__.rsplit(".", 1)[1]: module for module in
             (list_, validate, show, params, run, exact, compare, explain, report, sweep,
-             calibrate, play, demo)}
+             calibrate, play, demo, debrief)}
 
 
 def build_parser() -> argparse.ArgumentParser:
