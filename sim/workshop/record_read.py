@@ -86,7 +86,8 @@ def find_block(text: str, name: str) -> tuple[int, str]:
                          "`ladder play --transcript`, whose last section holds the session "
                          "as a ```json block")
     head = heads[-1]
-    fence = next((i for i in range(head + 1, len(lines)) if lines[i].strip()), None)
+    fence = next((i for i in range(head + 1, len(lines)) if lines[i].strip() == "```json"
+                  or lines[i].startswith(("#", "```"))), None)  # prose may come first
     if fence is None or lines[fence].strip() != "```json":
         raise InputError(f"{name}:{head + 1}: the '{HEADING}' section has no ```json block "
                          "after its heading")
