@@ -283,3 +283,30 @@ def test_assessing_decisions_changes_no_number_of_the_played_run(scenario):
         t.note.actions for t in two.log if hasattr(t, "note")]
     assert sum(isinstance(e, Decision) for e in one.log) == 1
     assert not any(isinstance(e, Decision) for e in two.log)
+
+
+def test_debrief_of_two_scripted_games_prints_the_hot_wash_and_the_aggregation(
+        tmp_path, capsys):
+    script = tmp_path / "game.txt"
+    script.write_text(SCRIPT)
+    paths = []
+    for seed in ("3", "4"):
+        out = tmp_path / f"room{seed}.md"
+        assert main(["play", str(SCENARIO), "--as", "warsaw", "--seed", seed, "--outlook-runs",
+                     "200", "--script", str(script), "--transcript", str(out)]) == 0
+        assert "## Hot wash: " in out.read_text()  # the end of a game has it too
+        paths.append(str(out))
+    capsys.readouterr()
+    assert main(["debrief", *paths]) == 0
+    text = capsys.readouterr().out
+    flat = " ".join(text.split())  # the text wraps at 80 columns
+    for part in ("Departures from policy", "Missed off-ramps", "Largest outlook swings",
+                 "Control's judgements", "a viral video raises the temperature"):
+        assert part in flat
+    # two rooms, the same picks each: harden and an argued move at hybrid_pressure, then
+    # diplomatic_protest at border_incident (which Control adjudicated)
+    assert text.startswith("Debrief of 2 rooms: ")
+    assert "warsaw at hybrid_pressure: n = 4 decisions in 2 rooms" in text
+    assert re.search(r"harden +2 +50\.0% \[15\.0, 85\.0\] +37%", text)
+    assert re.search(r"\(argued, outside\) +2 +50\.0%", text)
+    assert re.search(r"diplomatic_protest +2 +100\.0% \[34\.2, 100\.0\] +22%", text)

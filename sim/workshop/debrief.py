@@ -21,6 +21,9 @@ from ..engine.targets import check_file_target
 from ..errors import InputError
 from ..present.why import level_now
 from .entries import ControlAct, Decision
+from .hotwash import hot_wash
+from .hotwash_text import hot_wash_doc
+from .prose import markdown
 from .record import record
 from .session import Session, Turn
 
@@ -135,9 +138,12 @@ def transcript(session: Session, ended: str) -> str:
         move = t.why if t.why.startswith("MOVE") else "-"
         lines.append(f"| {t.step} | {date.isoformat() if date else '-'} | {played} | "
                      f"{t.stage_after} | {t.levels[1]} | {move} |")
-    lines += ["", "## Record", "", "The session as data, for `ladder debrief` (docs/debrief.md).",
-              "", "```json", json.dumps(record(session, ended), indent=1, sort_keys=False),
-              "```"]
+    data = record(session, ended)
+    wash = markdown(hot_wash_doc(hot_wash(data), "Hot wash", short=True)).rstrip("\n")
+    lines += ["", wash, "", "The whole hot wash, or several rooms together: "
+              "`ladder debrief THIS_FILE.md [OTHER.md ...]`.",
+              "", "## Record", "", "The session as data, for `ladder debrief` (docs/debrief.md).",
+              "", "```json", json.dumps(data, indent=1), "```"]
     return "\n".join(lines) + "\n"
 
 
