@@ -39,5 +39,5 @@ def execute(args: argparse.Namespace) -> int:
     from ..workshop.play import play
 
     return play(load_scenario(args.scenario), players=args.players, seed=args.seed,
-                outlook_runs=args.outlook_runs, script=args.script,
+                outlook_runs=args.outlook_runs, draws=args.outlook_draws, script=args.script,
                 transcript=args.transcript)

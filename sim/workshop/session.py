@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..analyses.outlook import Change, ForkResult, Outlook, ensemble, paired_rows
+from ..analyses.outlook import Change, ForkResult, Outlook, check_draws, ensemble, paired_rows
 from ..engine.model import EscalationModel
 from ..engine.notes import StepNote
 from ..errors import InputError
@@ -102,11 +102,12 @@ class Session:
         scenario: the loaded scenario.
         players: ids of the actors the room plays (not populations).
         seed: the session seed (default: the scenario's).
-        outlook_runs: runs per outlook ensemble.
+        outlook_runs, draws: runs per outlook ensemble, and its draws ("fresh" or "run").
     """
 
     def __init__(self, scenario: Scenario, players: list[str] | tuple[str, ...] = (),
-                 seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS):
+                 seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
+                 draws: str = "fresh"):
         self.scenario = scenario
         self.players = check_players(scenario, players)
         self.seed = scenario.seed if seed is None else seed
@@ -115,7 +116,7 @@ class Session:
         if not 1 <= outlook_runs <= MAX_OUTLOOK_RUNS:
             raise InputError(f"outlook runs must be from 1 to {MAX_OUTLOOK_RUNS:,}, "
                              f"got {outlook_runs}")
-        self.outlook_runs = outlook_runs
+        self.outlook_runs, self.draws = outlook_runs, check_draws(draws)
         self.ladder = scenario.ladder
         self.model = EscalationModel(scenario, n=1, trace=True,
                                      rng=np.random.SeedSequence(self.seed, spawn_key=(0,)))
@@ -281,7 +282,7 @@ class Session:
 
     def _ensemble(self, change: Change | None) -> Outlook:
         seed = np.random.SeedSequence(self.seed, spawn_key=(1, self.model.t))
-        return ensemble(self.model, self.outlook_runs, seed, change)
+        return ensemble(self.model, self.outlook_runs, seed, change, draws=self.draws)
 
     # -- undo, branch points, forks --------------------------------------------------------
     def undo(self) -> Turn:
