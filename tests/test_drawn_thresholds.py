@@ -94,14 +94,26 @@ def test_show_prints_the_range_and_exact_refuses_it(tmp_path, capsys):
     assert "three.yaml:4: stages.low.up: a threshold drawn per run" in err
 
 
-def test_a_played_run_and_its_outlook_use_the_run_s_own_draw(tmp_path):
+def test_a_played_run_and_its_conditional_outlook_use_the_run_s_own_draw(tmp_path):
     from sim.workshop.session import Session
 
     for seed in range(6):
-        session = Session(sim.load_scenario(write(tmp_path)), seed=seed, outlook_runs=200)
+        session = Session(sim.load_scenario(write(tmp_path)), seed=seed, outlook_runs=200,
+                          draws="run")
         # the outlook's runs fork from the played run, with its drawn threshold: all of them
         # move up at step 1, or none does, and the played run does the same
         share = float((session.outlook().peak >= 1).mean())
         assert share in (0.0, 1.0)
         turn = session.play()
         assert turn.why.startswith("MOVE") == (share == 1.0), turn.why
+
+
+def test_the_default_outlook_draws_each_run_s_threshold_afresh(tmp_path):
+    from sim.workshop.session import Session
+
+    for seed in range(6):
+        session = Session(sim.load_scenario(write(tmp_path)), seed=seed, outlook_runs=2000)
+        # each outlook run draws its own `up`: about half of them move up (P = 0.5; 4.5
+        # standard errors of 2,000 runs either side), whatever the played run drew
+        share = float((session.outlook().peak >= 1).mean())
+        assert 0.45 < share < 0.55, (seed, share)

@@ -103,12 +103,12 @@ def test_force_rejects_populations_and_unknown_actions():
         model.force("warsaw", "hardn")
 
 
-def test_fork_copies_every_per_run_array_exactly():
+def test_fork_with_the_runs_draws_copies_every_per_run_array_exactly():
     sc = sim.load_scenario(SCENARIO)
     model = EscalationModel(sc, n=5, rng=11)
     for _ in range(30):
         model.step()
-    fork = model.fork(3, n=40, rng=2)
+    fork = model.fork(3, n=40, rng=2, draws="run")
     assert fork.n == 40 and fork.t == model.t == 30
     for (mine, axis), (theirs, _) in zip(model._state(), fork._state(), strict=True):
         want = np.broadcast_to(np.take(mine, [3], axis=axis), theirs.shape)
@@ -304,6 +304,7 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch):
 
 def test_workshop_guide_covers_the_commands():
     guide = (ROOT / "docs" / "workshop.md").read_text(encoding="utf-8")
-    for word in ("--as", "--seed", "--outlook-runs", "--script", "--transcript", "`n`",
-                 "`u`", "`b NAME`", "`r NAME`", "`f", "`q`", "`?`", "ladder demo"):
+    for word in ("--as", "--seed", "--outlook-runs", "--outlook-draws", "--script",
+                 "--transcript", "`n`", "`u`", "`b NAME`", "`r NAME`", "`f", "`q`", "`?`",
+                 "ladder demo"):
         assert word in guide, word

@@ -1,9 +1,11 @@
 """Outlooks from one position of a played run, and branches compared with them.
 
 An outlook forks the played run (`EscalationModel.fork`) into an ensemble that every actor
-steps by its policy to the horizon; a branch applies one change first (a move this turn, a
-scenario event now, a tension change now). A branch and its un-branched outlook draw from
-the same seed, so run i of each shares its random numbers and they are compared as pairs.
+steps by its policy to the horizon; by default each run draws the scenario's uncertain
+numbers afresh, so the outlook is not conditional on the played run's own draws. A branch
+applies one change first (a move this turn, a scenario event now, a tension change now). A
+branch and its un-branched outlook draw from the same seed, so run i of each shares its
+random numbers (its draws too) and they are compared as pairs.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ import numpy as np
 
 from ..engine.intervals import wilson
 from ..engine.model import EscalationModel
+from ..errors import InputError
 from .stats import mcnemar_p, newcombe_paired_diff
 
 ODDS = ("Distributions under the scenario's stated assumptions, not predictions of what "
         "will happen.")
 PAIRED = ("paired runs (common random numbers): Newcombe's paired interval, exact McNemar "
           "test")
+
+DRAWS_NOTES = {  # what an outlook's runs assume of the scenario's uncertain numbers
+    "fresh": "uncertain numbers drawn afresh per run; the played run's own draws not assumed",
+    "run": "CONDITIONAL on the played run's own draws of the uncertain numbers",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class Outlook:
         stage_ids: stage ids, lowest first.
         seconds: wall time (shown on screen, never in the transcript).
         ladders: with coupled ladders, the same for each of them, by key.
+        draws: "fresh" (each run drew the scenario's uncertain numbers afresh) or "run" (each
+            kept the played run's own draws: conditional on them); `EscalationModel.fork`.
     """
 
     step: int
@@ -47,6 +57,12 @@ class Outlook:
     stage_ids: tuple[str, ...]
     seconds: float = 0.0
     ladders: dict[str, Outlook] = field(default_factory=dict)
+    draws: str = "fresh"
+
+    @property
+    def draws_note(self) -> str:
+        """One line saying what the runs assume of the uncertain numbers (`draws`)."""
+        return DRAWS_NOTES[self.draws]
 
     def rows(self) -> list[dict]:
         """Per stage: count and share of runs that reach it by the horizon, Wilson 95%."""
@@ -91,22 +107,34 @@ class ForkResult:
     why: str = ""  # the room's reason for asking
 
 
+def check_draws(draws: str) -> str:
+    """`draws` when it is "fresh" or "run" (`ensemble`).
+
+    Raises:
+        InputError: "outlook draws must be 'fresh' or 'run', got ...".
+    """
+    if draws not in DRAWS_NOTES:
+        raise InputError(f"outlook draws must be 'fresh' or 'run', got {draws!r}")
+    return draws
+
+
 def ensemble(model: EscalationModel, n: int, seed: np.random.SeedSequence,
-             change: Change | None = None, run: int = 0) -> Outlook:
+             change: Change | None = None, run: int = 0, draws: str = "fresh") -> Outlook:
     """Fork run `run` of `model` into `n` runs, apply `change` (if any), step them to the
-    horizon."""
+    horizon. draws="fresh": each run draws the scenario's uncertain numbers afresh; "run":
+    each keeps run `run`'s own draws (`EscalationModel.fork`)."""
     started = time.perf_counter()
-    ens = model.fork(run, n=n, rng=seed)
+    ens = model.fork(run, n=n, rng=seed, draws=draws)
     try:
         if change is not None:
             _apply(ens, change)
         reached = {t.key: int(t.peak.max()) for t in ens.tracks}
         ens.run_to_end()
         ladders = {t.key: Outlook(model.t, model.horizon, ens.n, t.peak.copy(), reached[t.key],
-                                   t.ladder.stage_ids) for t in ens.tracks[1:]}
+                                   t.ladder.stage_ids, draws=draws) for t in ens.tracks[1:]}
         return Outlook(model.t, model.horizon, ens.n, ens.peak.copy(),
                         reached[ens.main.key], model.ladder.stage_ids,
-                        time.perf_counter() - started, ladders)
+                        time.perf_counter() - started, ladders, draws)
     finally:
         ens.release()
 

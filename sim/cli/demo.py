@@ -35,4 +35,5 @@ def execute(args: argparse.Namespace) -> int:
     from ..workshop.demo import serve
 
     return serve(args.scenario, players=args.players, seed=args.seed,
-                 outlook_runs=args.outlook_runs, host=args.host, port=args.port)
+                 outlook_runs=args.outlook_runs, draws=args.outlook_draws, host=args.host,
+                 port=args.port)

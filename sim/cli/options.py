@@ -21,7 +21,7 @@ def add_allow_outside(p: argparse.ArgumentParser) -> None:
 
 
 def add_session_options(p: argparse.ArgumentParser) -> None:
-    """Scenario, played actors, seed and outlook size, shared by `play` and `demo`."""
+    """Scenario, played actors, seed, outlook size and draws, shared by `play` and `demo`."""
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--as", dest="players", action="append", default=[], metavar="ACTOR",
                    help="an actor the room plays (not a population); repeatable")
@@ -34,6 +34,12 @@ def add_session_options(p: argparse.ArgumentParser) -> None:
                    help="session seed (default: the scenario's seed)")
     p.add_argument("--outlook-runs", type=whole(1), default=2000, metavar="N",
                    help="runs in each outlook (default 2000)")
+    p.add_argument("--outlook-draws", choices=("fresh", "run"), default="fresh",
+                   help="fresh (the default): each outlook run draws the scenario's uncertain "
+                        "numbers afresh from their stated distributions (the outlook then "
+                        "agrees with `ladder run` at step 0); run: it keeps this played run's "
+                        "own draws (the outlook is then conditional on one draw of the "
+                        "assumptions)")
     add_allow_outside(p)
 
 

@@ -39,5 +39,6 @@ def execute(args: argparse.Namespace) -> int:
     from ..workshop.play import play
 
     return play(load_scenario(args.scenario), players=args.players, seed=args.seed,
-                outlook_runs=args.outlook_runs, turn_steps=args.turn, script=args.script,
+                outlook_runs=args.outlook_runs, draws=args.outlook_draws,
+                turn_steps=args.turn, script=args.script,
                 transcript=args.transcript)

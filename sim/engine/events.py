@@ -32,6 +32,9 @@ class _PreparedEvent:
             self.tension = (event.tension[0], draw(model, event.tension[1]))
         self.stage = model.ladder.index(event.stage) if event.stage else None
         self.variables = [(name, op, draw(model, value)) for name, op, value in event.variables]
+        # When each run last applied the `set` (the model's count of sets so far, -1: never),
+        # so a fork with fresh draws can apply them again in the same order.
+        self.set_at = np.full(model.n, -1, dtype=np.int32) if self.sets else None
 
     def apply(self, note: StepNote | None) -> None:
         model, event = self.model, self.event
@@ -53,6 +56,9 @@ class _PreparedEvent:
         self.fired |= due
         for setter, values in self.sets:
             setter(due, values)
+        if self.set_at is not None:
+            self.set_at[due] = model.sets_fired
+            model.sets_fired += 1
         if self.tension is not None:
             op, values = self.tension
             model.tension = np.where(due, values + (model.tension if op == "add" else 0.0),

@@ -154,8 +154,9 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
     each actor's weights (float64 per action x stage: the term that grows with stages x
     actions), effects, counts, modifier scales, population members and the stage weights it
     keeps between steps (float64 per action, and the step they were gathered), the events'
-    drawn values, the temporaries of one step, nine bytes per drawn number (each run's draw and
-    its fifth, `sim.engine.assumptions`), and the `observe:` records with their read-out."""
+    drawn values (and when each run last applied an event's `set`), the temporaries of one
+    step, nine bytes per drawn number (each run's draw and its fifth,
+    `sim.engine.assumptions`), and the `observe:` records with their read-out."""
     stages = len(scenario.ladder.stage_ids)
     per_run = 70 + 8 * stages  # stage, tension, decay, below, peak ...; first, time_in
     widest = 0
@@ -166,7 +167,7 @@ def chunk_bytes(scenario: Scenario, runs: int = CHUNK_RUNS) -> int:
             per_run += 8 + 8 * a
         widest = max(widest, a)
     for event in scenario.events:
-        per_run += 1 + 8 * (len(event.set) + (event.tension is not None))
+        per_run += 1 + 8 * (len(event.set) + (event.tension is not None)) + 4 * bool(event.set)
     per_run += 8 * widest + STEP_TEMPORARIES + _dynamics_bytes(scenario) + 9 * drawn(scenario)
     per_run += 2 * observed_bytes(scenario)
     return per_run * runs

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..format.scenario import Scenario
+from . import forking
 from .agents import ActorAgent, PopulationAgent
 from .assumptions import draw
 from .dynamics import describe_dynamics, memory_needs
@@ -60,6 +61,7 @@ class EscalationModel(MainLadder, mesa.Model):
         self.n = n
         self.horizon = scenario.clock.horizon
         self.run_index, self.t = np.arange(n), 0
+        self.sets_fired = 0  # events' `set`s applied so far (each event's `set_at`)
         self.drawn: dict = {}  # path -> (distribution, each run's fifth, each run's draw)
         self.view = StateView(self)
         self.main = Track(self, scenario.key, ladder, scenario.start, scenario.reads)
@@ -302,93 +304,34 @@ class EscalationModel(MainLadder, mesa.Model):
             self.events[event].fire(due, None)
 
     def _state(self) -> list[tuple[np.ndarray, int]]:
-        """Every per-run array of the model, its agents and events, with its run axis."""
-        arrays = [(self.tension, 0), (self.decay, 0), (self.active, 0)]
-        for track in self.tracks:
-            arrays += track.arrays
-        for agent in self.actors:
-            arrays += [(agent.weights, -1), (agent.effects, -1), (agent.choice, 0),
-                       (agent.last, 0), (agent.effect, 0), (agent.counts, -1)]
-            arrays += [(scale, -1) for _, scale in agent.modifiers]
-            arrays += [(e, -1) for e in agent.var_effects.values()]
-            if agent.signals is not None:
-                arrays += [(agent.shown_last, 0), (agent.shown_counts, -1)]
-            if isinstance(agent, PopulationAgent):
-                arrays += [(agent.size, 0), (agent.members, -1)]
-        for event in self.events:
-            arrays.append((event.fired, 0))
-            arrays += [(values, 0) for _, values in event.sets]
-            if event.tension is not None:
-                arrays.append((event.tension[1], 0))
-            arrays += [(values, 0) for _, _, values in event.variables]
-        arrays += self.vars.arrays + self.recall.arrays
-        if self.perception is not None:
-            arrays += self.perception.arrays
-        for track in self.tracks:
-            arrays += [(p, 0) for _, _, p, _ in track.hazards]
-        return arrays
+        """Every per-run array of the model, its agents and events, with its run axis: the
+        state, then the drawn parameters (sim/engine/forking.py)."""
+        return forking.state_arrays(self) + forking.parameter_arrays(self)
 
     def snapshot(self) -> dict:
         """A copy of the whole state (every run, the records, the random generators), for
         `restore`. Cheaper and safer than deep-copying a Mesa model with its agent registry."""
-        return {
-            "arrays": [a.copy() for a, _ in self._state()],
-            "t": self.t, "steps": self.steps, "running": self.running,
-            "records": [t.occupancy.copy() for t in self.tracks] + [self.tension_sum.copy()]
-            + ([] if self.tension_bands is None else [self.tension_bands.copy()]),
-            "recorded": self.recall.recorded,
-            "notes": None if self.notes is None else list(self.notes),
-            "collected": {k: list(v) for k, v in self.datacollector.model_vars.items()},
-            "rng": self.rng.bit_generator.state, "random": self.random.getstate(),
-        }
+        return forking.snapshot(self)
 
     def restore(self, snap: dict) -> None:
         """Put back the state of a `snapshot` of this model (dice included: replaying the
         same choices gives the same steps)."""
-        for (live, _), saved in zip(self._state(), snap["arrays"], strict=True):
-            np.copyto(live, saved)
-        for a in self.actors:
-            a.forced = None
-            a.forget_weights()
-        self.t, self.steps, self.running = snap["t"], snap["steps"], snap["running"]
-        self.recall.recorded = snap["recorded"]
-        records: list[np.ndarray] = [t.occupancy for t in self.tracks] + [self.tension_sum]
-        if self.tension_bands is not None:
-            records.append(self.tension_bands)
-        for live, saved in zip(records, snap["records"], strict=True):
-            np.copyto(live, saved)
-        if self.notes is not None:
-            self.notes[:] = snap["notes"]
-        for key, values in snap["collected"].items():
-            self.datacollector.model_vars[key][:] = values
-        self.rng.bit_generator.state = snap["rng"]
-        self.random.setstate(snap["random"])
+        forking.restore(self, snap)
 
-    def fork(self, run: int = 0, n: int = 2000, rng=None, trace: bool = False
-             ) -> EscalationModel:
-        """A new ensemble of `n` runs, each an exact copy of run `run` of this model as it is
-        now (stage, tension, parameters drawn for the run, last actions, events fired, records
-        such as peak and first steps, the step), drawing fresh randomness from `rng`.
+    def fork(self, run: int = 0, n: int = 2000, rng=None, trace: bool = False,
+             draws: str = "fresh") -> EscalationModel:
+        """A new ensemble of `n` runs, each in the state of run `run` of this model as it is
+        now (stage, tension, variables, flags, last actions and counts, memory, perception
+        buffers, events fired, records such as peak and first steps, the step), drawing fresh
+        randomness from `rng`.
+
+        draws="fresh": each run draws the scenario's uncertain numbers afresh from their
+        stated distributions (as a new model does; the `set` of every event already fired is
+        applied again), so a fork at step 0 is distributed as a fresh ensemble. draws="run":
+        each run keeps run `run`'s own draws, so the ensemble is conditional on them.
 
         Stepping it on gives the distribution of what can follow from here. The occupancy
         and tension records before the current step are copied only from a one-run model
         (they are ensemble totals); the new model's trace, if any, starts now.
         """
-        if not 0 <= run < self.n:
-            raise InputError(f"run {run} out of range 0..{self.n - 1}")
-        new = EscalationModel(self.scenario, n=n, rng=rng, trace=trace)
-        for (mine, axis), (theirs, _) in zip(self._state(), new._state(), strict=True):
-            np.copyto(theirs, np.take(mine, [run], axis=axis))
-        new.t, new.steps, new.running = self.t, self.steps, self.running
-        new.recall.recorded = self.recall.recorded
-        new.tension_sum[:] = 0
-        for old, fresh in zip(self.tracks, new.tracks, strict=True):
-            fresh.occupancy[:] = 0
-            if self.n == 1:
-                fresh.occupancy[: self.t + 1] = old.occupancy[: self.t + 1] * n
-            fresh.occupancy[new.t] = np.bincount(fresh.stage, minlength=len(fresh.up))
-        if self.n == 1:
-            new.tension_sum[: self.t + 1] = self.tension_sum[: self.t + 1] * n
-        new.tension_sum[new.t] = new.level().sum()
-        return new
-
+        return forking.fork(self, run, n, rng, trace, draws)

@@ -130,9 +130,14 @@ class Perception:
 
     @property
     def arrays(self) -> list[tuple[np.ndarray, int]]:
+        """The lag buffers (state), with their run axis."""
+        return [(past, 1) for past in self.past.values()]
+
+    @property
+    def parameters(self) -> list[tuple[np.ndarray, int]]:
+        """The bias and noise drawn per run (never written while stepping)."""
         return ([(bias, 0) for _, _, bias, _, _ in self.items]
-                + [(noise, 0) for _, _, _, noise, _ in self.items if noise is not None]
-                + [(past, 1) for past in self.past.values()])
+                + [(noise, 0) for _, _, _, noise, _ in self.items if noise is not None])
 
     def observe(self) -> None:
         """Part 2 of a step: record the truth, then each actor's view of it (noise drawn

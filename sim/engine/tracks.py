@@ -167,10 +167,10 @@ class Track:
 
     @property
     def arrays(self) -> list[tuple[np.ndarray, int]]:
-        """Per-run arrays with their run axis (for snapshots and forks)."""
-        drawn = [(table, 0) for table in self.drawn] if self.drawn is not None else []
+        """Per-run state arrays with their run axis (for snapshots and forks; the drawn
+        thresholds, `drawn`, are parameters: sim/engine/forking.py)."""
         return [(self.stage, 0), (self.below, 0), (self.rule, 0), (self.peak, 0),
-                (self.first, 0), (self.time_in, 0), (self.entered, 0), *drawn]
+                (self.first, 0), (self.time_in, 0), (self.entered, 0)]
 
     # -- moving ------------------------------------------------------------------------------
     def plan(self, note: StepNote | None) -> np.ndarray:

@@ -41,14 +41,15 @@ class Dashboard:
         seed: the session seed (default: the scenario's).
         outlook_runs: runs in each outlook.
         batch_runs: runs in the batch from the start.
+        draws: the outlook's draws, "fresh" or "run" (`Session`).
     """
 
     def __init__(self, scenario: Scenario, players: tuple[str, ...] | list[str] = (),
                  seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
-                 batch_runs: int = BATCH_RUNS):
+                 batch_runs: int = BATCH_RUNS, draws: str = "fresh"):
         self.scenario = scenario
         self.lock = threading.RLock()
-        self.session = Session(scenario, list(players), seed, outlook_runs)
+        self.session = Session(scenario, list(players), seed, outlook_runs, draws)
         self.batch_runs = batch_runs
         self.picks = {p: POLICY for p in self.session.players}
         self.changes = 0  # steps and resets so far: a new position, so fresh move controls
@@ -57,7 +58,7 @@ class Dashboard:
     @classmethod
     def from_config(cls, config: DemoConfig) -> Dashboard:
         return cls(load_scenario(config.scenario), config.players, config.seed,
-                   config.outlook_runs)
+                   config.outlook_runs, draws=config.draws)
 
     # -- actions ---------------------------------------------------------------------------
     def step(self) -> Turn | None:
@@ -79,7 +80,7 @@ class Dashboard:
         """Back to step 0 (dice included), the picks back to the policy."""
         with self.lock:
             s = self.session
-            self.session = Session(self.scenario, s.players, s.seed, s.outlook_runs)
+            self.session = Session(self.scenario, s.players, s.seed, s.outlook_runs, s.draws)
             self.picks = dict.fromkeys(self.picks, POLICY)
             self.changes += 1
 
@@ -170,7 +171,8 @@ class Dashboard:
                     [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in part.rows()],
                     f"outlook-{key}") for key, part in f.ladders.items())
             return (f"<p>P(reach each stage by {esc(s.when(f.horizon, ', ', ''))}), from "
-                    f"{esc(s.when(f.step))}: {f.n:,} runs forked from here{esc(follow)}.</p>"
+                    f"{esc(s.when(f.step))}: {f.n:,} runs forked from here{esc(follow)}; "
+                    f"{esc(f.draws_note)}.</p>"
                     + bars_svg(rows, "outlook") + coupled)
 
     def batch(self) -> RunResult:

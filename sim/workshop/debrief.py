@@ -171,7 +171,7 @@ def turn_md(session: Session, turn: Turn) -> list[str]:
 def outlook_md(session: Session, f: Outlook) -> list[str]:
     by = session.when(f.horizon, ", ", "")
     lines = [f"Outlook from {session.when(f.step)}: P(reach each stage by {by}), "
-             f"n = {f.n:,} runs, Wilson 95% intervals", "",
+             f"n = {f.n:,} runs, Wilson 95% intervals; {f.draws_note}", "",
              "| stage | P(reach) | 95% CI |", "| --- | ---: | --- |"]
     for row in reversed(f.rows()):
         if row["already"]:

@@ -62,7 +62,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
          outlook_runs: int = DEFAULT_OUTLOOK_RUNS, turn_steps: int = 1,
          script: str | None = None,
          transcript: str | None = None, out: TextIO | None = None,
-         stdin: TextIO | None = None) -> int:
+         stdin: TextIO | None = None, draws: str = "fresh") -> int:
     """Run a workshop session; returns the exit code, 0: the session ended by `q`, at the end
     of input or of the script, or by Ctrl-C (the room stopped it; the transcript is written,
     and `ladder demo` stopped by Ctrl-C is 0 too).
@@ -73,7 +73,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
     """
     out = out or sys.stdout
     path = check_transcript(transcript, script) if transcript else None
-    session = Session(scenario, players or [], seed, outlook_runs, turn_steps)
+    session = Session(scenario, players or [], seed, outlook_runs, draws, turn_steps)
     actions = {a for p in session.players for a in scenario.actor(p).action_ids}
     source = (Script(read_script(script, actions), out) if script
               else Keyboard(stdin or sys.stdin, out))

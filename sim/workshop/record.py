@@ -84,7 +84,7 @@ def record(session: Session, ended: str) -> dict:
             "scenario": {"id": sc.id, "title": sc.title, "ladder": sc.ladder.id},
             "seed": session.seed, "players": list(session.players),
             "stage_ids": list(sc.ladder.stage_ids), "outlook_runs": session.outlook_runs,
-            "draws": getattr(session, "draws", "run"),
+            "draws": session.draws,
             "turn_steps": session.turn_steps or "decision",
             "log": log,
             "end": {"step": session.t, "stage": session.stage,

@@ -105,7 +105,8 @@ class Screen:
                   "the scenario policy in them" if players else "")
         lines = [self.p.bold(f"OUTLOOK from {s.when(f.step)}: P(reach each stage by "
                              f"{s.when(f.horizon, ', ', '')})"),
-                 f"  {f.n:,} runs forked from here{follow} ({1000 * f.seconds:.0f} ms)"]
+                 f"  {f.n:,} runs forked from here{follow} ({1000 * f.seconds:.0f} ms)",
+                 f"  {f.draws_note}"]
         bar_width = max(10, self.width - 48)
         for key, part in [(s.scenario.key if f.ladders else "", f), *f.ladders.items()]:
             lines += [f"  ladder {key}:"] if key else []

@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from ..analyses.outlook import Change, ForkResult, Outlook, ensemble, paired_rows
+from ..analyses.outlook import Change, ForkResult, Outlook, check_draws, ensemble, paired_rows
 from ..engine.model import EscalationModel
 from ..errors import InputError
 from ..format.check import suggest
@@ -52,7 +52,7 @@ class Session:
         scenario: the loaded scenario.
         players: ids of the actors the room plays (not populations).
         seed: the session seed (default: the scenario's).
-        outlook_runs: runs per outlook ensemble.
+        outlook_runs, draws: runs per outlook ensemble, and its draws ("fresh" or "run").
         turn_steps: steps per turn (0: each turn runs to the next stage move or event).
         assess: at each decision point, work out the outlook of every legal move (the hot
             wash's departures and off-ramps); off saves that time.
@@ -60,7 +60,7 @@ class Session:
 
     def __init__(self, scenario: Scenario, players: list[str] | tuple[str, ...] = (),
                  seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
-                 turn_steps: int = 1, assess: bool = True):
+                 draws: str = "fresh", turn_steps: int = 1, assess: bool = True):
         self.scenario = scenario
         self.players = check_players(scenario, players)
         self.seed = scenario.seed if seed is None else seed
@@ -69,7 +69,7 @@ class Session:
         if not 1 <= outlook_runs <= MAX_OUTLOOK_RUNS:
             raise InputError(f"outlook runs must be from 1 to {MAX_OUTLOOK_RUNS:,}, "
                              f"got {outlook_runs}")
-        self.outlook_runs = outlook_runs
+        self.outlook_runs, self.draws = outlook_runs, check_draws(draws)
         self.ladder = scenario.ladder
         self.model = EscalationModel(scenario, n=1, trace=True,
                                      rng=np.random.SeedSequence(self.seed, spawn_key=(0,)))
@@ -325,7 +325,7 @@ class Session:
 
     def _ensemble(self, change: Change | None) -> Outlook:
         seed = np.random.SeedSequence(self.seed, spawn_key=(1, self.model.t))
-        return ensemble(self.model, self.outlook_runs, seed, change)
+        return ensemble(self.model, self.outlook_runs, seed, change, draws=self.draws)
 
     # -- undo, branch points, forks --------------------------------------------------------
     def undo(self) -> Position:
