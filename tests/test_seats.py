@@ -153,9 +153,34 @@ def test_a_command_that_moves_the_position_drops_the_moves_sent(table):
     assert table.session.t == 1 and "step 1 of 90" in out
     assert table.moves == {} and table.control_view()["seats"][1]["move"] is None
     assert any("were dropped" in line and "minsk" in line for line in table.record)
+    assert table.seat_view("minsk")["notice"].startswith("Control moved the game on")
     assert table.seat_view("minsk")["history"][0]["how"] == "policy"
     table.control_command("u")
     assert table.session.t == 0 and table.seat_view("minsk")["history"] == []
+
+
+def test_a_veto_sets_a_sent_move_aside_and_the_seat_chooses_again(table):
+    table.submit("warsaw", "harden", "x")
+    table.control_command("veto warsaw harden -- too provocative now")
+    view = table.seat_view("warsaw")
+    assert not view["submitted"] and "harden" not in [m["action"] for m in view["moves"]]
+    assert view["notice"] == ("your move harden is no longer allowed (Control's decision): "
+                              "choose again")
+    assert "warsaw's move harden is no longer legal: warsaw chooses again" in table.record
+    table.submit("warsaw", "hold")
+    assert table.seat_view("warsaw")["notice"] is None
+
+
+def test_control_s_acts_stay_off_the_seats_views(table):
+    table.submit("minsk", "restrain", "calm")
+    table.control_command("inject event 1 -- the stabbing happens now")
+    act = table.control_view()["turns"][0]
+    assert (act["control"], act["why"]) == ("inject", "the stabbing happens now")
+    minsk = table.seat_view("minsk")
+    assert minsk["submitted"] and minsk["history"] == []  # the same step: the move stands
+    assert "stabb" not in text_of(minsk) and "inject" not in text_of(minsk)
+    table.submit("warsaw", "hold")
+    assert table.control_view()["turns"][0]["how"] == {"warsaw": "chosen", "minsk": "chosen"}
 
 
 def test_after_the_end_there_are_no_moves(table):

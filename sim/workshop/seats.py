@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from ..analyses.outlook import ODDS, Outlook
 from ..errors import InputError
 from .commands import parse_command, run_command
-from .session import CommandError, Option, Position, Session, Turn
+from .entries import Position
+from .session import CommandError, Option, Session, Turn
 
 SEATS_NEEDED = "--seats needs at least one --as ACTOR: one seat per played actor"
 SHARES = ("outlook", "state")
@@ -61,7 +62,8 @@ class Table:
         self.lock = threading.RLock()
         self.record: list[str] = []  # what happened at the table, for Control and the log
         self.after: dict[int, tuple[Turn, dict]] = {}  # id(turn) -> (turn, what we noted)
-        self._here: Position = session.line[-1]
+        self._t = session.t  # the step the moves are for
+        self.notices: dict[str, str] = {}  # seat -> why its move was set aside
         self.echo: Callable[[str], None] | None = None  # also tell each record line here
 
     # -- who is asking ----------------------------------------------------------------------
@@ -99,6 +101,7 @@ class Table:
                     "perceived": s.perceived(actor), "moves": moves,
                     "submitted": mine is not None,
                     "pending": None if mine is None else self._move(mine),
+                    "notice": self.notices.get(actor),
                     "history": self._history(actor), "shared": dict(self.shares)}
             if self.shares["state"]:
                 view["state"] = self._state()
@@ -129,6 +132,7 @@ class Table:
                 raise CommandError(f"{action.strip()[:40]!r} is not a legal move for {actor} "
                                    f"now (legal now: {legal})") from None
             self.moves[actor] = Move(option, one_line(why))
+            self.notices.pop(actor, None)
             self._note(f"{s.when(s.t)}: {actor} sent its move")
             resolved = len(self.moves) == len(self.seats)
             if resolved:
@@ -147,7 +151,7 @@ class Table:
                       "submitted": a in self.moves,
                       "move": self._move(self.moves[a]) if a in self.moves else None,
                       "path": f"/seat/{self.tokens[a]}"} for a in self.seats]
-            turns = [self._turn_json(p.turn) for p in s.line[1:] if p.turn is not None]
+            turns = [self._entry_json(p) for p in s.line[1:]]
             return {"scenario": s.scenario.title, "id": s.scenario.id, **self._clock(),
                     "state": self._state(), "seats": seats,
                     "outlook": None if s.ended else outlook_json(s.outlook()),
@@ -210,13 +214,16 @@ class Table:
     # -- inside -----------------------------------------------------------------------------
     def _resolve(self) -> None:
         s = self.session
-        s.pending = {}
         for actor, move in self.moves.items():
             s.choose(actor, move.option.action.id, why=move.why)
         step = s.t
-        turns = s.play_turn()
-        self.after[id(turns[0])] = (turns[0], {
-            "why": {a: m.why for a, m in self.moves.items()}})
+        try:
+            s.play_turn()
+        except CommandError:  # e.g. an argued move Control has not ruled on yet
+            for actor in self.moves:
+                s.pending.pop(actor, None)
+                s.reasons.pop(actor, None)
+            raise
         missing = [a for a in self.seats if a not in self.moves]
         self._note(f"{s.when(step)} resolved by Control: {', '.join(missing)} followed "
                    "the scenario policy" if missing
@@ -225,21 +232,34 @@ class Table:
         self._sync()
 
     def _sync(self) -> None:
-        """Catch up with the session's position: note what each seat perceives after a turn
-        not yet noted, and drop this turn's moves when the position changed under them
-        (a command of Control's: n, u, r)."""
+        """Catch up with the session: note what each seat perceives after a turn not yet
+        noted; drop this turn's moves when the step changed under them (a command of
+        Control's: n, u, r), and any move that Control's change made illegal (a veto)."""
         s = self.session
         last = s.line[-1].turn
         if last is not None:
             kept = self.after.setdefault(id(last), (last, {}))[1]
             if "perceived" not in kept:
                 kept["perceived"] = {a: s.perceived(a) for a in self.seats}
-        if s.line[-1] is not self._here:
+        if s.t != self._t:
             if self.moves:
                 self._note(f"the position changed to {s.when(s.t)}: the moves sent for the "
                            f"turn before ({', '.join(self.moves)}) were dropped")
-            self.moves = {}
-            self._here = s.line[-1]
+            for actor in self.moves:
+                self.notices[actor] = ("Control moved the game on before your move was "
+                                       "played: it was set aside")
+            self.moves, self._t = {}, s.t
+        for actor, move in list(self.moves.items()):
+            now = [] if s.ended else s.options(actor)
+            same = next((o for o in now if o.code == move.option.code), None)
+            if same is None:
+                del self.moves[actor]
+                self.notices[actor] = (f"your move {move.option.action.id} is no longer "
+                                       "allowed (Control's decision): choose again")
+                self._note(f"{actor}'s move {move.option.action.id} is no longer legal: "
+                           f"{actor} chooses again")
+            else:  # numbered again when Control vetoed another move
+                self.moves[actor] = Move(same, move.why)
 
     def _noted(self, turn: Turn) -> dict:
         return self.after.get(id(turn), (turn, {}))[1]
@@ -248,19 +268,25 @@ class Table:
         out = []
         for pos in self.session.line[1:]:
             turn = pos.turn
-            assert turn is not None  # only the start, line[0], has no turn
-            noted = self._noted(turn)
+            if turn is None:  # an act of Control's, which the seats do not see
+                continue
             out.append({"step": turn.step, "when": self.session.when(turn.step),
                         "move": turn.note.actions[actor], "how": turn.how.get(actor, "policy"),
-                        "why": noted.get("why", {}).get(actor, ""),
-                        "perceived": noted.get("perceived", {}).get(actor)})
+                        "why": turn.reasons.get(actor, ""),
+                        "perceived": self._noted(turn).get("perceived", {}).get(actor)})
         return out
 
-    def _turn_json(self, turn: Turn) -> dict:
-        noted = self._noted(turn)
-        return {"step": turn.step, "when": self.session.when(turn.step),
+    def _entry_json(self, pos: Position) -> dict:
+        """A turn of the line (who did what), or an act of Control's, for Control's view."""
+        s, turn = self.session, pos.turn
+        if turn is None:
+            act = pos.act
+            return {"step": act.step if act else s.t, "when": s.when(act.step if act else s.t),
+                    "control": act.power if act else "", "what": act.what if act else "",
+                    "why": act.why if act else ""}
+        return {"step": turn.step, "when": s.when(turn.step),
                 "actions": dict(turn.note.actions), "how": dict(turn.how),
-                "why": noted.get("why", {}), "events": list(turn.note.events),
+                "why": dict(turn.reasons), "events": list(turn.note.events),
                 "stage_before": turn.stage_before, "stage_after": turn.stage_after,
                 "stage": turn.why}
 

@@ -111,7 +111,7 @@ function render(v) {
   drawMoves(v);
   $("status").textContent = v.ended ? "the run has ended"
     : v.submitted ? "move sent; waiting for the other seats (your move: " + v.pending.action + ")"
-    : "choose your move for this turn";
+    : (v.notice ? v.notice + ". " : "") + "choose your move for this turn";
   fill("history", v.history.slice().reverse().map(h => {
     const tr = el("tr", null, {"data-step": h.step});
     const seen = h.perceived ? Object.entries(h.perceived).map(([k, x]) => k + " " + x)
@@ -155,9 +155,11 @@ function render(v) {
   $("resolve").disabled = v.ended;
   fill("outlook", v.outlook ? outlookBars(v.outlook)
     : [el("p", "the run has ended: no outlook")]);
-  fill("turns", v.turns.map(t => el("li", t.when + ": " + Object.entries(t.actions)
-    .map(([a, x]) => a + (t.how[a] ? " (" + t.how[a] + ")" : "") + " " + x).join("; ")
-    + ". Stage: " + t.stage, {"data-step": t.step})));
+  fill("turns", v.turns.map(t => el("li", t.when + ": " + (t.actions
+    ? Object.entries(t.actions).map(([a, x]) => a + (t.how[a] ? " (" + t.how[a] + ")" : "")
+        + " " + x).join("; ") + ". Stage: " + t.stage
+    : "Control's judgement (" + t.control + "): " + t.what + " -- " + t.why),
+    {"data-step": t.step})));
   fill("record", v.record.slice().reverse().map(line => el("li", line)));
 }
 async function command() {
