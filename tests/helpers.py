@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
+import socket
 from pathlib import Path
 
+import pytest
 import yaml
 
 import sim
@@ -63,3 +68,36 @@ class FakeServer:
         self.returncode = -15
 
     kill = terminate
+
+
+# -- servers and the browser (tests/test_demo.py, test_mesa_viz.py, test_seats_browser.py) --
+
+
+def need(what: str, ok: bool, install: str = "python -m pip install -e '.[test]'") -> None:
+    """Skip without `what`, or fail when CI is set (CI must run the browser test)."""
+    if not ok:
+        message = f"{what} is not installed ({install})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def chromium() -> str:
+    """The browser's path; skips (or fails on CI) without it or Playwright."""
+    browser_path = shutil.which("chromium")
+    need("chromium", browser_path is not None, "apt-get install chromium; .ci/run does this")
+    need("playwright", importlib.util.find_spec("playwright") is not None)
+    return browser_path
+
+
+def launch(p, browser_path: str):
+    return p.chromium.launch(
+        executable_path=browser_path, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run"])

@@ -4,10 +4,8 @@ page served by `ladder demo` driven in Debian's chromium through Playwright, off
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +21,7 @@ from sim.present.ladder_svg import ladder_svg
 from sim.workshop import dashboard, demo
 from sim.workshop.dashboard import POLICY, Dashboard
 from sim.workshop.demo import DemoConfig
-from tests.helpers import ROOT
+from tests.helpers import ROOT, chromium, free_port, launch, need
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024-tension.yaml"
 OUTLOOK_RUNS = 500
@@ -165,21 +163,6 @@ def test_a_taken_port_is_exit_2(monkeypatch, capsys):
 # -- in a real browser -------------------------------------------------------------------------
 
 
-def need(what: str, ok: bool, install: str = "python -m pip install -e '.[test]'") -> None:
-    """Skip without `what`, or fail when CI is set (CI must run the browser test)."""
-    if not ok:
-        message = f"{what} is not installed ({install})"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """`ladder demo SCENARIO --as warsaw` on a free port; stopped as by Ctrl-C at the end."""
@@ -224,21 +207,6 @@ def demo_server(tmp_path, *extra: str):
             assert "ladder demo: stopped" in log.read_text()
             with socket.socket() as s:  # the server is gone with it
                 assert s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def chromium() -> str:
-    """The browser's path; skips (or fails on CI) without it or Playwright."""
-    browser_path = shutil.which("chromium")
-    need("chromium", browser_path is not None, "apt-get install chromium; .ci/run does this")
-    need("playwright", importlib.util.find_spec("playwright") is not None)
-    return browser_path
-
-
-def launch(p, browser_path: str):
-    return p.chromium.launch(
-        executable_path=browser_path, headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run"])
 
 
 def test_dashboard_in_headless_chromium(server, scenario, tmp_path):

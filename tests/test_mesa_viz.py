@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from sim.engine.model import EscalationModel
-from tests.helpers import ROOT
-from tests.test_demo import chromium, free_port, launch, need
+from tests.helpers import ROOT, chromium, free_port, launch, need
 
 APP = "sim.workshop.mesa_app:Page"
 
