@@ -46,7 +46,8 @@ def execute(args: argparse.Namespace) -> int:
 
         return serve_seats(args.scenario, args.players, seed=args.seed,
                            outlook_runs=args.outlook_runs, host=args.host, port=args.port,
-                           transcript=args.transcript)
+                           transcript=args.transcript, draws=args.outlook_draws,
+                           turn_steps=args.turn)
     if args.transcript:
         raise InputError("--transcript is for --seats (the dashboard keeps no debrief; "
                          "ladder play --transcript writes one for the terminal game)")

@@ -246,7 +246,7 @@ def seat_links(table: Table, host: str, port: int) -> list[tuple[str, str]]:
 def serve_seats(scenario_path: str | Path, players: list[str] | tuple[str, ...],
                 seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
                 host: str = "127.0.0.1", port: int = 8765, transcript: str | None = None,
-                out: TextIO | None = None) -> int:
+                out: TextIO | None = None, draws: str = "fresh", turn_steps: int = 1) -> int:
     """Check the inputs, print each seat's link and Control's, and serve until Ctrl-C or
     SIGTERM; then write the transcript (`--transcript`).
 
@@ -262,7 +262,7 @@ def serve_seats(scenario_path: str | Path, players: list[str] | tuple[str, ...],
         raise InputError(SEATS_NEEDED)
     path = check_transcript(transcript) if transcript else None
     scenario = load_scenario(scenario_path)
-    table = Table(Session(scenario, list(players), seed, outlook_runs))
+    table = Table(Session(scenario, list(players), seed, outlook_runs, draws, turn_steps))
     check_port(host, port)
     server = make_server(table, host, port, sys.stderr)
     if not is_loopback(host):
