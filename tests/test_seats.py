@@ -411,3 +411,31 @@ def test_ladder_demo_seats_serves_and_stops_on_sigterm(tmp_path):
     text = debrief.read_text()
     assert "- session ended: stopped (SIGTERM), at step 0" in text
     assert "Traceback" not in err.read_text()
+
+
+def test_a_seat_argues_a_move_hidden_and_the_turn_waits_for_controls_ruling(table):
+    reply = table.argue("warsaw", "close the rail crossing at Kuznica to freight")
+    assert reply == {"accepted": True, "argued": "close the rail crossing at Kuznica to freight",
+                     "resolved": False, "step": 0}
+    assert table.submit("minsk", "restrain")["resolved"] is False  # waits for the ruling
+    minsk = table.seat_view("minsk")
+    assert "Kuznica" not in text_of(minsk)
+    warsaw = table.seat_view("warsaw")
+    assert warsaw["submitted"] and warsaw["pending"]["argued"].startswith("close the rail")
+    assert warsaw["pending"]["ruling"] == "not ruled yet"
+    seats = {s["actor"]: s for s in table.control_view()["seats"]}
+    assert seats["warsaw"]["move"]["argued"].startswith("close the rail")
+    out = table.control_command("rule warsaw p=1 warsaw.alarm=+1 as=harden -- done in 2021")
+    assert "every seat is in: the turn is resolved; now at step 1" in out
+    turn = table.session.last_turn
+    assert turn.argued[0].success and turn.how == {"warsaw": "argued", "minsk": "chosen"}
+    assert "argued move of warsaw: close the rail crossing" in transcript(table.session, "q")
+
+
+def test_a_seat_argues_over_http(served):
+    base, table, _ = served
+    w = table.tokens["warsaw"]
+    status, body, _ = ask(f"{base}/api/seat/{w}/argue", {"text": "open talks in Minsk"})
+    assert status == 200 and body["argued"] == "open talks in Minsk"
+    status, body, _ = ask(f"{base}/api/seat/{w}/argue", {"text": "  "})
+    assert status == 400 and "argue needs the move" in body["error"]

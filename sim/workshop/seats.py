@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ..analyses.outlook import ODDS, Outlook
 from ..errors import InputError
+from . import control
 from .commands import parse_command, run_command
 from .entries import Position
 from .session import CommandError, Option, Session, Turn
@@ -95,12 +96,12 @@ class Table:
                 if shared_outlook:
                     move["share"] = o.share
                 moves.append(move)
-            mine = self.moves.get(actor)
+            mine = self._pending(actor)
             view = {"actor": actor, "name": s.scenario.actor(actor).name,
                     "scenario": s.scenario.title, **self._clock(),
                     "perceived": s.perceived(actor), "moves": moves,
                     "submitted": mine is not None,
-                    "pending": None if mine is None else self._move(mine),
+                    "pending": mine,
                     "notice": self.notices.get(actor),
                     "history": self._history(actor), "shared": dict(self.shares)}
             if self.shares["state"]:
@@ -132,13 +133,48 @@ class Table:
                 raise CommandError(f"{action.strip()[:40]!r} is not a legal move for {actor} "
                                    f"now (legal now: {legal})") from None
             self.moves[actor] = Move(option, one_line(why))
+            s.argued.pop(actor, None)  # a move replaces an argued one
             self.notices.pop(actor, None)
             self._note(f"{s.when(s.t)}: {actor} sent its move")
-            resolved = len(self.moves) == len(self.seats)
+            resolved = self._ready()
             if resolved:
                 self._resolve()
             return {"accepted": True, "action": option.action.id, "resolved": resolved,
                     "step": s.t}
+
+    def argue(self, actor: str, text: str) -> dict:
+        """A seat argues a move outside its repertoire for this turn (hidden from the other
+        seats, as a move is); the turn waits for Control's ruling (`rule ACTOR p=P ...`).
+
+        Raises:
+            CommandError: the run has ended, or no statement of the move.
+        """
+        with self.lock:
+            self._sync()
+            s = self.session
+            if s.ended:
+                raise CommandError("the run has ended: there are no more moves")
+            control.argue(s, actor, one_line(text))
+            self.moves.pop(actor, None)
+            self.notices.pop(actor, None)
+            self._note(f"{s.when(s.t)}: {actor} argued a move outside its repertoire; "
+                       f"Control rules on it")
+            return {"accepted": True, "argued": s.argued[actor].text, "resolved": False,
+                    "step": s.t}
+
+    def _ready(self) -> bool:
+        """Every seat has sent a move or argued one, and Control has ruled on each argued."""
+        s = self.session
+        sent = set(self.moves) | set(s.argued)
+        return sent >= set(self.seats) and all(a.p is not None for a in s.argued.values())
+
+    def _pending(self, actor: str) -> dict | None:
+        """A seat's move for this turn as its own view and Control's show it."""
+        argued = self.session.argued.get(actor)
+        if argued is not None:
+            return {"action": None, "argued": argued.text, "ruling": argued.terms(),
+                    "why": ""}
+        return self._move(self.moves[actor]) if actor in self.moves else None
 
     # -- Control ----------------------------------------------------------------------------
     def control_view(self) -> dict:
@@ -148,8 +184,8 @@ class Table:
             self._sync()
             s = self.session
             seats = [{"actor": a, "name": s.scenario.actor(a).name,
-                      "submitted": a in self.moves,
-                      "move": self._move(self.moves[a]) if a in self.moves else None,
+                      "submitted": self._pending(a) is not None,
+                      "move": self._pending(a),
                       "path": f"/seat/{self.tokens[a]}"} for a in self.seats]
             turns = [self._entry_json(p) for p in s.line[1:]]
             return {"scenario": s.scenario.title, "id": s.scenario.id, **self._clock(),
@@ -182,6 +218,9 @@ class Table:
             out = run_command(s, text, width=100)
             self._note(f"Control: {' '.join(text.split())[:80]}")
             self._sync()
+            if kind == "rule" and self._ready():  # the last thing the turn waited for
+                self._resolve()
+                out += f"\n  every seat is in: the turn is resolved; now at {s.when(s.t)}"
             return out
 
     def resolve(self) -> dict:

@@ -110,6 +110,8 @@ function render(v) {
   fill("perceived", rows(v.perceived));
   drawMoves(v);
   $("status").textContent = v.ended ? "the run has ended"
+    : v.pending && v.pending.argued ? "argued move sent; waiting for Control's ruling and "
+      + "the other seats (your move: " + v.pending.argued + "; ruling: " + v.pending.ruling + ")"
     : v.submitted ? "move sent; waiting for the other seats (your move: " + v.pending.action + ")"
     : (v.notice ? v.notice + ". " : "") + "choose your move for this turn";
   fill("history", v.history.slice().reverse().map(h => {
@@ -129,6 +131,11 @@ async function send(action) {
   const v = await call(api + "/move", {action: action, why: $("why").value});
   if (v) { $("why").value = ""; poll(); }
 }
+async function argue() {
+  const v = await call(api + "/argue", {text: $("argue").value});
+  if (v) { $("argue").value = ""; poll(); }
+}
+$("argue-send").onclick = argue;
 async function poll() { const v = await call(api); if (v) render(v); }
 poll(); setInterval(poll, 1000);
 """
@@ -146,7 +153,9 @@ function render(v) {
     const cell = el("td"); cell.append(link);
     tr.append(el("td", s.actor), el("td", s.submitted ? "move sent" : "waiting",
         {"data-testid": "status-" + s.actor}),
-      el("td", s.move ? s.move.action + (s.move.why ? ": " + s.move.why : "") : "",
+      el("td", !s.move ? "" : s.move.argued ? "argued: " + s.move.argued + " (ruling: "
+        + s.move.ruling + "; rule " + s.actor + " p=P ... -- why)"
+        : s.move.action + (s.move.why ? ": " + s.move.why : ""),
         {"data-testid": "hidden-" + s.actor}), cell);
     return tr;
   }));
@@ -193,6 +202,9 @@ SEAT_BODY = """
 <div id="moves" data-testid="moves"></div>
 <label for="why">Why (one line, optional)</label>
 <input type="text" id="why" data-testid="why" maxlength="300" autocomplete="off">
+<label for="argue">Or argue a move outside your repertoire (Control rules on it)</label>
+<input type="text" id="argue" data-testid="argue" maxlength="300" autocomplete="off">
+<button id="argue-send" data-testid="argue-send">Argue this move</button>
 <p id="status" class="status" data-testid="status"></p>
 </section>
 <section>

@@ -33,7 +33,7 @@ from .session import DEFAULT_OUTLOOK_RUNS, Session
 MAX_BODY = 64 * 1024
 NOT_FOUND = {"error": "not found"}
 POSTS: dict[str, dict[str, tuple[str, ...]]] = {  # who -> POST action -> its body's fields
-    "seat": {"move": ("action", "why")},
+    "seat": {"move": ("action", "why"), "argue": ("text",)},
     "control": {"command": ("text",), "resolve": (), "share": ("what", "on")}}
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
        "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
@@ -150,6 +150,8 @@ class SeatsHandler(BaseHTTPRequestHandler):
         if not api:
             return SEAT_PAGE if who == "seat" else CONTROL_PAGE
         if seat is not None:
+            if action == "argue":
+                return table.argue(seat, body.get("text", ""))
             return (table.submit(seat, body.get("action", ""), body.get("why", ""))
                     if action == "move" else table.seat_view(seat))
         if action is None:
