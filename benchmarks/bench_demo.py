@@ -2,6 +2,7 @@
 
     python benchmarks/bench_demo.py                  # speeds 1, 5, 10 and unlimited, 3 repeats
     python benchmarks/bench_demo.py --repeats 1 --outlook-runs 500
+    python benchmarks/bench_demo.py --outlook-every-step   # as before: the outlook each step
 
 The same calls the page's timer makes: `sim.workshop.dashboard.autoplay` at each speed,
 stepping a fresh `Dashboard` (the room plays warsaw, as the browser test does) and, after
@@ -9,7 +10,8 @@ each step, every part of the page as HTML (counter, status, moves, ladder, log, 
 batch), as the page draws them. Before the timer starts the page is drawn once, paused (the
 outlook from step 0 and the batch are computed then and not timed). Prints the steps per
 second at each speed (median of --repeats, with min and max) and the load average before
-and after. It asserts nothing.
+and after. With --outlook-every-step the board is left paused, so the outlook is computed
+after every step, as the page did before Play kept the last one. It asserts nothing.
 """
 
 from __future__ import annotations
@@ -43,17 +45,21 @@ def draw(board) -> None:
     board.odds_note()
 
 
-def rate(scenario, speed: int, steps: int, outlook_runs: int) -> float:
-    """Steps per second of one Play of `steps` steps at `speed`."""
+def rate(scenario, speed: int, steps: int, outlook_runs: int, playing: bool = True) -> float:
+    """Steps per second of one Play of `steps` steps at `speed`; `playing` False draws each
+    step as a paused page (the outlook recomputed)."""
     from sim.workshop.dashboard import Dashboard, autoplay
 
     board = Dashboard(scenario, ["warsaw"], outlook_runs=outlook_runs)
     draw(board)  # the paused page: the outlook from step 0 and the batch
-    board.playing = True
+    board.set_playing(True)
     cancel, done = threading.Event(), [0]
 
     def on_step() -> None:
+        if not playing:  # drawn as a paused page: the outlook from this step
+            board.set_playing(False)
         draw(board)
+        board.set_playing(True)
         done[0] += 1
         if done[0] >= steps:
             cancel.set()
@@ -69,6 +75,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0,
                         help="about how long each Play lasts at a set speed (default 4)")
     parser.add_argument("--outlook-runs", type=int, default=2000)
+    parser.add_argument("--outlook-every-step", action="store_true",
+                        help="compute the outlook after every step, as the page did before")
     args = parser.parse_args()
 
     import sim
@@ -76,12 +84,14 @@ def main() -> None:
     scenario = sim.load_scenario(SCENARIO)
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{SCENARIO.name}, --as warsaw, outlook {args.outlook_runs:,} runs; "
+    every = ", recomputed after every step" if args.outlook_every_step else ""
+    print(f"{SCENARIO.name}, --as warsaw, outlook {args.outlook_runs:,} runs{every}; "
           f"median of {args.repeats}")
     print(f"{'speed':>12} {'steps':>6} {'steps/s':>8} {'min':>7} {'max':>7}")
     for speed in SPEEDS:
         steps = max(3, round(speed * args.seconds)) if speed else 60
-        rates = [rate(scenario, speed, steps, args.outlook_runs) for _ in range(args.repeats)]
+        rates = [rate(scenario, speed, steps, args.outlook_runs, not args.outlook_every_step)
+                 for _ in range(args.repeats)]
         label = f"{speed}/s" if speed else "unlimited"
         print(f"{label:>12} {steps:>6} {statistics.median(rates):>8.2f} {min(rates):>7.2f} "
               f"{max(rates):>7.2f}")

@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.workshop import textfit
+from sim.workshop import squeeze, textfit
 from sim.workshop.play import CLEAR, play
 from sim.workshop.screen import Paint, Screen
 from sim.workshop.session import Session
@@ -93,7 +93,7 @@ def test_scripts_stay_100_columns_wide(tmp_path, capsys):
     assert "--width 20: use 40 to 400 columns" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("height", [12, 20, 30, 45, 200])
+@pytest.mark.parametrize("height", [12, 16, 20, 22, 26, 30, 45, 200])
 def test_a_position_fits_any_height_and_keeps_the_moves(height):
     session = Session(sim.load_scenario(SEED), ["warsaw"], seed=3, outlook_runs=100)
     session.advance(4)
@@ -104,6 +104,9 @@ def test_a_position_fits_any_height_and_keeps_the_moves(height):
     assert len(lines) <= height and too_wide(text, 80) == []
     assert lines[0].startswith("== step 4 of 90")
     assert lines[-1].endswith("? help") and "YOUR MOVE: warsaw" in text
+    assert " >> hybrid_pressure" in text or "lines not shown" in text
+    if re.search(r"\d%  \[", text):  # a probability shown has its interval and n
+        assert "n = 100 runs, Wilson 95% intervals." in text
     if height >= len(full.split("\n")):
         assert text == full
     else:
@@ -122,7 +125,7 @@ def test_what_goes_first_when_the_terminal_is_short():
     assert "n = 100 runs, Wilson 95% intervals." in text
     tiny = screen.position(22)
     assert "not shown" in tiny and " >> hybrid_pressure" in tiny
-    assert re.search(r"LADDER belarus-2024 \(most severe at the top; \d above and \d below "
+    assert re.search(r"LADDER belarus-2024 \(most severe at the top; [45] above "
                      r"not shown\)", tiny)
 
 
@@ -168,6 +171,13 @@ def test_pipes_dumb_terminals_and_no_redraw_scroll(monkeypatch, tty, term, redra
          stdin=io.StringIO("n 2\nq\n"), out=out, redraw=redraw)
     text = out.getvalue()
     assert CLEAR not in text and text.count("YOUR MOVE: warsaw") == 2
+
+
+@pytest.mark.parametrize("here, rows, shown", [(1, 3, [0, 1, 2]), (1, 1, [1]), (6, 3, [4, 5, 6]),
+                                               (3, 2, [2, 3]), (0, None, list(range(7)))])
+def test_the_ladder_window_keeps_the_current_stage(here, rows, shown):
+    kept, above, below = squeeze.window(7, here, rows)
+    assert list(kept) == shown and above + below + len(shown) == 7
 
 
 def test_wrap_continues_under_the_second_column():

@@ -59,7 +59,7 @@ class Dashboard:
         self.batch_runs = batch_runs
         self.picks = {p: POLICY for p in self.session.players}
         self.changes = 0  # steps and resets so far: a new position, so fresh move controls
-        self.playing = False  # set by the page's Play and Pause
+        self.playing = False  # Play or Pause (`set_playing`)
         self._batch: RunResult | None = None
         self._batch_html: str | None = None
         self._shown: Outlook | None = None  # the outlook last shown
@@ -93,6 +93,11 @@ class Dashboard:
             self.picks = dict.fromkeys(self.picks, POLICY)
             self.changes += 1
             self._shown = None
+
+    def set_playing(self, on: bool) -> None:
+        """Play (True) or Pause (False); a step under way finishes first."""
+        with self.lock:
+            self.playing = on
 
     def control(self, text: str) -> str:
         """Carry out one line of the command language (sim/workshop/commands.py) as Control:
@@ -234,17 +239,19 @@ class Dashboard:
 def autoplay(board: Dashboard, speed: float, cancel: threading.Event,
              on_step: Callable[[], None]) -> int:
     """Play's timer: step `board` at `speed` steps per second (0: as fast as it goes), calling
-    `on_step` after each step (the page draws itself again), until `cancel` is set or the run
-    ends; the steps played. Steps are due at fixed times, so the time a step and its drawing
-    take is not added to the wait; a timer that falls behind does not catch up in a burst."""
+    `on_step` after each step (the page draws itself again), until `cancel` is set, the board
+    stops `playing` (Pause) or the run ends; the steps played. Steps are due at fixed times,
+    so the time a step and its drawing take is not added to the wait; a timer that falls
+    behind does not catch up in a burst. No step starts once Pause has returned."""
     period = 1 / speed if speed > 0 else 0.0
     due, steps = time.monotonic(), 0
     while True:
         due += period
         if cancel.wait(max(0.0, due - time.monotonic())):
             return steps
-        if board.step() is None:
-            return steps
+        with board.lock:  # Pause takes the lock too (`set_playing`)
+            if cancel.is_set() or not board.playing or board.step() is None:
+                return steps
         steps += 1
         on_step()
         due = max(due, time.monotonic() - period)

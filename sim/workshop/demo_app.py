@@ -127,7 +127,7 @@ def Game():
         changed()
 
     def play(on: bool):
-        board.playing = on  # while playing, the outlook is the last one shown
+        board.set_playing(on)  # while playing, the outlook is the last one shown
         set_playing(on)
 
     def reset():

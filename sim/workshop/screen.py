@@ -71,12 +71,13 @@ class Screen:
         lines."""
         if height is None:
             return self.draw(FULL)
-        text = ""
+        text, squeeze = "", FULL
         for squeeze in squeezes(self.s, height):
             text = self.draw(squeeze)
             if text.count("\n") < height:
                 return text
-        return "\n".join(middle_cut(text.split("\n"), height, self.moves(FULL).count("\n") + 1))
+        return "\n".join(middle_cut(text.split("\n"), height,
+                                    self.moves(squeeze).count("\n") + 1))
 
     def draw(self, sq: Squeeze) -> str:
         gap = [""] if sq.gaps else []
@@ -164,13 +165,16 @@ class Screen:
 
     def outlook_lines(self, f: Outlook, sq: Squeeze = FULL) -> str:
         s = self.s
+        if sq.outlook_rows == 0:
+            return self.p.bold(cut(f"OUTLOOK from {s.when(f.step)}: not shown (a taller "
+                                   "terminal shows it)", self.width))
         players = ", ".join(s.players)
         follow = (f"; {players} follow{'s' if len(s.players) == 1 else ''} "
                   "the scenario policy in them" if players else "")
         lines = [self.p.bold(cut(f"OUTLOOK from {s.when(f.step)}: P(reach each stage by "
                                  f"{s.when(f.horizon, ', ', '')})", self.width))]
         lines += self.wrapped(f"  {f.n:,} runs forked from here{follow} "
-                              f"({1000 * f.seconds:.0f} ms)", 4)
+                              f"({1000 * f.seconds:.0f} ms)", 4) if sq.forked else []
         sw = self.stage_width(f)
         bar_width = max(10, self.width - (2 + sw + 8 + 2 + 15 + 1))
         parts = [(s.scenario.key if f.ladders else "", f)]

@@ -3,10 +3,12 @@
 `squeezes` yields ever shorter layouts; `Screen.position(height)` (sim/workshop/screen.py)
 draws the first that fits. The order leaves out what the room needs least first: the blank
 lines between parts, then the variables and perceptions under WHAT HAPPENED, the coupled
-ladders' outlooks, the other actors' actions (the played actors and the stage line stay),
-the stages already reached in the outlook (one line names them), the long command hint;
-then fewer outlook rows (the most severe kept) and fewer ladder rows (those around the
-current stage kept), down to three of each.
+ladders' outlooks, the stages already reached in the outlook (one line names them), the long
+command hint, the outlook's line on its forked runs (its n stays in the line under the rows),
+the other actors' actions (the played actors and the stage line stay); then fewer outlook
+rows (the most severe kept) and fewer ladder rows (those around the current stage kept),
+down to three of each; then two, one and no outlook rows (a line says the outlook is not
+shown), the ladder down to the current stage.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ class Squeeze:
             played actors' actions and the stage line only).
         reached_rows: a row per stage already reached in the outlook (else one line).
         hint: the long command hint under the moves (else a short one).
-        outlook_rows: at most this many outlook rows per ladder (None: all).
+        forked: the outlook's line on its runs, forked from here (n is also under the rows).
+        outlook_rows: at most this many outlook rows per ladder (None: all; 0: the outlook
+            is not shown, a line says so).
         ladder_rows: at most this many ladder rows (None: all).
     """
 
@@ -43,12 +47,13 @@ class Squeeze:
     everyone: bool = True
     reached_rows: bool = True
     hint: bool = True
+    forked: bool = True
     outlook_rows: int | None = None
     ladder_rows: int | None = None
 
 
 FULL = Squeeze()
-STEPS = ("gaps", "dynamics", "coupled", "everyone", "reached_rows", "hint")
+STEPS = ("gaps", "dynamics", "coupled", "reached_rows", "hint", "forked", "everyone")
 
 
 def squeezes(session: Session, height: int) -> Iterator[Squeeze]:
@@ -65,6 +70,9 @@ def squeezes(session: Session, height: int) -> Iterator[Squeeze]:
     for rows in range(stages - 1, MIN_ROWS - 1, -1):
         sq = replace(sq, ladder_rows=rows)
         yield sq
+    for rows in range(MIN_ROWS - 1, -1, -1):  # at last, no outlook rows: a line says so
+        sq = replace(sq, outlook_rows=rows, ladder_rows=max(1, rows))
+        yield sq
 
 
 def window(stages: int, here: int, rows: int | None) -> tuple[range, int, int]:
@@ -72,7 +80,8 @@ def window(stages: int, here: int, rows: int | None) -> tuple[range, int, int]:
     above), and how many are left out above and below."""
     if rows is None or rows >= stages:
         return range(stages), 0, 0
-    low = max(0, min(here - 1, stages - rows))
+    low = min(max(0, here - 1 if rows > 1 else here), stages - rows)
+    low = max(low, here - rows + 1)  # the current stage is always shown
     return range(low, low + rows), stages - low - rows, low
 
 
