@@ -231,7 +231,7 @@ class Screen:
         text = "\n".join(self.wrapped(
             f"  {self.s.when(turn.step)}: {moves + '; ' if moves else ''}{self.s.reads} "
             f"{turn.levels[1]}{events}; {turn.why}", 4))
-        return self.p.move(text) if turn.why.startswith("MOVE") and self.p.on else text
+        return self.p.move(text) if turn.why.startswith("MOVE") else text
 
     def fork(self, r: ForkResult) -> str:
         sw = self.stage_width(r.base)
