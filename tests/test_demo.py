@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ import sim
 from sim.cli import main
 from sim.present.ladder_svg import ladder_svg
 from sim.workshop import dashboard, demo
-from sim.workshop.dashboard import POLICY, Dashboard
+from sim.workshop.dashboard import POLICY, Dashboard, autoplay
 from sim.workshop.demo import DemoConfig
 from tests.helpers import ROOT, chromium, free_port, launch, need
 
@@ -107,6 +108,53 @@ def test_after_the_end_there_are_no_moves_and_no_outlook(scenario):
         pass
     assert board.ended and board.options("warsaw") == []
     assert "the run has ended" in board.status() and "no outlook" in board.outlook_html()
+
+
+def test_while_playing_the_outlook_is_the_last_one_shown_with_its_step(scenario):
+    board, other = board_of(scenario), board_of(scenario)
+    assert "Outlook from step" not in board.outlook_html()  # paused: the outlook from here
+    board.set_playing(True)
+    for _ in range(3):
+        board.step()
+        other.step()
+    playing = board.outlook_html()
+    assert "Outlook from step 0, recomputed when paused." in playing
+    assert "from step 0 (2024-05-27): 500 runs forked from here" in playing
+    board.set_playing(False)  # paused: the same page as a board that never played
+    assert board.outlook_html() == other.outlook_html()
+    assert "from step 3 (2024-05-30)" in board.outlook_html()
+
+
+def test_autoplay_steps_until_cancelled_or_the_end(scenario):
+    board, cancel, seen = board_of(scenario), threading.Event(), []
+    assert autoplay(board, 0, cancel, lambda: None) == 0  # paused: no step
+    board.set_playing(True)
+
+    def on_step():
+        seen.append(board.counter())
+        if len(seen) == 5:
+            cancel.set()
+
+    assert autoplay(board, 0, cancel, on_step) == 5
+    assert seen == [f"Step {k} of 90" for k in range(1, 6)]
+    steps = autoplay(board, 0, threading.Event(), lambda: None)
+    assert board.ended and steps == board.session.t - 5
+
+
+def test_control_runs_a_command_line_on_the_session(scenario):
+    board = board_of(scenario)
+    assert "commands (one per line" in board.control("?")
+    board.pick("warsaw", "harden")
+    shown = board.control("n 3")
+    assert board.counter() == "Step 3 of 90" and "step 3 of 90" in shown
+    assert board.picks == {"warsaw": POLICY} and board.changes == 1  # fresh move controls
+    assert all(len(line) <= 80 for line in shown.split("\n"))
+    assert board.control("u").startswith("  undone: step 3 (2024-05-30)")
+    assert board.counter() == "Step 2 of 90" and board.changes == 2
+    assert board.control("jump").startswith("! unknown command 'jump'")
+    assert board.control("b calm") == "  branch point 'calm' saved at step 2 (2024-05-29)"
+    assert board.changes == 2  # not a new position
+    assert board.control("q").startswith("! q ends `ladder play`")
 
 
 def test_text_from_files_is_escaped():
@@ -228,7 +276,7 @@ def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
     with sync_playwright() as p:
         browser = launch(p, browser_path)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector
             page.on("request", lambda r: requests.append(r.url))
             page.on("websocket", lambda ws: requests.append(ws.url))
             page.set_default_timeout(20_000)
@@ -243,6 +291,11 @@ def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
             start = stage.inner_text()
             expect(page.locator(".log")).to_contain_text("Nothing has happened yet")
             expect(ladder.locator(".stage-now")).to_have_count(1)
+            # readable at 1280x720: no horizontal scroll, the ladder and the outlook in view
+            expect(page.locator(".outlook")).to_contain_text("runs forked from here")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+            expect(ladder).to_be_in_viewport()
+            expect(page.locator(".outlook")).to_be_in_viewport()
             for k in (1, 2, 3):
                 page.click(".step-button")
                 expect(counter).to_have_text(f"Step {k} of 90")
@@ -265,6 +318,28 @@ def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
             expect(ladder.locator(".stage-now")).to_have_count(1)
             expect(ladder).to_contain_text(f"NOW · tension {expected.session.tension:.2f}")
             expect(page.locator(".outlook")).to_contain_text("runs forked from here")
+
+            # Control's box: a command line run on the session, and Undo
+            page.locator(".control-command input").fill("?")
+            page.click(".control-run")
+            expect(page.locator(".control-output")).to_contain_text("commands (one per line")
+            page.click(".control-undo")
+            expect(page.locator(".control-output")).to_contain_text("undone: step 4")
+            expect(counter).to_have_text("Step 3 of 90")
+            expect(turns).to_have_count(3)
+
+            # Play at 10 steps per second, then Pause: the outlook from the step paused at
+            page.click(".speed-10")
+            page.click(".play-button")
+            expect(counter).not_to_have_text("Step 3 of 90")
+            page.click(".play-button")
+            expect(page.locator(".play-button")).to_have_text(re.compile("play", re.I))
+            expect(page.locator(".outlook-stale")).to_have_count(0)
+            step = int(re.search(r"Step (\d+)", counter.inner_text()).group(1))
+            assert step > 3
+            expect(page.locator(".outlook")).to_contain_text(
+                re.compile(rf"from step {step} \(|no outlook"))
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1280
             page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
         finally:
             browser.close()

@@ -31,6 +31,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transcript", metavar="FILE.md",
                    help="write a markdown debrief at the end (also on quit, end of input and "
                         "Ctrl-C)")
+    p.add_argument("--width", type=int, metavar="N",
+                   help="the screen's width in columns (default: the terminal's, 60 to 160; "
+                        "100 with --script)")
+    p.add_argument("--no-redraw", dest="redraw", action="store_false",
+                   help="on a terminal, print each position below the last rather than "
+                        "redrawing the screen in place")
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -41,4 +47,4 @@ def execute(args: argparse.Namespace) -> int:
     return play(load_scenario(args.scenario), players=args.players, seed=args.seed,
                 outlook_runs=args.outlook_runs, draws=args.outlook_draws,
                 turn_steps=args.turn, script=args.script,
-                transcript=args.transcript)
+                transcript=args.transcript, width=args.width, redraw=args.redraw)

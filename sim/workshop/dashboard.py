@@ -10,15 +10,18 @@ drawn here, the ladder by sim/present/ladder_svg.py.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..analyses.outlook import ODDS
+from ..analyses.outlook import ODDS, Outlook
 from ..engine.runner import RunResult
 from ..engine.runner import run as run_batch
 from ..errors import InputError
 from ..format.scenario import Scenario, load_scenario
 from ..present.ladder_svg import ladder_svg
 from ..present.markup import esc
+from .commands import run_command
 from .session import DEFAULT_OUTLOOK_RUNS, Session, Turn
 
 if TYPE_CHECKING:
@@ -27,13 +30,17 @@ if TYPE_CHECKING:
 POLICY = "policy"  # a played actor's control: follow the scenario policy this step
 BATCH_RUNS = 2000
 LOG_TURNS = 40  # the newest turns shown in the log
+SPEEDS = (1, 2, 5, 10)  # Play's speeds, steps per second (`autoplay` takes 0: as fast as it goes)
+CONTROL_WIDTH = 80  # the columns of a Control command's text
 
 
 class Dashboard:
     """The state behind one browser tab: the session, the played actors' picks for the next
     step, the batch from the start, and each part of the page as HTML.
 
-    Every method takes the lock: the Play timer steps from its own thread.
+    Every method takes the lock: the Play timer steps from its own thread. While `playing`,
+    the outlook is not recomputed at each step (it takes far longer than a step): the page
+    shows the last one, labelled with its step, and the current one once paused.
 
     Args:
         scenario: the loaded scenario.
@@ -53,7 +60,10 @@ class Dashboard:
         self.batch_runs = batch_runs
         self.picks = {p: POLICY for p in self.session.players}
         self.changes = 0  # steps and resets so far: a new position, so fresh move controls
+        self.playing = False  # Play or Pause (`set_playing`)
         self._batch: RunResult | None = None
+        self._batch_html: str | None = None
+        self._shown: Outlook | None = None  # the outlook last shown
 
     @classmethod
     def from_config(cls, config: DemoConfig) -> Dashboard:
@@ -83,6 +93,29 @@ class Dashboard:
             self.session = Session(self.scenario, s.players, s.seed, s.outlook_runs, s.draws)
             self.picks = dict.fromkeys(self.picks, POLICY)
             self.changes += 1
+            self._shown = None
+
+    def set_playing(self, on: bool) -> None:
+        """Play (True) or Pause (False); a step under way finishes first."""
+        with self.lock:
+            self.playing = on
+
+    def control(self, text: str) -> str:
+        """Carry out one line of the command language (sim/workshop/commands.py) as Control:
+        the text it returns, or the reason it cannot be carried out ("! ...")."""
+        with self.lock:
+            if text.strip().lower() in ("q", "quit"):
+                return "! q ends `ladder play`; here, stop the server with Ctrl-C"
+            s = self.session
+            before = s.line[-1]
+            try:
+                shown = run_command(s, text, CONTROL_WIDTH)
+            except InputError as exc:  # a CommandError, or a Control command's own refusal
+                return f"! {exc}"
+            if s.line[-1] is not before:  # a new position
+                self.picks = dict.fromkeys(self.picks, POLICY)
+                self.changes += 1
+            return shown
 
     def pick(self, actor: str, action: str) -> None:
         """What a played actor does on the next step: a legal action id, or POLICY."""
@@ -162,7 +195,10 @@ class Dashboard:
             if s.ended:
                 return ('<p class="outlook-ended">The run has ended: nothing more can happen '
                         "in it, so there is no outlook.</p>")
-            f = s.outlook()
+            f = self._shown if self.playing and self._shown is not None else s.outlook()
+            self._shown = f
+            stale = (f'<p class="outlook-stale">Outlook from step {f.step}, recomputed when '
+                     "paused.</p>" if f.step != s.t else "")
             follow = (f"; {', '.join(s.players)} follow{'s' if len(s.players) == 1 else ''} "
                       "the scenario policy in them" if s.players else "")
             rows = [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in f.rows()]
@@ -170,7 +206,7 @@ class Dashboard:
                 f"<p>Ladder {esc(key)}:</p>" + bars_svg(
                     [(r["stage"], r["p"], r["lo"], r["hi"], r["already"]) for r in part.rows()],
                     f"outlook-{key}") for key, part in f.ladders.items())
-            return (f"<p>P(reach each stage by {esc(s.when(f.horizon, ', ', ''))}), from "
+            return (stale + f"<p>P(reach each stage by {esc(s.when(f.horizon, ', ', ''))}), from "
                     f"{esc(s.when(f.step))}: {f.n:,} runs forked from here{esc(follow)}; "
                     f"{esc(f.draws_note)}.</p>"
                     + bars_svg(rows, "outlook") + coupled)
@@ -185,6 +221,11 @@ class Dashboard:
 
     def batch_html(self) -> str:
         """Where the batch's runs end (P(final)) with Wilson 95% intervals."""
+        if self._batch_html is None:
+            self._batch_html = self._draw_batch()
+        return self._batch_html
+
+    def _draw_batch(self) -> str:
         summary = self.batch().summary
         rows = [(stage, summary["final"][stage]["p"], summary["final"][stage]["lo"],
                  summary["final"][stage]["hi"], False) for stage in summary["stages"]]
@@ -195,6 +236,27 @@ class Dashboard:
 
     def odds_note(self) -> str:
         return f"Wilson 95% intervals. {ODDS}"
+
+
+def autoplay(board: Dashboard, speed: float, cancel: threading.Event,
+             on_step: Callable[[], None]) -> int:
+    """Play's timer: step `board` at `speed` steps per second (0: as fast as it goes), calling
+    `on_step` after each step (the page draws itself again), until `cancel` is set, the board
+    stops `playing` (Pause) or the run ends; the steps played. Steps are due at fixed times,
+    so the time a step and its drawing take is not added to the wait; a timer that falls
+    behind does not catch up in a burst. No step starts once Pause has returned."""
+    period = 1 / speed if speed > 0 else 0.0
+    due, steps = time.monotonic(), 0
+    while True:
+        due += period
+        if cancel.wait(max(0.0, due - time.monotonic())):
+            return steps
+        with board.lock:  # Pause takes the lock too (`set_playing`)
+            if cancel.is_set() or not board.playing or board.step() is None:
+                return steps
+        steps += 1
+        on_step()
+        due = max(due, time.monotonic() - period)
 
 
 def turn_html(s: Session, turn: Turn) -> str:

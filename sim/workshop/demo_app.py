@@ -14,7 +14,7 @@ import solara
 
 from ..errors import LadderError
 from ..present.markup import esc
-from .dashboard import POLICY, Dashboard
+from .dashboard import POLICY, SPEEDS, Dashboard, autoplay
 from .demo import ENV, DemoConfig, token_allows
 
 CSS = """
@@ -31,6 +31,9 @@ CSS = """
 .ladder-demo .turn-head {font-weight: 700}
 .ladder-demo .turn ul {margin: 0; padding-left: 1.2em}
 .ladder-demo .move {color: #b34700; font-weight: 700}
+.ladder-demo .outlook-stale {color: #8a5a00; font-style: italic}
+.ladder-demo .control-output {font-size: 14px; max-height: 24em; overflow: auto;
+                              background: #f6f6f6; padding: .5em; white-space: pre}
 """
 
 
@@ -83,6 +86,32 @@ def Page():
     Game()
 
 
+def speed_label(speed: int) -> str:
+    return f"{speed}/s"
+
+
+@solara.component
+def Control(board: Dashboard, on_change):
+    """Control's box: a line of the command language (`?` lists it), run on the session, and
+    the text it returns; Undo takes back the last turn."""
+    text, set_text = solara.use_state("")
+    shown, set_shown = solara.use_state("")
+
+    def run(line: str):
+        if line.strip():
+            set_shown(board.control(line))
+            on_change()
+
+    with solara.Row(style="align-items: center; flex-wrap: wrap"):
+        with solara.Column(style="min-width: 24em"):
+            solara.InputText("Control command", value=text, on_value=set_text,
+                             continuous_update=True, classes=["control-command"])
+        solara.Button("Run", on_click=lambda: run(text), classes=["control-run"])
+        solara.Button("Undo", on_click=lambda: run("u"), classes=["control-undo"])
+    if shown:
+        solara.HTML("pre", esc(shown), classes=["control-output"])
+
+
 @solara.component
 def Game():
     board = solara.use_memo(_dashboard, [])
@@ -97,19 +126,22 @@ def Game():
         board.step()
         changed()
 
+    def play(on: bool):
+        board.set_playing(on)  # while playing, the outlook is the last one shown
+        set_playing(on)
+
     def reset():
-        set_playing(False)
+        play(False)
         board.reset()
         changed()
 
-    def autoplay(cancel: threading.Event):
-        while playing and not cancel.wait(1 / speed):
-            if board.step() is None:
-                set_playing(False)
-                return
-            changed()
+    def timer(cancel: threading.Event):
+        if playing:
+            autoplay(board, speed, cancel, changed)
+            if not cancel.is_set():  # the run ended
+                play(False)
 
-    solara.use_thread(autoplay, dependencies=[playing, speed], intrusive_cancel=False)
+    solara.use_thread(timer, dependencies=[playing, speed], intrusive_cancel=False)
     solara.Title("ladder demo")
     solara.Style(CSS)
     if isinstance(board, str):
@@ -128,20 +160,24 @@ def Game():
             solara.Button("Step", on_click=step, disabled=board.ended or playing,
                           color="primary", classes=["step-button"])
             solara.Button("Pause" if playing else "Play", disabled=board.ended,
-                          on_click=lambda: set_playing(not playing), classes=["play-button"])
+                          on_click=lambda: play(not playing), classes=["play-button"])
             solara.Button("Reset", on_click=reset, classes=["reset-button"])
-            with solara.Column(style="min-width: 22em"):
-                solara.SliderInt("Play speed (steps per second)", value=speed, min=1, max=10,
-                                 on_value=set_speed)
+            solara.HTML("span", "Play speed (steps per second):")
+            with solara.ToggleButtonsSingle(value=speed, on_value=set_speed,
+                                            classes=["play-speed"]):
+                for choice in SPEEDS:
+                    solara.Button(speed_label(choice), value=choice,
+                                  classes=[f"speed-{choice}"], style="text-transform: none")
         for actor in s.players:
             Moves(board, actor, board.picks[actor], board.changes, changed)
+        Control(board, changed)
         with solara.Columns([1, 1]):
-            with solara.Column():
+            with solara.Column(classes=["left-column"]):
                 solara.HTML("h2", "The ladder")
                 solara.HTML("div", board.ladder_html(), classes=["ladder"])
                 solara.HTML("h2", "What happened, and why the stage moved")
                 solara.HTML("div", board.log_html(), classes=["log"])
-            with solara.Column():
+            with solara.Column(classes=["right-column"]):
                 solara.HTML("h2", "Outlook from here")
                 solara.HTML("div", board.outlook_html(), classes=["outlook"])
                 solara.HTML("h2", "Outcomes of a quick batch from the start")
