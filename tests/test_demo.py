@@ -143,7 +143,7 @@ def test_autoplay_steps_until_cancelled_or_the_end(scenario):
 
 def test_control_runs_a_command_line_on_the_session(scenario):
     board = board_of(scenario)
-    assert "commands (one per line" in board.control("?")
+    assert "commands (one a line" in board.control("?")
     board.pick("warsaw", "harden")
     shown = board.control("n 3")
     assert board.counter() == "Step 3 of 90" and "step 3 of 90" in shown
@@ -322,7 +322,7 @@ def test_dashboard_in_headless_chromium(server, scenario, tmp_path):
             # Control's box: a command line run on the session, and Undo
             page.locator(".control-command input").fill("?")
             page.click(".control-run")
-            expect(page.locator(".control-output")).to_contain_text("commands (one per line")
+            expect(page.locator(".control-output")).to_contain_text("commands (one a line")
             page.click(".control-undo")
             expect(page.locator(".control-output")).to_contain_text("undone: step 4")
             expect(counter).to_have_text("Step 3 of 90")

@@ -108,14 +108,14 @@ def newest(text: str) -> list[str]:
     return ([f"  ({len(entries)} earlier turns not shown)"] if entries else []) + kept
 
 
-def screen_width(width: int | None, script: str | None) -> int:
-    """The screen's width: `width` when given, else 100 for a script and the terminal's
-    columns (60 to 160) at the keyboard."""
+def screen_width(width: int | None, script: str | None, out: TextIO | None = None) -> int:
+    """The screen's width: `width` when given, else the terminal's columns (60 to 160) when
+    the screen goes to a terminal, and 100 for a script or output to a pipe or file."""
     if width is not None:
         if not MIN_WIDTH <= width <= MAX_WIDTH:
             raise InputError(f"--width {width}: use {MIN_WIDTH} to {MAX_WIDTH} columns")
         return width
-    if script:
+    if script or out is None or not out.isatty():
         return SCRIPT_WIDTH
     return max(60, min(160, shutil.get_terminal_size((SCRIPT_WIDTH, 40)).columns))
 
@@ -145,7 +145,7 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
             session stopped by a bad script command still writes its transcript first.
     """
     out = out or sys.stdout
-    columns = screen_width(width, script)
+    columns = screen_width(width, script, out)
     path = check_transcript(transcript, script) if transcript else None
     session = Session(scenario, players or [], seed, outlook_runs, draws, turn_steps)
     actions = {a for p in session.players for a in scenario.actor(p).action_ids}
