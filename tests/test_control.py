@@ -310,3 +310,28 @@ def test_debrief_of_two_scripted_games_prints_the_hot_wash_and_the_aggregation(
     assert re.search(r"harden +2 +50\.0% \[15\.0, 85\.0\] +37%", text)
     assert re.search(r"\(argued, outside\) +2 +50\.0%", text)
     assert re.search(r"diplomatic_protest +2 +100\.0% \[34\.2, 100\.0\] +22%", text)
+
+
+def test_the_demo_steps_a_turn_of_turn_steps(scenario):
+    from sim.workshop.dashboard import Dashboard
+    from sim.workshop.demo import DemoConfig
+
+    board = Dashboard(scenario, ["warsaw"], outlook_runs=RUNS, batch_runs=100, turn_steps=7)
+    board.pick("warsaw", "harden")
+    turn = board.step()
+    assert turn.step == 7 and board.session.t == 7
+    assert [t.how["warsaw"] for t in board.session.log if hasattr(t, "note")] == [
+        "chosen"] + ["policy"] * 6
+    config = DemoConfig("/x/s.yaml", ("warsaw",), 3, 700, None, "fresh", 0)
+    assert DemoConfig.from_env(config.to_env()) == config
+    with pytest.raises(CommandError, match="q ends a terminal session"):
+        run_command(board.session, "q")
+
+
+def test_a_past_turn_shows_the_coupled_ladders_as_they_were_after_it(scenario):
+    s = session_of(scenario, assess=False)
+    first = s.play()
+    before = s.dynamics(first)
+    control.change_now(s, "adjudicate", ["nato:" + scenario.coupled[0].ladder.stage_ids[-2]],
+                       "for the test")
+    assert s.dynamics(first) == before

@@ -55,4 +55,4 @@ def execute(args: argparse.Namespace) -> int:
 
     return serve(args.scenario, players=args.players, seed=args.seed,
                  outlook_runs=args.outlook_runs, draws=args.outlook_draws, host=args.host,
-                 port=args.port)
+                 port=args.port, turn_steps=args.turn)

@@ -237,7 +237,11 @@ def run_command(session: Session, text: str, width: int = 80) -> str:
         CommandError: a command that cannot be read or carried out here.
     """
     actions = {a for p in session.players for a in session.scenario.actor(p).action_ids}
-    return obey(session, Screen(session, Paint(False), width), parse_command(text, actions))
+    command = parse_command(text, actions)
+    if command.kind == "quit":
+        raise CommandError("q ends a terminal session; here the session ends when its server "
+                           "stops (Ctrl-C in its terminal)")
+    return obey(session, Screen(session, Paint(False), width), command)
 
 
 def parse_change(session: Session, words: list[str]) -> Change:

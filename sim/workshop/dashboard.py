@@ -49,14 +49,15 @@ class Dashboard:
         outlook_runs: runs in each outlook.
         batch_runs: runs in the batch from the start.
         draws: the outlook's draws, "fresh" or "run" (`Session`).
+        turn_steps: steps a Step plays (0: to the next decision point), as `--turn`.
     """
 
     def __init__(self, scenario: Scenario, players: tuple[str, ...] | list[str] = (),
                  seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
-                 batch_runs: int = BATCH_RUNS, draws: str = "fresh"):
+                 batch_runs: int = BATCH_RUNS, draws: str = "fresh", turn_steps: int = 1):
         self.scenario = scenario
         self.lock = threading.RLock()
-        self.session = Session(scenario, list(players), seed, outlook_runs, draws)
+        self.session = Session(scenario, list(players), seed, outlook_runs, draws, turn_steps)
         self.batch_runs = batch_runs
         self.picks = {p: POLICY for p in self.session.players}
         self.changes = 0  # steps and resets so far: a new position, so fresh move controls
@@ -68,12 +69,12 @@ class Dashboard:
     @classmethod
     def from_config(cls, config: DemoConfig) -> Dashboard:
         return cls(load_scenario(config.scenario), config.players, config.seed,
-                   config.outlook_runs, draws=config.draws)
+                   config.outlook_runs, draws=config.draws, turn_steps=config.turn_steps)
 
     # -- actions ---------------------------------------------------------------------------
     def step(self) -> Turn | None:
-        """Play one step with the picks made; the picks go back to the policy. None once the
-        run has ended."""
+        """Play one turn (one step, or `--turn`'s steps) with the picks made; the picks go
+        back to the policy. The turn's last step, or None once the run has ended."""
         with self.lock:
             s = self.session
             if s.ended:
@@ -81,7 +82,7 @@ class Dashboard:
             for actor, action in self.picks.items():
                 if action != POLICY:
                     s.choose(actor, action)
-            turn = s.play()
+            turn = s.play_turn()[-1]
             self.picks = dict.fromkeys(self.picks, POLICY)
             self.changes += 1
             return turn
@@ -90,7 +91,8 @@ class Dashboard:
         """Back to step 0 (dice included), the picks back to the policy."""
         with self.lock:
             s = self.session
-            self.session = Session(self.scenario, s.players, s.seed, s.outlook_runs, s.draws)
+            self.session = Session(self.scenario, s.players, s.seed, s.outlook_runs, s.draws,
+                                   s.turn_steps)
             self.picks = dict.fromkeys(self.picks, POLICY)
             self.changes += 1
             self._shown = None

@@ -39,7 +39,8 @@ EXTRA_MISSING = "ladder demo needs the demo extra: pip install -e '.[demo]'"
 APP = "sim.workshop.demo_app:Page"
 ENV = {"scenario": "LADDER_DEMO_SCENARIO", "players": "LADDER_DEMO_PLAYERS",
        "seed": "LADDER_DEMO_SEED", "outlook_runs": "LADDER_DEMO_OUTLOOK_RUNS",
-       "token": "LADDER_DEMO_TOKEN", "draws": "LADDER_DEMO_OUTLOOK_DRAWS"}
+       "token": "LADDER_DEMO_TOKEN", "draws": "LADDER_DEMO_OUTLOOK_DRAWS",
+       "turn_steps": "LADDER_DEMO_TURN"}
 START_TIMEOUT = 90.0  # seconds to wait for the server to listen
 
 
@@ -65,6 +66,7 @@ class DemoConfig:
         outlook_runs: runs in each outlook.
         token: the token a page's URL must carry (`?token=...`), or None (a loopback host).
         draws: the outlook's draws, "fresh" or "run" (`Session`).
+        turn_steps: steps per turn (0: to the next decision point), as `--turn`.
     """
 
     scenario: str
@@ -73,12 +75,13 @@ class DemoConfig:
     outlook_runs: int = DEFAULT_OUTLOOK_RUNS
     token: str | None = None
     draws: str = "fresh"
+    turn_steps: int = 1
 
     def to_env(self) -> dict[str, str]:
         return {ENV["scenario"]: self.scenario, ENV["players"]: ",".join(self.players),
                 ENV["seed"]: "" if self.seed is None else str(self.seed),
                 ENV["outlook_runs"]: str(self.outlook_runs), ENV["token"]: self.token or "",
-                ENV["draws"]: self.draws}
+                ENV["draws"]: self.draws, ENV["turn_steps"]: str(self.turn_steps)}
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> DemoConfig:
@@ -97,7 +100,8 @@ class DemoConfig:
         seed = env.get(ENV["seed"]) or None
         runs = env.get(ENV["outlook_runs"]) or DEFAULT_OUTLOOK_RUNS
         return cls(path, players, None if seed is None else int(seed), int(runs),
-                   env.get(ENV["token"]) or None, env.get(ENV["draws"]) or "fresh")
+                   env.get(ENV["token"]) or None, env.get(ENV["draws"]) or "fresh",
+                   int(env.get(ENV["turn_steps"]) or 1))
 
 
 # -- who may play -------------------------------------------------------------------------------
@@ -218,7 +222,7 @@ def server_command(host: str, port: int) -> list[str]:
 def serve(scenario_path: str | Path, players: list[str] | tuple[str, ...] = (),
           seed: int | None = None, outlook_runs: int = DEFAULT_OUTLOOK_RUNS,
           host: str = "127.0.0.1", port: int = 8765, out: TextIO | None = None,
-          draws: str = "fresh") -> int:
+          draws: str = "fresh", turn_steps: int = 1) -> int:
     """Check the inputs, start the dashboard server and wait for it; Ctrl-C (or SIGTERM)
     stops it.
 
@@ -232,11 +236,11 @@ def serve(scenario_path: str | Path, players: list[str] | tuple[str, ...] = (),
     out = sys.stdout if out is None else out
     require_solara()
     scenario = load_scenario(scenario_path)
-    session = Session(scenario, list(players), seed, outlook_runs, draws)  # checks them
+    session = Session(scenario, list(players), seed, outlook_runs, draws, turn_steps)  # checks
     check_port(host, port)
     token = None if is_loopback(host) else new_token()
     config = DemoConfig(str(Path(scenario_path).resolve()), tuple(session.players), seed,
-                        outlook_runs, token, draws)
+                        outlook_runs, token, draws, turn_steps)
     played = ", ".join(session.players) or "nobody (every actor follows its policy)"
     warning, where = startup_message(scenario.id, played, host, port, token)
     if warning:

@@ -36,6 +36,7 @@ class Turn:
             Control vetoed), "argued" (an argued move stood in).
         reasons: actor -> the team's one-line why (empty when none was given).
         argued: the argued moves resolved before this step.
+        coupled: each coupled ladder's stage after the step.
         tension_before, stage_before, stage_after: the state around the step (tension_before
             and level_after: what the main ladder reads, tension or the scenario's `reads`).
         why: the stage move and the rule behind it, or why the stage did not move.
@@ -57,6 +58,7 @@ class Turn:
     levels: tuple[str, str] = ("", "")
     reasons: dict[str, str] = field(default_factory=dict)
     argued: list[Argued] = field(default_factory=list)
+    coupled: dict[str, str] = field(default_factory=dict)  # coupled ladder -> stage after
 
 
 @dataclass

@@ -239,7 +239,9 @@ class Session:
         turn = Turn(model.t, note, how, before[1], before[0], self.stage,
                     explain(self.scenario, model, note), refused, level_after=self.tension,
                     levels=step_levels(note, self.reads, before[1], self.tension),
-                    reasons=reasons, argued=argued)
+                    reasons=reasons, argued=argued, coupled={
+                        c.key: c.ladder.stage_ids[int(model.track(c.key).stage[0])]
+                        for c in self.scenario.coupled})
         self.pending, self.reasons, self.forced, self.argued = {}, {}, {}, {}
         self.line.append(Position(model.snapshot(), turn))
         self.log.append(turn)
@@ -285,7 +287,7 @@ class Session:
         perceived after the turn (nothing for a scenario without them)."""
         lines = []
         for c in self.scenario.coupled:
-            now = c.ladder.stage_ids[int(self.model.track(c.key).stage[0])]
+            now = turn.coupled[c.key]  # after that turn, not the stage now
             moves = "; ".join(f"MOVE {m.old} -> {m.new} by {why_moved(self.scenario, turn.note, m)}"
                               for m in turn.note.on(c.key))
             lines.append(f"  {c.key + ' ladder':<10} " + (moves or f"at {now}"))
