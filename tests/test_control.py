@@ -335,3 +335,27 @@ def test_a_past_turn_shows_the_coupled_ladders_as_they_were_after_it(scenario):
     control.change_now(s, "adjudicate", ["nato:" + scenario.coupled[0].ladder.stage_ids[-2]],
                        "for the test")
     assert s.dynamics(first) == before
+
+
+def test_an_injected_parameter_holds_in_the_outlooks_fresh_draws_and_undo_removes_it(scenario):
+    s = session_of(scenario, assess=False)
+    harden = scenario.actor("warsaw").action_ids.index("harden")
+
+    def harden_share_in_forks() -> float:
+        ens = s.model.fork(0, n=50, rng=1)
+        try:
+            agent = ens.agent_of("warsaw")
+            return float(sum(agent.policy_shares(i)[harden] for i in range(ens.n)))
+        finally:
+            ens.release()
+
+    assert harden_share_in_forks() > 0
+    control.change_now(s, "inject", ["param", "actors.warsaw.policy.weights.harden", "0"],
+                       "the cabinet rules out hardening")
+    assert harden_share_in_forks() == 0.0
+    s.play()  # it holds after a step, and in the played run
+    assert harden_share_in_forks() == 0.0
+    assert next(o.share for o in s.options("warsaw") if o.action.id == "harden") == 0.0
+    s.undo()
+    s.undo()
+    assert harden_share_in_forks() > 0 and not s.model.parameter_sets

@@ -300,7 +300,7 @@ def _allowed(sc: Scenario, actor) -> np.ndarray:
 
 
 def _apply_set(sc: Scenario, params: Params, key: str, value: float) -> None:
-    """An event's `set`, exactly as `sim.engine.events._setter` applies it."""
+    """An event's `set`, exactly as `sim.engine.events.parameter_setter` applies it."""
     parts = key.split(".")
     if parts == ["tension", "decay"]:
         params.decay = value

@@ -25,7 +25,7 @@ class _PreparedEvent:
     def __init__(self, model: EscalationModel, event):
         self.model, self.event = model, event
         self.fired = np.zeros(model.n, dtype=bool)
-        self.sets = [(_setter(model, path), draw(model, value))
+        self.sets = [(parameter_setter(model, path), draw(model, value))
                      for path, value in event.set.items()]
         self.tension = None
         if event.tension is not None:
@@ -83,7 +83,7 @@ class _PreparedEvent:
             note.events.append(event.name)
 
 
-def _setter(model: EscalationModel, path: str):
+def parameter_setter(model: EscalationModel, path: str):
     """A function (runs mask, values) that sets the parameter at `path` in those runs."""
     parts = path.split(".")
     if parts == ["tension", "decay"]:

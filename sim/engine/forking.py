@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import InputError
 from .agents import PopulationAgent
+from .events import parameter_setter
 
 if TYPE_CHECKING:
     from .model import EscalationModel
@@ -89,7 +90,7 @@ def snapshot(model: EscalationModel) -> dict:
         "t": model.t, "steps": model.steps, "running": model.running,
         "records": [t.occupancy.copy() for t in model.tracks] + [model.tension_sum.copy()]
         + ([] if model.tension_bands is None else [model.tension_bands.copy()]),
-        "recorded": model.recall.recorded,
+        "recorded": model.recall.recorded, "parameter_sets": list(model.parameter_sets),
         "notes": None if model.notes is None else list(model.notes),
         "collected": {k: list(v) for k, v in model.datacollector.model_vars.items()},
         "rng": model.rng.bit_generator.state, "random": model.random.getstate(),
@@ -106,6 +107,7 @@ def restore(model: EscalationModel, snap: dict) -> None:
         a.forget_weights()
     model.t, model.steps, model.running = snap["t"], snap["steps"], snap["running"]
     model.recall.recorded = snap["recorded"]
+    model.parameter_sets[:] = snap["parameter_sets"]
     records: list[np.ndarray] = [t.occupancy for t in model.tracks] + [model.tension_sum]
     if model.tension_bands is not None:
         records.append(model.tension_bands)
@@ -134,7 +136,7 @@ def fork(model: EscalationModel, run: int, n: int, rng, trace: bool = False,
     copied = state_arrays if draws == "fresh" else EscalationModel._state
     for (mine, axis), (theirs, _) in zip(copied(model), copied(new), strict=True):
         np.copyto(theirs, np.take(mine, [run], axis=axis))
-    new.sets_fired = model.sets_fired
+    new.sets_fired, new.parameter_sets = model.sets_fired, list(model.parameter_sets)
     if draws == "fresh":
         _set_again(model, new, run)
     else:
@@ -157,11 +159,17 @@ def fork(model: EscalationModel, run: int, n: int, rng, trace: bool = False,
 
 def _set_again(model: EscalationModel, new: EscalationModel, run: int) -> None:
     """Apply to `new`'s fresh parameters the `set` of every event run `run` of `model` has
-    fired, in the order it last fired them (with `new`'s own drawn values of the event)."""
-    fired = sorted((int(event.set_at[run]), i) for i, event in enumerate(model.events)
-                   if event.set_at is not None and event.set_at[run] >= 0)
+    fired, in the order it last fired them (with `new`'s own drawn values of the event), and
+    every parameter set by hand (`EscalationModel.set_parameter`), each in its place."""
+    fired: list[tuple[int, int, str, float]] = [
+        (int(event.set_at[run]), i, "", 0.0) for i, event in enumerate(model.events)
+        if event.set_at is not None and event.set_at[run] >= 0]
+    fired += [(order, -1, path, value) for order, path, value in model.parameter_sets]
     every = np.ones(new.n, dtype=bool)
-    for _, i in fired:
+    for _, i, path, value in sorted(fired):
+        if i < 0:
+            parameter_setter(new, path)(every, np.full(new.n, value))
+            continue
         for setter, values in new.events[i].sets:
             setter(every, values)
 

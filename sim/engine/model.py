@@ -22,7 +22,7 @@ from . import forking
 from .agents import ActorAgent, PopulationAgent
 from .assumptions import draw
 from .dynamics import describe_dynamics, memory_needs
-from .events import _PreparedEvent
+from .events import _PreparedEvent, parameter_setter
 from .inputs import chunk_seed, collector, with_overrides
 from .notes import RULE_NONE, StepNote
 from .observations import Observer
@@ -62,6 +62,7 @@ class EscalationModel(MainLadder, mesa.Model):
         self.horizon = scenario.clock.horizon
         self.run_index, self.t = np.arange(n), 0
         self.sets_fired = 0  # events' `set`s applied so far (each event's `set_at`)
+        self.parameter_sets: list[tuple[int, str, float]] = []  # (order, path, value)
         self.drawn: dict = {}  # path -> (distribution, each run's fifth, each run's draw)
         self.view = StateView(self)
         self.main = Track(self, scenario.key, ladder, scenario.start, scenario.reads)
@@ -302,6 +303,14 @@ class EscalationModel(MainLadder, mesa.Model):
             due &= np.isin(self.run_index, runs)
         if due.any():
             self.events[event].fire(due, None)
+
+    def set_parameter(self, path: str, value: float) -> None:
+        """Set a parameter (a path as an event's `set:` takes it, checked by the caller) to
+        `value` in every active run now, between steps. A fork with fresh draws sets it again,
+        in its order among the events' `set`s (`parameter_sets`)."""
+        parameter_setter(self, path)(self.active.copy(), np.full(self.n, float(value)))
+        self.parameter_sets.append((self.sets_fired, path, float(value)))
+        self.sets_fired += 1
 
     def _state(self) -> list[tuple[np.ndarray, int]]:
         """Every per-run array of the model, its agents and events, with its run axis: the

@@ -117,9 +117,8 @@ def set_stage(session: Session, target: str) -> str:
 
 
 def set_parameter(session: Session, path: str, value: str) -> str:
-    """Set a parameter (a path as an event's `set:` takes it) in the played run now."""
-    from ..engine.events import _setter
-
+    """Set a parameter (a path as an event's `set:` takes it) in the played run now; the
+    outlooks' fresh draws get it too."""
     sc = session.scenario
     problem = param_problem(path, sc.ladder, list(sc.actors))
     if problem:
@@ -127,8 +126,7 @@ def set_parameter(session: Session, path: str, value: str) -> str:
     number = _number(value, f"inject param {path}")
     if number < 0 and not path.endswith(".effect"):
         raise CommandError(f"inject param {path}: a weight, scale or decay is >= 0, got {value}")
-    model = session.model
-    _setter(model, path)(model.active.copy(), np.full(model.n, number))
+    session.model.set_parameter(path, number)
     return f"{path} = {number:g}"
 
 
