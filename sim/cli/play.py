@@ -17,12 +17,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "horizon with Wilson 95% intervals, from --outlook-runs runs forked from "
                     "here). The room plays the --as actors (their legal moves are listed); the "
                     "others follow their scenario policy. At the prompt: a number or action "
-                    "id, n [K], u, b NAME, r NAME, f ..., q, ?. See docs/workshop.md.",
+                    "id (with '-- why'), n [K], u, b NAME, r NAME, f ..., argue, turn K, "
+                    "q, ?; and Control's powers, each with its reason after --: inject, "
+                    "adjudicate, force, veto, rule, order. See docs/workshop.md.",
         epilog="examples:\n"
                "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw\n"
                "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw --seed 3 \\\n"
                "      --script rehearsal.txt --transcript debrief.md\n"
-               "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw --as nato",
+               "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw --as nato\n"
+               "  ladder play scenarios/belarus-poland-2024.yaml --as warsaw --turn 7 \\\n"
+               "      --transcript game.md && ladder debrief game.md",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_session_options(p)
     p.add_argument("--script", metavar="FILE",
