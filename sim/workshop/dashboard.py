@@ -57,7 +57,8 @@ class Dashboard:
                  batch_runs: int = BATCH_RUNS, draws: str = "fresh", turn_steps: int = 1):
         self.scenario = scenario
         self.lock = threading.RLock()
-        self.session = Session(scenario, list(players), seed, outlook_runs, draws, turn_steps)
+        self.session = Session(scenario, list(players), seed, outlook_runs, draws, turn_steps,
+                               assess=False)  # no transcript here: no decision points
         self.batch_runs = batch_runs
         self.picks = {p: POLICY for p in self.session.players}
         self.changes = 0  # steps and resets so far: a new position, so fresh move controls
@@ -92,7 +93,7 @@ class Dashboard:
         with self.lock:
             s = self.session
             self.session = Session(self.scenario, s.players, s.seed, s.outlook_runs, s.draws,
-                                   s.turn_steps)
+                                   s.turn_steps, assess=False)
             self.picks = dict.fromkeys(self.picks, POLICY)
             self.changes += 1
             self._shown = None

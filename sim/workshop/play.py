@@ -147,7 +147,8 @@ def play(scenario: Scenario, players: list[str] | None = None, seed: int | None 
     out = out or sys.stdout
     columns = screen_width(width, script, out)
     path = check_transcript(transcript, script) if transcript else None
-    session = Session(scenario, players or [], seed, outlook_runs, draws, turn_steps)
+    session = Session(scenario, players or [], seed, outlook_runs, draws, turn_steps,
+                      assess=path is not None)  # decision points: for the transcript
     actions = {a for p in session.players for a in scenario.actor(p).action_ids}
     source = (Script(read_script(script, actions), out) if script
               else Keyboard(stdin or sys.stdin, out))

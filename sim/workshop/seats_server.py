@@ -264,7 +264,8 @@ def serve_seats(scenario_path: str | Path, players: list[str] | tuple[str, ...],
         raise InputError(SEATS_NEEDED)
     path = check_transcript(transcript) if transcript else None
     scenario = load_scenario(scenario_path)
-    table = Table(Session(scenario, list(players), seed, outlook_runs, draws, turn_steps))
+    table = Table(Session(scenario, list(players), seed, outlook_runs, draws, turn_steps,
+                          assess=path is not None))  # decision points: for the transcript
     check_port(host, port)
     server = make_server(table, host, port, sys.stderr)
     if not is_loopback(host):
