@@ -143,8 +143,17 @@ def transcript(session: Session, ended: str) -> str:
     lines += ["", wash, "", "The whole hot wash, or several rooms together: "
               "`ladder debrief THIS_FILE.md [OTHER.md ...]`.",
               "", "## Record", "", "The session as data, for `ladder debrief` (docs/debrief.md).",
-              "", "```json", json.dumps(data, indent=1), "```"]
+              "", "```json", record_json(data), "```"]
     return "\n".join(lines) + "\n"
+
+
+def record_json(data: dict) -> str:
+    """The record as JSON with one log entry a line (short, and easy to diff)."""
+    head = {k: v for k, v in data.items() if k not in ("log", "end")}
+    lines = [json.dumps(head)[:-1] + ', "log": [']
+    lines += [" " + json.dumps(e) + ("," if i < len(data["log"]) - 1 else "")
+              for i, e in enumerate(data["log"])]
+    return "\n".join(lines + ['], "end": ' + json.dumps(data["end"]) + "}"])
 
 
 def turn_md(session: Session, turn: Turn) -> list[str]:
