@@ -248,7 +248,7 @@ def test_a_scripted_game_records_every_power_with_its_reason(tmp_path):
     script, out = tmp_path / "game.txt", tmp_path / "game.md"
     script.write_text(SCRIPT)
     assert main(["play", str(SCENARIO), "--as", "warsaw", "--seed", "3", "--outlook-runs",
-                 "200", "--script", str(script), "--transcript", str(out)]) == 0
+                 "100", "--script", str(script), "--transcript", str(out)]) == 0
     md = out.read_text()
     for power, reason in [("inject", "a viral video raises the temperature"),
                           ("veto", "NATO consultations; Minsk holds back"),
@@ -293,7 +293,7 @@ def test_debrief_of_two_scripted_games_prints_the_hot_wash_and_the_aggregation(
     for seed in ("3", "4"):
         out = tmp_path / f"room{seed}.md"
         assert main(["play", str(SCENARIO), "--as", "warsaw", "--seed", seed, "--outlook-runs",
-                     "200", "--script", str(script), "--transcript", str(out)]) == 0
+                     "100", "--script", str(script), "--transcript", str(out)]) == 0
         assert "## Hot wash: " in out.read_text()  # the end of a game has it too
         paths.append(str(out))
     capsys.readouterr()

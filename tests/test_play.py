@@ -21,7 +21,7 @@ from tests.helpers import ROOT, make_scenario
 
 SCENARIO = ROOT / "scenarios" / "belarus-poland-2024.yaml"
 MARKOV = ROOT / "scenarios" / "examples" / "markov-crisis.yaml"
-OUTLOOK_RUNS = "1000"
+OUTLOOK_RUNS = "300"
 
 # About 20 turns as the room plays warsaw: moves by id and by number (1-3 are hold, harden,
 # diplomatic_protest at every stage), turns on policy, an undo, a branch point left and
@@ -189,7 +189,7 @@ def test_scripted_session_writes_the_debrief(tmp_path, capsys):
     assert "> Branch point 'before_zone' saved at step 3 (2024-05-30)" in text
     assert "> Returned to branch point 'before_zone' at step 3 (2024-05-30)" in text
     # outlooks: a row per stage with its Wilson interval, and n
-    outlooks = re.findall(r"^Outlook from step (\d+) .*n = 1,000 runs", text, re.M)
+    outlooks = re.findall(r"^Outlook from step (\d+) .*n = 300 runs", text, re.M)
     assert len(outlooks) >= 10
     assert re.search(r"^\| border_incident \| \d+\.\d% \| \[\d+\.\d, \d+\.\d\] \|$", text, re.M)
     # forks beside the un-branched outlook, with a paired interval and p-value
@@ -206,10 +206,11 @@ def test_scripted_session_writes_the_debrief(tmp_path, capsys):
 
 
 def test_same_seed_and_script_give_the_same_transcript(tmp_path):
-    _, one = run_script(tmp_path, "one")
-    _, two = run_script(tmp_path, "two")
+    small = ("--outlook-runs", "100")  # the same for any size; smaller is quicker
+    _, one = run_script(tmp_path, "one", extra=small)
+    _, two = run_script(tmp_path, "two", extra=small)
     assert one.read_text() == two.read_text()
-    _, other = run_script(tmp_path, "other", extra=("--seed", "4"))
+    _, other = run_script(tmp_path, "other", extra=(*small, "--seed", "4"))
     assert other.read_text() != one.read_text()
 
 
