@@ -359,3 +359,16 @@ def test_an_injected_parameter_holds_in_the_outlooks_fresh_draws_and_undo_remove
     s.undo()
     s.undo()
     assert harden_share_in_forks() > 0 and not s.model.parameter_sets
+
+
+def test_what_a_room_types_stays_literal_in_the_markdown(scenario):
+    from sim.workshop.debrief import transcript
+
+    s = session_of(scenario, assess=False)
+    control.change_now(s, "inject", ["minsk.danger", "+1"], "a *viral* video | <b>leak</b>")
+    s.choose("warsaw", "hold", why="wait_and_see")
+    s.play()
+    md = transcript(s, "q")
+    assert r"*Reason: a \*viral\* video \| \<b\>leak\</b\>*" in md
+    assert r"(why: wait\_and\_see)" in md
+    assert r"Control's judgement: a \*viral\* video \| \<b\>leak\</b\> |" in md

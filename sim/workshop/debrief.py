@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -131,7 +132,7 @@ def transcript(session: Session, ended: str) -> str:
         if t is None:  # Control changed the state
             assert pos.act is not None  # a position is a turn's or an act's
             lines.append(f"| {pos.act.step} | - | Control: {pos.act.power} | "
-                         f"{pos.act.what} | - | Control's judgement: {pos.act.why} |")
+                         f"{md(pos.act.what)} | - | Control's judgement: {md(pos.act.why)} |")
             continue
         date = sc.clock.date_of(t.step)
         played = ", ".join(f"{a}: {t.note.actions[a]} ({t.how[a]})" for a in t.how) or "-"
@@ -145,6 +146,14 @@ def transcript(session: Session, ended: str) -> str:
               "", "## Record", "", "The session as data, for `ladder debrief` (docs/debrief.md).",
               "", "```json", record_json(data), "```"]
     return "\n".join(lines) + "\n"
+
+
+MARKUP = re.compile(r"([\\`*_<>\[\]|#])")
+
+
+def md(text: str) -> str:
+    """What a team or Control typed, as literal markdown: markup characters escaped."""
+    return MARKUP.sub(r"\\\1", text)
 
 
 def record_json(data: dict) -> str:
@@ -161,13 +170,13 @@ def turn_md(session: Session, turn: Turn) -> list[str]:
     lines = [f"### {session.when(turn.step).capitalize()}", ""]
     lines += [f"- event: {name}" for name in note.events]
     for arg in turn.argued:
-        lines.append(f"- argued move of {arg.actor}: {arg.text}; Control's ruling: "
-                     f"{arg.terms()} (*Control's judgement: {arg.why}*); rolled "
+        lines.append(f"- argued move of {arg.actor}: {md(arg.text)}; Control's ruling: "
+                     f"{arg.terms()} (*Control's judgement: {md(arg.why)}*); rolled "
                      f"{arg.roll:.3f}: {'succeeded' if arg.success else 'failed'}")
     for actor, action in note.actions.items():
         who = "played, " if actor in session.players else "Control: "
         how = f" ({who}{turn.how[actor]})" if actor in turn.how else ""
-        why = f" (why: {turn.reasons[actor]})" if turn.reasons.get(actor) else ""
+        why = f" (why: {md(turn.reasons[actor])})" if turn.reasons.get(actor) else ""
         lines.append(f"- {actor}{how}: {action}{why}")
     lines += [f"- note: {text}" for text in note.blocked + turn.refused]
     lines.append(f"- {session.reads} {turn.levels[0]} -> {turn.levels[1]}")
@@ -194,8 +203,8 @@ def outlook_md(session: Session, f: Outlook) -> list[str]:
 def act_md(session: Session, act: ControlAct) -> list[str]:
     """Control's act: what, and its reason, marked as judgement; for a change of the state,
     P(reach) before and after."""
-    lines = [f"> **Control's judgement** ({act.power}) at {session.when(act.step)}: {act.what}. "
-             f"*Reason: {act.why}*", ""]
+    lines = [f"> **Control's judgement** ({act.power}) at {session.when(act.step)}: "
+             f"{md(act.what)}. *Reason: {md(act.why)}*", ""]
     if act.before is not None and act.after is not None:
         lines += ["| stage | P(reach) before | after |", "| --- | ---: | ---: |"]
         for b, a in zip(reversed(act.before.rows()), reversed(act.after.rows()), strict=True):
@@ -216,8 +225,9 @@ def decision_md(session: Session, d: Decision) -> list[str]:
     yet reached), against every actor following its policy."""
     stage = watched(d)
     what = "argued" if d.how == "argued" else "picked"
-    why = f" (why: {d.why})" if d.why else ""
-    lines = [f"#### Decision point at {session.when(d.step)}: {d.actor} {what} {d.chosen}{why}",
+    why = f" (why: {md(d.why)})" if d.why else ""
+    lines = [f"#### Decision point at {session.when(d.step)}: {d.actor} {what} "
+             f"{md(d.chosen)}{why}",
              "", f"Each legal move forced this turn against every actor following its policy; "
              f"P(reach {stage}), n = {d.n:,} paired runs, {PAIRED}.", "",
              "| move | policy share | P(reach) | minus policy, points [95% CI] | p |",
@@ -246,7 +256,7 @@ def watched(d: Decision) -> str:
 
 
 def fork_md(session: Session, r: ForkResult) -> list[str]:
-    why = f" (why: {r.why})" if r.why else ""
+    why = f" (why: {md(r.why)})" if r.why else ""
     lines = [f"#### Fork at {session.when(r.step)}: {r.change.describe()}{why}", "",
              f"Beside the un-branched outlook (every actor, played ones too, following its "
              f"policy from here); n = {r.base.n:,} runs each, {r.method}.", "",
