@@ -372,3 +372,14 @@ def test_what_a_room_types_stays_literal_in_the_markdown(scenario):
     assert r"*Reason: a \*viral\* video \| \<b\>leak\</b\>*" in md
     assert r"(why: wait\_and\_see)" in md
     assert r"Control's judgement: a \*viral\* video \| \<b\>leak\</b\> |" in md
+
+
+def test_an_argued_stage_trigger_moves_the_stage_after_the_step_even_to_an_absorbing_one(
+        scenario):
+    s = session_of(scenario, seed=5, assess=False)
+    control.argue(s, "warsaw", "a strike across the border")
+    control.rule(s, ["p=1", "stage=nuclear_use"], "for the exercise: the worst case")
+    turn = s.play()
+    assert turn.stage_after == "nuclear_use" and s.ended  # absorbing: the run has ended
+    assert turn.why.endswith("; then warsaw's argued move: belarus ladder hybrid_pressure -> "
+                             "nuclear_use")

@@ -205,11 +205,12 @@ class Session:
         how: dict[str, str] = {}
         codes: dict[str, int] = {}  # every action forced this step
         argued = list(self.argued.values())
-        for k, arg in enumerate(argued):
+        for k, arg in enumerate(argued):  # effects now, but a stage move after the step
             arg.roll = float(self._dice(2, t, k).random())
             if arg.success:
                 for kind, value in arg.effects:
-                    apply_change(self, kind, value)
+                    if kind != "stage":
+                        apply_change(self, kind, value)
             if arg.stand_in is not None:
                 codes[arg.actor] = self.scenario.actor(arg.actor).action_ids.index(arg.stand_in)
             how[arg.actor] = "argued"
@@ -230,14 +231,19 @@ class Session:
         model.step()
         assert model.notes is not None  # a played model traces (trace=True)
         note = model.notes[-1]
+        why = explain(self.scenario, model, note)
+        for arg in argued:
+            for kind, value in arg.effects if arg.success and model.running else ():
+                if kind == "stage":
+                    why += f"; then {arg.actor}'s argued move: {apply_change(self, kind, value)}"
         refused = [f"{a}: {self.scenario.actor(a).actions[c].id} was not applied (an event "
                    f"moved the stage to {self.stage} first); {a} did {note.actions[a]}"
                    for a, c in codes.items() if int(model.agent_of(a).choice[0]) != c]
         how = {a: how.get(a, "policy") for a in self.players} | {
             a: h for a, h in how.items() if a not in self.players}
         reasons = {a: self.reasons[a] for a in how if self.reasons.get(a)}
-        turn = Turn(model.t, note, how, before[1], before[0], self.stage,
-                    explain(self.scenario, model, note), refused, level_after=self.tension,
+        turn = Turn(model.t, note, how, before[1], before[0], self.stage, why, refused,
+                    level_after=self.tension,
                     levels=step_levels(note, self.reads, before[1], self.tension),
                     reasons=reasons, argued=argued, coupled={
                         c.key: c.ladder.stage_ids[int(model.track(c.key).stage[0])]
