@@ -383,3 +383,12 @@ def test_an_argued_stage_trigger_moves_the_stage_after_the_step_even_to_an_absor
     assert turn.stage_after == "nuclear_use" and s.ended  # absorbing: the run has ended
     assert turn.why.endswith("; then warsaw's argued move: belarus ladder hybrid_pressure -> "
                              "nuclear_use")
+
+
+def test_undo_before_the_turn_takes_back_the_picks_and_controls_forced_moves(scenario):
+    s = session_of(scenario, assess=False)
+    out = run_command(s, "force minsk restrain -- Moscow's call")
+    assert "CONTROL'S JUDGEMENT at step 0 (2024-05-27): minsk plays restrain next step" in out
+    assert "taken back" in run_command(s, "u") and not s.forced and s.t == 0
+    turn = s.play()
+    assert "minsk" not in turn.how  # the policy again

@@ -177,9 +177,11 @@ def obey(session: Session, screen: Screen, command: Command) -> str:
                            f"{session.when(session.t)}")
         return f"  turns are now {turn_text(session.turn_steps)}"
     if kind == "undo":
-        if session.pending or session.argued:
+        if session.pending or session.argued or session.forced:
             session.pending, session.argued, session.reasons = {}, {}, {}
-            return "  this turn's choices so far taken back\n" + screen.moves()
+            session.forced = {}
+            return ("  this turn's choices so far (and Control's forced moves) taken back\n"
+                    + screen.moves())
         gone = session.undo()
         what = (f"Control's {gone.act.power}" if gone.act else
                 session.when(gone.turn.step) if gone.turn else "")
