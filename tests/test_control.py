@@ -324,7 +324,8 @@ def test_the_demo_steps_a_turn_of_turn_steps(scenario):
         "chosen"] + ["policy"] * 6
     config = DemoConfig("/x/s.yaml", ("warsaw",), 3, 700, None, "fresh", 0)
     assert DemoConfig.from_env(config.to_env()) == config
-    with pytest.raises(CommandError, match="q ends a terminal session"):
+    with pytest.raises(CommandError, match="q ends `ladder play`; here the session ends "
+                                           "when its server stops"):
         run_command(board.session, "q")
 
 

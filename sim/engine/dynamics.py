@@ -46,14 +46,14 @@ def describe_dynamics(model: EscalationModel, note: StepNote) -> None:
     note.flags = {name: bool(f[r]) for name, f in model.vars.flags.items()}
     for actor_id, view in model.views.items():
         if view.seen:
-            note.perceived[actor_id] = {name: _shown(model, name, v[r])
+            note.perceived[actor_id] = {name: perceived_value(model, name, v[r])
                                         for name, v in view.seen.items()}
     for agent in model.actors:
         if agent.signals is not None and agent.shown[r] != agent.choice[r]:
             note.signals[agent.actor.id] = agent.actor.actions[int(agent.shown[r])].id
 
 
-def _shown(model: EscalationModel, name: str, value) -> float | str:
+def perceived_value(model: EscalationModel, name: str, value) -> float | str:
     """A perceived number, or the id of a perceived stage."""
     if name == "stage":
         return model.ladder.stage_ids[int(value)]

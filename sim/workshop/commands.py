@@ -241,8 +241,8 @@ def run_command(session: Session, text: str, width: int = 80) -> str:
     actions = {a for p in session.players for a in session.scenario.actor(p).action_ids}
     command = parse_command(text, actions)
     if command.kind == "quit":
-        raise CommandError("q ends a terminal session; here the session ends when its server "
-                           "stops (Ctrl-C in its terminal)")
+        raise CommandError("q ends `ladder play`; here the session ends when its server "
+                           "stops: Ctrl-C in its terminal (the transcript is written then)")
     return obey(session, Screen(session, Paint(False), width), command)
 
 

@@ -107,8 +107,6 @@ class Dashboard:
         """Carry out one line of the command language (sim/workshop/commands.py) as Control:
         the text it returns, or the reason it cannot be carried out ("! ...")."""
         with self.lock:
-            if text.strip().lower() in ("q", "quit"):
-                return "! q ends `ladder play`; here, stop the server with Ctrl-C"
             s = self.session
             before = s.line[-1]
             try:

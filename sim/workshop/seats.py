@@ -212,9 +212,6 @@ class Table:
             if kind == "pick":
                 raise CommandError("moves come from the seats; Resolve turn plays the seats "
                                    "without a move by their scenario policy")
-            if kind == "quit":
-                raise CommandError("the session ends when the server stops: Ctrl-C in its "
-                                   "terminal (the transcript is written then)")
             out = run_command(s, text, width=100)
             self._note(f"Control: {' '.join(text.split())[:80]}")
             self._sync()

@@ -21,6 +21,7 @@ import re
 import numpy as np
 
 from ..analyses.outlook import Change, ForkResult, Outlook, check_draws, ensemble, paired_rows
+from ..engine.dynamics import perceived_value
 from ..engine.model import EscalationModel
 from ..errors import InputError
 from ..format.check import suggest
@@ -177,16 +178,8 @@ class Session:
         seen = getattr(view, "seen", {})
         if not seen:
             return {"stage": self.stage, self.reads: self.level}
-        out = {}
-        for name, values in seen.items():
-            value = values[0]
-            if name == "stage":
-                out[name] = self.ladder.stage_ids[int(value)]
-            elif name.endswith(".stage") and name[:-6] in self.model.track_keys:
-                out[name] = self.model.track(name[:-6]).ladder.stage_ids[int(value)]
-            else:
-                out[name] = f"{float(value):.2f}"
-        return out
+        shown = {name: perceived_value(self.model, name, v[0]) for name, v in seen.items()}
+        return {name: v if isinstance(v, str) else f"{v:.2f}" for name, v in shown.items()}
 
     def play(self) -> Turn:
         """Play one step: argued moves are resolved, then the pending choices, Control's
