@@ -12,14 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..analyses.outlook import Change
 from ..errors import InputError, ValidationError
 from ..format.access import read_input
 from ..format.check import suggest
 from . import control
-from .control import event_name
+from .control import event_name, finite_number
 from .entries import ControlAct, check_players
 from .screen import Paint, Screen
 from .session import CommandError, Session, whole_number
@@ -254,13 +252,7 @@ def parse_change(session: Session, words: list[str]) -> Change:
     if words[0] == "tension":
         if len(words) != 2:
             raise CommandError("f tension needs one number, e.g. f tension +2")
-        try:
-            delta = float(words[1])
-        except ValueError:
-            raise CommandError(f"f tension: {words[1]!r} is not a number") from None
-        if not np.isfinite(delta):
-            raise CommandError(f"f tension: {words[1]!r} is not a finite number")
-        return Change("tension", delta=delta)
+        return Change("tension", delta=finite_number(words[1], "f tension"))
     if words[0] == "event":
         return Change("event", event=event_name(session.scenario, " ".join(words[1:])))
     if len(words) != 1:

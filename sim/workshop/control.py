@@ -42,7 +42,8 @@ def needs_reason(power: str, why: str) -> None:
                            f"{power} ... -- the room judged the crossing closed")
 
 
-def _number(text: str, what: str) -> float:
+def finite_number(text: str, what: str) -> float:
+    """`text` as a finite number; CommandError naming `what` otherwise."""
     try:
         value = float(text)
     except ValueError:
@@ -55,10 +56,10 @@ def _number(text: str, what: str) -> float:
 def _amount(old: np.ndarray, text: str, what: str) -> np.ndarray:
     """`=X` sets, `+X` or `-X` adds."""
     if text.startswith("="):
-        return np.full_like(old, _number(text[1:], what))
+        return np.full_like(old, finite_number(text[1:], what))
     if text[:1] not in "+-":
         raise CommandError(f"{what}: give +X or -X to add, =X to set; got {text!r}")
-    return old + _number(text, what)
+    return old + finite_number(text, what)
 
 
 def apply_change(session: Session, kind: str, value: str) -> str:
@@ -123,7 +124,7 @@ def set_parameter(session: Session, path: str, value: str) -> str:
     problem = param_problem(path, sc.ladder, list(sc.actors))
     if problem:
         raise CommandError(f"inject param {path}: {problem}")
-    number = _number(value, f"inject param {path}")
+    number = finite_number(value, f"inject param {path}")
     if number < 0 and not path.endswith(".effect"):
         raise CommandError(f"inject param {path}: a weight, scale or decay is >= 0, got {value}")
     session.model.set_parameter(path, number)
@@ -191,10 +192,7 @@ def veto(session: Session, actor: str, action: str, why: str) -> ControlAct:
     needs_reason("veto", why)
     vetoed = session.vetoed.setdefault(actor, set())
     vetoed.add(code)
-    agent = session.model.agent_of(actor)
-    left = agent.policy_shares(0) * agent.allowed[:, int(session.model.stage[0])]
-    left[list(vetoed)] = 0.0
-    if left.sum() <= 0 and actor not in session.players:
+    if session.shares_without(actor, vetoed).sum() <= 0 and actor not in session.players:
         vetoed.discard(code)
         raise CommandError(f"veto: without {action}, {actor}'s policy gives no action any "
                            f"weight at {session.stage}; force a move instead")
@@ -238,7 +236,7 @@ def rule(session: Session, words: list[str], why: str) -> ControlAct:
     terms = dict(_term(w) for w in words)
     if "p" not in terms:
         raise CommandError("rule needs the probability of success, p=P with P from 0 to 1")
-    p = _number(terms.pop("p"), "rule p")
+    p = finite_number(terms.pop("p"), "rule p")
     if not 0.0 <= p <= 1.0:
         raise CommandError(f"rule p: a probability is from 0 to 1, got {p:g}")
     stand_in = terms.pop("as", None)

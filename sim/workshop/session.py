@@ -251,14 +251,20 @@ class Session:
         rolls, vetoed draws), so using a power changes no other random number."""
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
 
-    def _redraw(self, actor: str, vetoed: set[int], k: int) -> int:
-        """The actor's move drawn from its policy's shares here without the vetoed actions."""
+    def shares_without(self, actor: str, vetoed: set[int]) -> np.ndarray:
+        """The actor's policy shares here, over the actions allowed at the stage, with the
+        `vetoed` ones at zero (not normalised: all zero when nothing is left)."""
         agent = self.model.agent_of(actor)
         shares = agent.policy_shares(0) * agent.allowed[:, int(self.model.stage[0])]
         shares[list(vetoed)] = 0.0
+        return shares
+
+    def _redraw(self, actor: str, vetoed: set[int], k: int) -> int:
+        """The actor's move drawn from its policy's shares here without the vetoed actions."""
+        shares = self.shares_without(actor, vetoed)
         if shares.sum() <= 0:
-            raise CommandError(f"with the veto, {actor}'s policy gives no action any weight at "
-                               f"{self.stage}; veto {actor} off to lift it")
+            raise CommandError(f"with Control's veto, {actor}'s policy gives no action left "
+                               f"any weight at {self.stage}: pick {actor}'s move, or force one")
         u = self._dice(3, self.model.t, k).random()
         return int(np.searchsorted(np.cumsum(shares / shares.sum()), u, side="right"))
 
