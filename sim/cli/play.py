@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "Ctrl-C)")
     p.add_argument("--width", type=int, metavar="N",
                    help="the screen's width in columns (default: the terminal's, 60 to 160; "
-                        "100 with --script)")
+                        "100 with --script or output to a pipe or file)")
     p.add_argument("--no-redraw", dest="redraw", action="store_false",
                    help="on a terminal, print each position below the last rather than "
                         "redrawing the screen in place")
